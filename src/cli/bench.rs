@@ -1,0 +1,184 @@
+//! `hyperseg bench`: the pipeline's stages on generated data, as rows/s and MB/s.
+
+use super::output::{Output, thousands};
+use hyperseg::generate::GenerateOptions;
+use hyperseg::ingest::{self, ImportOptions};
+use hyperseg::store::{Workspace, snapshot};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+#[derive(clap::Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Import (parse, validate, type, persist) a generated CRM dump, and reload it.
+    #[command(after_help = "Example:\n  hyperseg bench ingest --rows 1000000")]
+    Ingest {
+        /// Rows to generate.
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Use this CSV instead of generating one.
+        #[arg(long, value_name = "FILE")]
+        input: Option<PathBuf>,
+        /// How many timed runs (the median is reported).
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+    },
+}
+
+#[derive(Serialize)]
+struct StageFigure {
+    stage: &'static str,
+    median_s: f64,
+    best_s: f64,
+    rows_per_s: f64,
+    mb_per_s: f64,
+}
+
+#[derive(Serialize)]
+struct IngestBench {
+    file: String,
+    bytes: u64,
+    rows_read: u64,
+    rows_imported: u64,
+    threads: usize,
+    stages: Vec<StageFigure>,
+    peak_rss_bytes: Option<u64>,
+    peak_rss_over_file: Option<f64>,
+}
+
+pub fn run(cmd: BenchCommand, out: &Output) -> anyhow::Result<()> {
+    match cmd {
+        BenchCommand::Ingest { rows, seed, input, repeat } => {
+            ingest_bench(rows, seed, input, repeat.max(1), out)
+        }
+    }
+}
+
+fn ingest_bench(
+    rows: usize,
+    seed: u64,
+    input: Option<PathBuf>,
+    repeat: usize,
+    out: &Output,
+) -> anyhow::Result<()> {
+    let scratch = tempfile::tempdir()?;
+    let file = match input {
+        Some(f) => f,
+        None => {
+            let f = scratch.path().join("bench.csv");
+            let t0 = Instant::now();
+            let opts = GenerateOptions { rows, seed, ..GenerateOptions::default() };
+            super::generate::write(&opts, &f, &scratch.path().join("bench.truth.csv"))?;
+            super::output::note(&format!(
+                "generated {} rows in {:.2} s",
+                thousands(rows as u64),
+                t0.elapsed().as_secs_f64()
+            ));
+            f
+        }
+    };
+    let bytes = std::fs::metadata(&file)?.len();
+    reset_peak_rss();
+    let opts = ImportOptions::default();
+    let (mut parse, mut persist, mut reload) = (Vec::new(), Vec::new(), Vec::new());
+    let mut counts = (0, 0);
+    for run in 0..repeat {
+        let dir = scratch.path().join(format!("ws{run}"));
+        let mut ws = Workspace::init(&dir)?;
+        let lock = ws.lock()?;
+        let t0 = Instant::now();
+        let ingested = ingest::read_csv(&file, &opts, &|_| {})?;
+        let t1 = Instant::now();
+        counts = (ingested.report.records_read, ingested.report.rows_imported);
+        let prepared = ingest::prepare(&ws, &lock, ingested)?;
+        let committed = ingest::commit(&mut ws, &lock, vec![prepared])?;
+        let t2 = Instant::now();
+        let id = committed[0].report.id.expect("committed imports have ids");
+        let row = ws.catalog().import(id)?;
+        let table = snapshot::read(&dir.join(row.snapshot))?;
+        let t3 = Instant::now();
+        assert_eq!(table.rows() as u64, counts.1, "reload gives back every row");
+        parse.push(t1 - t0);
+        persist.push(t2 - t1);
+        reload.push(t3 - t2);
+        drop(lock);
+        drop(ws);
+        std::fs::remove_dir_all(&dir)?;
+    }
+    let total: Vec<Duration> = parse.iter().zip(&persist).map(|(a, b)| *a + *b).collect();
+    let figure = |stage, times: &mut Vec<Duration>| {
+        times.sort();
+        let median = times[times.len() / 2].as_secs_f64();
+        StageFigure {
+            stage,
+            median_s: median,
+            best_s: times[0].as_secs_f64(),
+            rows_per_s: counts.0 as f64 / median,
+            mb_per_s: bytes as f64 / 1e6 / median,
+        }
+    };
+    let peak = peak_rss();
+    let report = IngestBench {
+        file: file.display().to_string(),
+        bytes,
+        rows_read: counts.0,
+        rows_imported: counts.1,
+        threads: rayon::current_num_threads(),
+        stages: vec![
+            figure("parse+validate+type", &mut parse),
+            figure("persist+commit", &mut persist),
+            figure("import total", &mut total.clone()),
+            figure("reload (mmap)", &mut reload),
+        ],
+        peak_rss_bytes: peak,
+        peak_rss_over_file: peak.map(|p| p as f64 / bytes as f64),
+    };
+    if out.json {
+        return out.json_value(&report);
+    }
+    let mut s = format!(
+        "ingest of {} ({:.1} MB, {} rows, {} imported) on {} threads, median of {repeat}:\n",
+        report.file,
+        bytes as f64 / 1e6,
+        thousands(counts.0),
+        thousands(counts.1),
+        report.threads
+    );
+    s.push_str(&format!(
+        "  {:<22} {:>9} {:>9} {:>14} {:>10}\n",
+        "stage", "median s", "best s", "rows/s", "MB/s"
+    ));
+    for f in &report.stages {
+        s.push_str(&format!(
+            "  {:<22} {:>9.3} {:>9.3} {:>14} {:>10.1}\n",
+            f.stage,
+            f.median_s,
+            f.best_s,
+            thousands(f.rows_per_s as u64),
+            f.mb_per_s
+        ));
+    }
+    if let Some(p) = peak {
+        s.push_str(&format!(
+            "  peak memory {:.1} MB = {:.2}× the file",
+            p as f64 / 1e6,
+            p as f64 / bytes as f64
+        ));
+    }
+    out.text(s.trim_end())
+}
+
+/// Resets the kernel's peak-RSS mark (Linux), so the peak covers only what follows.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Peak resident memory since the last reset (Linux), in bytes.
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}

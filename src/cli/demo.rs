@@ -1,0 +1,60 @@
+//! `hyperseg demo`: the whole pipeline on the bundled sample.
+
+use super::UserError;
+use super::output::Output;
+use hyperseg::ingest::{self, ImportOptions};
+use hyperseg::store::Workspace;
+use std::path::PathBuf;
+
+/// The sample bundled with the repository.
+const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/crm_sample.csv");
+
+#[derive(clap::Args, Debug)]
+pub struct DemoArgs {
+    /// The folder to write the demo workspace and its results to (replaced if it holds an
+    /// earlier demo).
+    #[arg(long, default_value = "hyperseg-demo")]
+    out: PathBuf,
+    /// The CRM dump to use instead of the bundled sample.
+    #[arg(long, value_name = "FILE")]
+    input: Option<PathBuf>,
+}
+
+pub fn run(args: DemoArgs, out: &Output) -> anyhow::Result<()> {
+    let input = args.input.unwrap_or_else(|| PathBuf::from(SAMPLE));
+    let ws_dir = args.out.join("workspace");
+    if args.out.exists() {
+        let is_old_demo =
+            ws_dir.join("catalog.db").is_file() || std::fs::read_dir(&args.out)?.next().is_none();
+        if !is_old_demo {
+            return Err(UserError(format!(
+                "{} exists and does not hold an earlier demo; give --out a new folder",
+                args.out.display()
+            ))
+            .into());
+        }
+        std::fs::remove_dir_all(&args.out)?;
+    }
+    std::fs::create_dir_all(&args.out)?;
+    let mut ws = Workspace::init(&ws_dir)?;
+    let lock = ws.lock()?;
+    let rejects = args.out.join("rejects.csv");
+    let ingested = ingest::read_csv(&input, &ImportOptions::default(), &|_| {})?;
+    ingest::write_rejects(&rejects, &ingested.header, ingested.separator, &ingested.rejects)?;
+    let mut ingested = ingested;
+    ingested.report.rejects_file = Some(rejects.display().to_string());
+    let prepared = ingest::prepare(&ws, &lock, ingested)?;
+    let committed = ingest::commit(&mut ws, &lock, vec![prepared])?;
+    drop(lock);
+    let report = &committed[0].report;
+    if out.json {
+        return out.json_value(&serde_json::json!({ "workspace": ws_dir, "import": report }));
+    }
+    out.text(&format!("hyperseg demo on {}\n", input.display()))?;
+    out.text(&super::import::render(report))?;
+    out.text(&format!(
+        "\nResults are in {}:\n  workspace/    the workspace (try: hyperseg -w {} imports list)\n  rejects.csv   the rejected rows, with line and reason",
+        args.out.display(),
+        ws_dir.display()
+    ))
+}

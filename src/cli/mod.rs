@@ -1,0 +1,128 @@
+//! The command-line interface: argument parsing, progress bars, human and `--json` output,
+//! and exit codes (0 ok, 1 user error, 2 internal error).
+
+mod bench;
+mod demo;
+mod generate;
+mod import;
+mod imports;
+mod output;
+mod progress;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use hyperseg::ingest::IngestError;
+use hyperseg::store::{StoreError, Workspace};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// hyperseg — unified customer profiles, lead scores and audiences from whole CRM dumps.
+#[derive(Parser, Debug)]
+#[command(name = "hyperseg", version, about, long_about = None, after_help = "Start with `hyperseg demo`, or:\n  hyperseg init ws && hyperseg --workspace ws import contacts.csv")]
+pub struct Cli {
+    /// The workspace folder (made by `hyperseg init`).
+    #[arg(long, short = 'w', global = true, env = "HYPERSEG_WORKSPACE")]
+    workspace: Option<PathBuf>,
+
+    /// Print machine-readable JSON on stdout instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create a new workspace in DIR.
+    #[command(after_help = "Example:\n  hyperseg init ./crm-workspace")]
+    Init {
+        /// A new or empty folder.
+        dir: PathBuf,
+    },
+    /// Import CRM dumps (CSV, comma or semicolon, UTF-8); all files land together or none does.
+    #[command(after_help = "Example:\n  hyperseg -w ws import contacts.csv --rejects rejected.csv")]
+    Import(import::ImportArgs),
+    /// List and show past imports.
+    #[command(subcommand)]
+    Imports(imports::ImportsCommand),
+    /// Write a synthetic CRM dump with realistic duplicates, and its ground truth.
+    #[command(
+        after_help = "Example:\n  hyperseg generate --rows 1000000 --seed 7 --out crm.csv --truth crm.truth.csv"
+    )]
+    Generate(generate::GenerateArgs),
+    /// Measure the pipeline's stages on generated data and print rows/s and MB/s.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+    /// Run the whole pipeline on the bundled sample (datasets/crm_sample.csv).
+    #[command(after_help = "Example:\n  hyperseg demo --out hyperseg-demo")]
+    Demo(demo::DemoArgs),
+}
+
+/// Errors that are the user's to fix (exit code 1), raised by the CLI itself.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UserError(pub String);
+
+/// Runs the command line and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            if output::is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            output::error(&err);
+            if is_user_error(&err) { ExitCode::from(1) } else { ExitCode::from(2) }
+        }
+    }
+}
+
+fn is_user_error(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<UserError>().is_some()
+            || e.downcast_ref::<IngestError>().is_some_and(IngestError::is_user_error)
+            || e.downcast_ref::<StoreError>().is_some_and(StoreError::is_user_error)
+            || e.downcast_ref::<clap::Error>().is_some()
+    })
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let out = output::Output::new(cli.json);
+    match cli.command {
+        Command::Init { dir } => {
+            Workspace::init(&dir)?;
+            out.message(
+                &format!("created workspace {}", dir.display()),
+                &serde_json::json!({ "workspace": dir }),
+            )
+        }
+        Command::Import(args) => import::run(&workspace_dir(cli.workspace)?, args, &out),
+        Command::Imports(cmd) => imports::run(&open(cli.workspace)?, cmd, &out),
+        Command::Generate(args) => generate::run(args, &out),
+        Command::Bench(cmd) => bench::run(cmd, &out),
+        Command::Demo(args) => demo::run(args, &out),
+    }
+}
+
+/// The workspace folder from `--workspace` / `HYPERSEG_WORKSPACE`, else the current folder
+/// when it is a workspace.
+fn workspace_dir(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    if let Some(dir) = given {
+        return Ok(dir);
+    }
+    if Path::new("catalog.db").is_file() {
+        return Ok(PathBuf::from("."));
+    }
+    Err(UserError(
+        "no workspace: pass --workspace DIR or set HYPERSEG_WORKSPACE (create one with `hyperseg init DIR`)"
+            .into(),
+    )
+    .into())
+}
+
+fn open(given: Option<PathBuf>) -> anyhow::Result<Workspace> {
+    let dir = workspace_dir(given)?;
+    Workspace::open(&dir).with_context(|| format!("opening workspace {}", dir.display()))
+}

@@ -1,0 +1,113 @@
+//! Named columns and the table that holds them.
+
+use super::{ColumnData, DataType};
+use serde::{Deserialize, Serialize};
+
+/// The fields every stage knows by name, whatever header they came under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CanonicalField {
+    #[serde(rename = "phoneNumber")]
+    PhoneNumber,
+    #[serde(rename = "email")]
+    Email,
+    #[serde(rename = "taxDocument")]
+    TaxDocument,
+    #[serde(rename = "name")]
+    Name,
+    #[serde(rename = "city")]
+    City,
+    #[serde(rename = "address")]
+    Address,
+    #[serde(rename = "optIn")]
+    OptIn,
+}
+
+impl CanonicalField {
+    pub const ALL: [CanonicalField; 7] = [
+        CanonicalField::PhoneNumber,
+        CanonicalField::Email,
+        CanonicalField::TaxDocument,
+        CanonicalField::Name,
+        CanonicalField::City,
+        CanonicalField::Address,
+        CanonicalField::OptIn,
+    ];
+
+    /// The canonical column name, e.g. `phoneNumber`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CanonicalField::PhoneNumber => "phoneNumber",
+            CanonicalField::Email => "email",
+            CanonicalField::TaxDocument => "taxDocument",
+            CanonicalField::Name => "name",
+            CanonicalField::City => "city",
+            CanonicalField::Address => "address",
+            CanonicalField::OptIn => "optIn",
+        }
+    }
+}
+
+/// What a column is to the pipeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "field")]
+pub enum Role {
+    /// A field every stage knows (phone, e-mail, ...).
+    Canonical(CanonicalField),
+    /// A behaviour attribute, kept under the header it was imported with.
+    Attribute,
+    /// Bookkeeping added by hyperseg (for example the source line of each row).
+    System,
+}
+
+/// A named column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub role: Role,
+    pub data: ColumnData,
+}
+
+impl Column {
+    pub fn data_type(&self) -> DataType {
+        self.data.data_type()
+    }
+}
+
+/// Columns of equal length.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Table {
+    rows: usize,
+    columns: Vec<Column>,
+}
+
+impl Table {
+    /// Builds a table; panics when the columns differ in length (a programming error).
+    pub fn new(rows: usize, columns: Vec<Column>) -> Self {
+        for c in &columns {
+            assert_eq!(c.data.len(), rows, "column {} has {} rows, expected {rows}", c.name, c.data.len());
+        }
+        Self { rows, columns }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    pub fn into_columns(self) -> Vec<Column> {
+        self.columns
+    }
+
+    /// The column named `name`, if any.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// The column holding canonical field `field`, if any.
+    pub fn canonical(&self, field: CanonicalField) -> Option<&Column> {
+        self.columns.iter().find(|c| c.role == Role::Canonical(field))
+    }
+}

@@ -1,0 +1,70 @@
+//! Everything that makes an import fail. Each message names the file and, where there is
+//! one, the line and column, and says what was expected.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("{path}: cannot read the file: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+
+    #[error("{path}: the file is {bytes} bytes, more than --max-bytes {max}")]
+    TooManyBytes { path: PathBuf, bytes: u64, max: u64 },
+
+    #[error(
+        "{path}: line {line}, column {column} (byte {byte}): the file is not valid UTF-8; \
+         save it as UTF-8 and import again"
+    )]
+    NotUtf8 { path: PathBuf, line: u64, column: u64, byte: u64 },
+
+    #[error("{path}: the file is blank; expected a header line and at least one row")]
+    Blank { path: PathBuf },
+
+    #[error("{path}: the file has a header but no rows; expected at least one row after line {header_lines}")]
+    NoRows { path: PathBuf, header_lines: u64 },
+
+    #[error(
+        "{path}: line 1: the header holds both commas ({commas}) and semicolons ({semicolons}), \
+         so the separator is ambiguous; say which with --separator comma or --separator semicolon"
+    )]
+    AmbiguousSeparator { path: PathBuf, commas: usize, semicolons: usize },
+
+    #[error("{path}: line 1, column {column}: the column has no name; every column needs a header")]
+    UnnamedColumn { path: PathBuf, column: usize },
+
+    #[error(
+        "{path}: line 1, column {column}: the column name {name:?} repeats column {first_column} \
+         ({first_name:?}); names are compared ignoring case, accents and spaces"
+    )]
+    DuplicateColumn { path: PathBuf, column: usize, name: String, first_column: usize, first_name: String },
+
+    #[error(
+        "{path}: line 1: no phone-number column; expected a header such as phoneNumber, telefone, \
+         celular, teléfono or phone (found: {found})"
+    )]
+    NoPhoneColumn { path: PathBuf, found: String },
+
+    #[error("{path}: line 1, columns {first} and {second}: both are the {field} column; keep one")]
+    CanonicalTwice { path: PathBuf, field: &'static str, first: usize, second: usize },
+
+    #[error("{path}: the file has {rows} rows, more than --max-rows {max}")]
+    TooManyRows { path: PathBuf, rows: u64, max: u64 },
+
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+
+    #[error("{path}: cannot write the rejected rows: {source}")]
+    WriteRejects { path: PathBuf, source: std::io::Error },
+}
+
+impl IngestError {
+    /// Whether the user can fix this by changing the input or the options (exit code 1),
+    /// as opposed to a failure of the machine (exit code 2).
+    pub fn is_user_error(&self) -> bool {
+        match self {
+            IngestError::WriteRejects { .. } => false,
+            IngestError::Store(e) => e.is_user_error(),
+            _ => true,
+        }
+    }
+}

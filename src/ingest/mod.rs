@@ -1,0 +1,284 @@
+//! Ingest: CRM dumps (CSV, comma or semicolon, UTF-8) into typed columns.
+//!
+//! The file is memory-mapped and UTF-8 checked, the separator detected, the header checked
+//! against the file rules and mapped to canonical fields, the rows split at record boundaries
+//! and parsed in parallel into raw cells (row rules applied on the way), every column's type
+//! inferred from all of its values, and the cells converted into columns.
+//! [`read_csv`] does it all and returns the table and its report; committing the result to a
+//! workspace is [`commit`]'s job.
+
+mod build;
+mod commit;
+mod error;
+mod header;
+mod infer;
+mod parse;
+mod rejects;
+mod report;
+mod separator;
+mod source;
+mod split;
+
+pub use build::DecimalMark;
+pub use commit::{CommittedImport, PreparedImport, commit, prepare};
+pub use error::IngestError;
+pub use header::canonical_for;
+pub use parse::{RejectReason, Rejected};
+pub use rejects::write_rejects;
+pub use report::{ColumnReport, ImportReport, Outcome, Step, StepAt, now};
+pub use separator::Separator;
+
+use crate::columns::{Bitmap, CanonicalField, Column, ColumnData, PrimitiveColumn, Role, Table};
+use build::Plan;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// How to import.
+#[derive(Clone, Debug)]
+pub struct ImportOptions {
+    /// The separator; `None` detects it from the header.
+    pub separator: Option<Separator>,
+    pub decimal: DecimalMark,
+    /// Refuse files with more data rows than this.
+    pub max_rows: Option<u64>,
+    /// Refuse files larger than this.
+    pub max_bytes: Option<u64>,
+    /// Who imports (recorded in the catalog).
+    pub imported_by: String,
+    /// Parse chunks in parallel (the default); `false` parses in one sequential pass.
+    pub parallel: bool,
+    /// Bytes per chunk when parsing in parallel; `None` uses the tuned default.
+    pub chunk_bytes: Option<usize>,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        Self {
+            separator: None,
+            decimal: DecimalMark::Auto,
+            max_rows: None,
+            max_bytes: None,
+            imported_by: default_user(),
+            parallel: true,
+            chunk_bytes: None,
+        }
+    }
+}
+
+/// The operating-system user, or "unknown".
+pub fn default_user() -> String {
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Progress of a running import, for a progress bar.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+}
+
+/// A parsed file: its columns, its report (not yet committed) and the rows it rejected.
+#[derive(Debug)]
+pub struct Ingested {
+    pub table: Table,
+    pub report: ImportReport,
+    pub rejects: Vec<Rejected>,
+    /// The header fields as written, for writing rejected rows back out.
+    pub header: Vec<String>,
+    pub separator: Separator,
+}
+
+/// The name of the system column holding each row's line in its file.
+pub const LINE_COLUMN: &str = "_line";
+
+/// Reads and checks one CSV file into columns.
+pub fn read_csv(
+    path: &Path,
+    opts: &ImportOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Ingested, IngestError> {
+    let mut report = new_report(path, opts);
+    report.step(Step::Received);
+    let source = source::Source::open(path, opts.max_bytes)?;
+    report.bytes = source.bytes().len() as u64;
+    report.step(Step::Validating);
+    read_bytes(path, source.bytes(), opts, report, progress)
+}
+
+/// [`read_csv`] over bytes already in memory; `path` names them in messages.
+pub fn read_bytes(
+    path: &Path,
+    bytes: &[u8],
+    opts: &ImportOptions,
+    mut report: ImportReport,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Ingested, IngestError> {
+    let (text, bom) = source::check_utf8(path, bytes)?;
+    if text.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(IngestError::Blank { path: path.to_owned() });
+    }
+    let sep = match opts.separator {
+        Some(s) => s,
+        None => separator::detect(path, text)?,
+    };
+    report.separator = sep.to_string();
+    report.separator_detected = opts.separator.is_none();
+    let (header_fields, data_start) =
+        parse::parse_header(text, sep.byte()).ok_or_else(|| IngestError::Blank { path: path.to_owned() })?;
+    let header = header::check(path, &header_fields)?;
+    let header_lines = 1 + memchr::memchr_iter(b'\n', &text[..data_start]).count() as u64
+        - u64::from(text[..data_start].ends_with(b"\n"));
+    let data = &text[data_start..];
+
+    report.step(Step::Parsing);
+    let ncols = header.columns.len();
+    let forced_text = |c: &header::HeaderColumn| {
+        c.canonical.is_some_and(|f| f != CanonicalField::City && f != CanonicalField::OptIn)
+    };
+    let infer: Vec<bool> = header.columns.iter().map(|c| c.canonical.is_none()).collect();
+    let ctx = parse::ParseContext {
+        separator: sep.byte(),
+        ncols,
+        phone: header.phone,
+        opt_in: header.opt_in,
+        infer: &infer,
+    };
+    let done = AtomicU64::new(0);
+    let total = data.len() as u64;
+    let on_chunk = |n: u64| {
+        let bytes_done = done.fetch_add(n, Ordering::Relaxed) + n;
+        progress(Progress { bytes_done, bytes_total: total });
+    };
+    let first_data_line = 1 + memchr::memchr_iter(b'\n', &text[..data_start]).count() as u64;
+    let _ = bom;
+    let chunks = parse::parse_data(data, &ctx, first_data_line, opts.parallel, opts.chunk_bytes, &on_chunk);
+
+    let mut masks = vec![infer::ALL; ncols];
+    let mut seen = vec![false; ncols];
+    let mut rejects = Vec::new();
+    for c in &chunks {
+        for j in 0..ncols {
+            masks[j] &= c.masks[j];
+            seen[j] |= c.seen[j];
+        }
+        report.records_read += c.records;
+        report.rows_opted_out += c.opted_out;
+        report.opt_in_unrecognised += c.opt_in_unrecognised;
+        report.opt_in_empty += c.opt_in_empty;
+    }
+    let newlines: u64 = chunks.iter().map(|c| c.newlines).sum::<u64>() + (first_data_line - 1);
+    report.lines_read = newlines + u64::from(!text.ends_with(b"\n"));
+    let chunks: Vec<_> = chunks
+        .into_iter()
+        .map(|mut c| {
+            rejects.append(&mut c.rejects);
+            c
+        })
+        .collect();
+    if report.records_read == 0 {
+        return Err(IngestError::NoRows { path: path.to_owned(), header_lines });
+    }
+    if let Some(max) = opts.max_rows.filter(|&m| report.records_read > m) {
+        return Err(IngestError::TooManyRows { path: path.to_owned(), rows: report.records_read, max });
+    }
+    let plans: Vec<Plan> = header
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(j, c)| match c.canonical {
+            Some(CanonicalField::OptIn) => Plan::OptIn,
+            Some(CanonicalField::City) => Plan::Text { dictionary: true },
+            _ if forced_text(c) => Plan::Text { dictionary: false },
+            _ => build::plan_from_mask(masks[j], seen[j], opts.decimal, sep.byte()),
+        })
+        .collect();
+    let (data_columns, lines) = build::build_columns(chunks, &plans);
+    let rows = lines.len();
+
+    let mut columns: Vec<Column> = header
+        .columns
+        .iter()
+        .zip(data_columns)
+        .map(|(h, data)| Column {
+            name: h.name.clone(),
+            role: h.canonical.map_or(Role::Attribute, Role::Canonical),
+            data,
+        })
+        .collect();
+    report.columns = header
+        .columns
+        .iter()
+        .zip(&columns)
+        .enumerate()
+        .map(|(i, (h, c))| ColumnReport {
+            position: i + 1,
+            header: h.header.clone(),
+            name: h.name.clone(),
+            canonical: h.canonical.map(|f| f.name().to_owned()),
+            data_type: c.data_type().user_name().to_owned(),
+        })
+        .collect();
+    let line_values: Vec<i64> = lines.iter().map(|&l| l as i64).collect();
+    columns.push(Column {
+        name: LINE_COLUMN.to_owned(),
+        role: Role::System,
+        data: ColumnData::Int64(PrimitiveColumn::new(line_values, Bitmap::new_set(rows))),
+    });
+
+    rejects.sort_by_key(|r| r.line);
+    report.rows_imported = rows as u64;
+    report.rows_rejected = rejects.len() as u64;
+    for r in &rejects {
+        *report.rejected_by_reason.entry(r.reason.key().to_owned()).or_default() += 1;
+    }
+    match header.opt_in {
+        Some(o) => report.opt_in_column = Some(header.columns[o].header.clone()),
+        None => report.notes.push("no opt-in column: every row counts as opted in".to_owned()),
+    }
+    if report.opt_in_unrecognised > 0 {
+        report.notes.push(format!(
+            "{} opt-in values were neither yes nor no; those rows were imported as opted in",
+            report.opt_in_unrecognised
+        ));
+    }
+    if rows == 0 {
+        report.notes.push("no row was left to import after the row rules".to_owned());
+    }
+    report.outcome = if rejects.is_empty() { Outcome::Success } else { Outcome::CompletedWithErrors };
+    report.finished_at = now();
+    Ok(Ingested { table: Table::new(rows, columns), report, rejects, header: header_fields, separator: sep })
+}
+
+/// A fresh report for `path`.
+pub fn new_report(path: &Path, opts: &ImportOptions) -> ImportReport {
+    ImportReport {
+        id: None,
+        file: path.display().to_string(),
+        file_name: path
+            .file_name()
+            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()),
+        bytes: 0,
+        separator: String::new(),
+        separator_detected: false,
+        columns: Vec::new(),
+        lines_read: 0,
+        records_read: 0,
+        rows_imported: 0,
+        rows_rejected: 0,
+        rejected_by_reason: Default::default(),
+        rows_opted_out: 0,
+        opt_in_column: None,
+        opt_in_unrecognised: 0,
+        opt_in_empty: 0,
+        notes: Vec::new(),
+        imported_by: opts.imported_by.clone(),
+        started_at: now(),
+        finished_at: String::new(),
+        outcome: Outcome::Failed,
+        status_history: Vec::new(),
+        rejects_file: None,
+    }
+}

@@ -1,0 +1,8 @@
+//! hyperseg: a batch engine that turns CRM dumps into unified customer profiles, lead scores
+//! and explained audiences. See `DESIGN.md` in the repository for the pipeline and its stages.
+
+pub mod columns;
+pub mod generate;
+pub mod ingest;
+pub mod store;
+pub mod text;
