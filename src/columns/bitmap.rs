@@ -86,14 +86,19 @@ impl Bitmap {
 
     /// Appends every bit of `other`.
     pub fn extend_from_bitmap(&mut self, other: &Bitmap) {
-        if self.len.is_multiple_of(64) {
+        let shift = self.len % 64;
+        if shift == 0 {
             self.words.extend_from_slice(&other.words);
-            self.len += other.len;
-            return;
+        } else {
+            // Each word of `other` straddles two of ours: its low bits fill our last word's
+            // free high bits, its high bits start the next word.
+            for &w in &other.words {
+                *self.words.last_mut().expect("len > 0 when shift > 0") |= w << shift;
+                self.words.push(w >> (64 - shift));
+            }
         }
-        for i in 0..other.len {
-            self.push(other.get(i));
-        }
+        self.len += other.len;
+        self.words.truncate(self.len.div_ceil(64));
     }
 
     /// How many bits are set.
@@ -159,6 +164,23 @@ mod tests {
         let mut aligned = Bitmap::new_unset(64);
         aligned.extend_from_bitmap(&other);
         assert_eq!(aligned.iter_ones().collect::<Vec<_>>(), vec![65, 163]);
+    }
+
+    #[test]
+    fn extend_matches_bit_by_bit_at_every_offset() {
+        let mut other = Bitmap::with_capacity(200);
+        for i in 0..200 {
+            other.push(i % 7 == 0 || i % 11 == 3);
+        }
+        for prefix in 0..130 {
+            let mut fast = Bitmap::new_set(prefix);
+            fast.extend_from_bitmap(&other);
+            let mut slow = Bitmap::new_set(prefix);
+            for i in 0..other.len() {
+                slow.push(other.get(i));
+            }
+            assert_eq!(fast, slow, "prefix {prefix}");
+        }
     }
 
     #[test]

@@ -56,9 +56,9 @@ impl StringColumn {
         if let Err(e) = simdutf8::compat::from_utf8(&bytes) {
             return Err(StringColumnError::NotUtf8(e.valid_up_to()));
         }
-        // Every value boundary must also be a character boundary.
-        let text = std::str::from_utf8(&bytes).map_err(|e| StringColumnError::NotUtf8(e.valid_up_to()))?;
-        if let Some(&bad) = offsets.iter().find(|&&o| !text.is_char_boundary(o as usize)) {
+        // Every value boundary must also be a character boundary: not a continuation byte.
+        let splits_char = |o: u64| bytes.get(o as usize).is_some_and(|&b| (0x80..0xC0).contains(&b));
+        if let Some(&bad) = offsets.iter().find(|&&o| splits_char(o)) {
             return Err(StringColumnError::NotUtf8(bad as usize));
         }
         Ok(Self { offsets, bytes, validity })
@@ -104,6 +104,12 @@ impl StringColumn {
         }
         self.offsets.push(self.bytes.len() as u64);
         self.validity.push(value.is_some());
+    }
+
+    /// The bytes of row `i` (valid UTF-8), whether or not it is valid.
+    #[inline]
+    pub fn raw_bytes(&self, i: usize) -> &[u8] {
+        &self.bytes[self.offsets[i] as usize..self.offsets[i + 1] as usize]
     }
 
     /// The text of row `i`, whether or not it is valid (an empty value reads as "").
@@ -170,26 +176,36 @@ impl DictionaryColumn {
 
     /// Dictionary-encodes `column` unless it has more than `max_distinct` distinct values.
     pub fn try_encode(column: &StringColumn, max_distinct: usize) -> Option<Self> {
-        let mut index: HashMap<&str, u32, ahash::RandomState> = HashMap::default();
+        let mut index: HashMap<&[u8], u32, ahash::RandomState> = HashMap::default();
         let mut dictionary = StringColumn::default();
         let mut codes = Vec::with_capacity(column.len());
+        let validity = column.validity();
         for i in 0..column.len() {
-            match column.get(i) {
-                Some(v) => {
-                    let next = index.len() as u32;
-                    let code = *index.entry(v).or_insert_with(|| {
-                        dictionary.push(Some(v));
-                        next
-                    });
-                    if index.len() > max_distinct {
-                        return None;
-                    }
-                    codes.push(code);
-                }
-                None => codes.push(0),
+            if !validity.get(i) {
+                codes.push(0);
+                continue;
             }
+            let v = column.raw_bytes(i);
+            let next = index.len() as u32;
+            let code = *index.entry(v).or_insert_with(|| {
+                dictionary.push_utf8_bytes(Some(v));
+                next
+            });
+            if index.len() > max_distinct {
+                return None;
+            }
+            codes.push(code);
         }
-        Some(Self { codes, dictionary, validity: column.validity().clone() })
+        Some(Self { codes, dictionary, validity: validity.clone() })
+    }
+
+    /// Back to plain text.
+    pub fn decode(&self) -> StringColumn {
+        let mut out = StringColumn::with_capacity(self.len(), 0);
+        for i in 0..self.len() {
+            out.push(self.get(i));
+        }
+        out
     }
 
     pub fn len(&self) -> usize {

@@ -93,23 +93,37 @@ pub fn build_columns(chunks: Vec<RawChunk>, plans: &[Plan]) -> (Vec<ColumnData>,
     let columns = by_column
         .into_par_iter()
         .zip(plans.par_iter())
-        .map(|(parts, plan)| {
-            let joined = ColumnData::concat(parts);
-            match (joined, plan) {
-                (ColumnData::Utf8(text), Plan::Text { dictionary: true }) => {
-                    let limit =
-                        (text.validity().count_ones() / DICTIONARY_MAX_SHARE).min(DICTIONARY_MAX_DISTINCT);
-                    match (limit >= DICTIONARY_MIN_LIMIT).then(|| DictionaryColumn::try_encode(&text, limit))
-                    {
-                        Some(Some(dict)) => ColumnData::Dictionary(dict),
-                        _ => ColumnData::Utf8(text),
-                    }
-                }
-                (other, _) => other,
-            }
+        .map(|(parts, plan)| match plan {
+            Plan::Text { dictionary: true } => dictionary_or_text(parts),
+            _ => ColumnData::concat(parts),
         })
         .collect();
     (columns, lines)
+}
+
+/// Joins a text column's chunk parts as a dictionary column when it has few distinct values,
+/// else as plain text. Parts are encoded in parallel; their small dictionaries then merge.
+fn dictionary_or_text(parts: Vec<ColumnData>) -> ColumnData {
+    let texts: Vec<StringColumn> = parts
+        .into_iter()
+        .map(|p| match p {
+            ColumnData::Utf8(t) => t,
+            other => unreachable!("text plan built {:?}", other.data_type()),
+        })
+        .collect();
+    let values: usize = texts.iter().map(|t| t.validity().count_ones()).sum();
+    let limit = (values / DICTIONARY_MAX_SHARE).min(DICTIONARY_MAX_DISTINCT);
+    if limit >= DICTIONARY_MIN_LIMIT {
+        let encoded: Option<Vec<DictionaryColumn>> =
+            texts.par_iter().map(|t| DictionaryColumn::try_encode(t, limit)).collect();
+        if let Some(encoded) = encoded {
+            let joined = DictionaryColumn::concat(encoded.into_iter());
+            if joined.dictionary().len() <= limit {
+                return ColumnData::Dictionary(joined);
+            }
+        }
+    }
+    ColumnData::concat(texts.into_iter().map(ColumnData::Utf8).collect())
 }
 
 /// Converts column `j` of one chunk.

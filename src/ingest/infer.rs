@@ -5,7 +5,6 @@
 //! a column's mask is the AND over its values.
 
 use crate::columns::days_from_date;
-use crate::text::fold;
 
 pub const INT: u8 = 1;
 pub const DEC_DOT: u8 = 2;
@@ -20,27 +19,27 @@ pub fn trim(v: &[u8]) -> &[u8] {
     v.trim_ascii()
 }
 
-/// The types `v` (trimmed, non-empty) fits.
+/// Which of the types in `possible` the value `v` (trimmed, non-empty) fits. Types outside
+/// `possible` are not tested: once a column is known not to be a date, no value is read as one.
 #[inline]
-pub fn value_mask(v: &[u8]) -> u8 {
+pub fn value_mask(v: &[u8], possible: u8) -> u8 {
     let first = v[0];
     if first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.' | b',') {
-        let mut m = 0;
-        if parse_int(v).is_some() {
-            m |= INT | DEC_DOT | DEC_COMMA;
-        } else {
-            if parse_decimal(v, b'.').is_some() {
-                m |= DEC_DOT;
-            }
-            if parse_decimal(v, b',').is_some() {
-                m |= DEC_COMMA;
-            }
-            if parse_date(v).is_some() {
-                m |= DATE;
-            }
+        if possible & INT != 0 && parse_int(v).is_some() {
+            return INT | DEC_DOT | DEC_COMMA;
         }
-        m
-    } else if parse_bool(v).is_some() {
+        let mut m = 0;
+        if possible & DEC_DOT != 0 && parse_decimal(v, b'.').is_some() {
+            m |= DEC_DOT;
+        }
+        if possible & DEC_COMMA != 0 && parse_decimal(v, b',').is_some() {
+            m |= DEC_COMMA;
+        }
+        if possible & DATE != 0 && parse_date(v).is_some() {
+            m |= DATE;
+        }
+        m & possible
+    } else if possible & BOOL != 0 && parse_bool(v).is_some() {
         BOOL
     } else {
         0
@@ -57,7 +56,9 @@ pub fn parse_int(v: &[u8]) -> Option<i64> {
     if digits.len() > 1 && digits[0] == b'0' {
         return None;
     }
-    std::str::from_utf8(v).ok()?.parse().ok()
+    // At most 18 digits: no overflow.
+    let n = digits.iter().fold(0i64, |n, &d| n * 10 + i64::from(d - b'0'));
+    Some(if v[0] == b'-' { -n } else { n })
 }
 
 /// A decimal number whose decimal mark is `mark` (`.` or `,`); the other of the two may group
@@ -113,6 +114,15 @@ pub fn parse_decimal(v: &[u8], mark: u8) -> Option<f64> {
     if clean.len == 0 || clean.as_slice() == b"." {
         return None;
     }
+    // Fast path: up to 15 significant digits and no exponent is an integer mantissa divided by
+    // a power of ten, both exact in f64, so one (correctly rounded) division gives the same
+    // result as parsing the text.
+    let frac_len = frac_part.map_or(0, <[u8]>::len);
+    if exponent.is_none() && clean.len <= 16 && frac_len <= 15 {
+        let mantissa =
+            clean.as_slice().iter().filter(|&&b| b != b'.').fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
+        return Some(sign * (mantissa as f64 / POW10[frac_len]));
+    }
     if let Some(exp) = exponent {
         let digits = exp.strip_prefix(b"-").or_else(|| exp.strip_prefix(b"+")).unwrap_or(exp);
         if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
@@ -124,6 +134,9 @@ pub fn parse_decimal(v: &[u8], mark: u8) -> Option<f64> {
     let parsed: f64 = std::str::from_utf8(clean.as_slice()).ok()?.parse().ok()?;
     parsed.is_finite().then_some(sign * parsed)
 }
+
+const POW10: [f64; 16] =
+    [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 /// A short byte string on the stack, so parsing a number allocates nothing.
 struct StackBytes {
@@ -153,15 +166,41 @@ impl StackBytes {
     }
 }
 
-/// Yes/no words in pt, es and en: sim/não, sí/no, yes/no, true/false.
-pub fn parse_bool(v: &[u8]) -> Option<bool> {
-    if v.len() > 5 {
+/// Folds a short word without allocating: ASCII lower-cased, and the accented Latin letters
+/// of pt and es (two-byte UTF-8 `C3 xx`) to their base letter. `None` when longer than 12
+/// bytes or holding other characters: such a value is no yes/no word.
+fn fold_word(v: &[u8]) -> Option<StackBytes> {
+    // Base letters of U+00C0..=U+00FF, `?` where there is none.
+    const LATIN1: &[u8; 64] = b"aaaaaaaceeeeiiii?nooooo?ouuuuy??aaaaaaaceeeeiiii?nooooo?ouuuuy?y";
+    if v.len() > 12 {
         return None;
     }
-    let folded = fold(std::str::from_utf8(v).ok()?);
-    match folded.as_str() {
-        "sim" | "si" | "yes" | "true" => Some(true),
-        "nao" | "no" | "false" => Some(false),
+    let mut out = StackBytes::default();
+    let mut i = 0;
+    while i < v.len() {
+        let b = v[i];
+        if b.is_ascii() {
+            out.push(b.to_ascii_lowercase());
+            i += 1;
+        } else if b == 0xC3 && i + 1 < v.len() && (0x80..0xC0).contains(&v[i + 1]) {
+            let base = LATIN1[usize::from(v[i + 1] - 0x80)];
+            if base == b'?' {
+                return None;
+            }
+            out.push(base);
+            i += 2;
+        } else {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// Yes/no words in pt, es and en: sim/não, sí/no, yes/no, true/false.
+pub fn parse_bool(v: &[u8]) -> Option<bool> {
+    match fold_word(v)?.as_slice() {
+        b"sim" | b"si" | b"yes" | b"true" => Some(true),
+        b"nao" | b"no" | b"false" => Some(false),
         _ => None,
     }
 }
@@ -172,7 +211,7 @@ pub fn parse_date(v: &[u8]) -> Option<i32> {
         if s.is_empty() || s.len() > 4 || !s.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        std::str::from_utf8(s).ok()?.parse().ok()
+        Some(s.iter().fold(0, |n, &d| n * 10 + u32::from(d - b'0')))
     };
     let (y, m, d) = if v.len() == 10 && v[4] == b'-' && v[7] == b'-' {
         (num(&v[..4])?, num(&v[5..7])?, num(&v[8..])?)
@@ -205,11 +244,12 @@ pub fn opt_in(v: &[u8]) -> OptIn {
     if v.is_empty() {
         return OptIn::Empty;
     }
-    let Ok(s) = std::str::from_utf8(v) else { return OptIn::Unrecognised };
-    match fold(s).as_str() {
-        "no" | "nao" | "n" | "false" | "f" | "0" | "off" | "optout" | "opt-out" | "unsubscribed" => OptIn::No,
-        "yes" | "y" | "sim" | "s" | "si" | "true" | "t" | "1" | "on" | "optin" | "opt-in" | "subscribed"
-        | "aceito" | "aceita" => OptIn::Yes,
+    let Some(word) = fold_word(v) else { return OptIn::Unrecognised };
+    match word.as_slice() {
+        b"no" | b"nao" | b"n" | b"false" | b"f" | b"0" | b"off" | b"optout" | b"opt-out"
+        | b"unsubscribed" => OptIn::No,
+        b"yes" | b"y" | b"sim" | b"s" | b"si" | b"true" | b"t" | b"1" | b"on" | b"optin" | b"opt-in"
+        | b"subscribed" | b"aceito" | b"aceita" => OptIn::Yes,
         _ => OptIn::Unrecognised,
     }
 }
@@ -226,6 +266,8 @@ mod tests {
         assert_eq!(parse_int(b"007"), None);
         assert_eq!(parse_int(b"1.234"), None);
         assert_eq!(parse_int(b"9999999999999999999"), None);
+        assert_eq!(parse_int(b"999999999999999999"), Some(999_999_999_999_999_999));
+        assert_eq!(parse_int(b"-"), None);
     }
 
     #[test]
@@ -241,18 +283,43 @@ mod tests {
         assert_eq!(parse_decimal(b"12,5", b'.'), None);
         assert_eq!(parse_decimal(b",", b','), None);
         assert_eq!(parse_decimal(b"01,5", b','), None);
+        assert_eq!(parse_decimal(b"0,1", b','), Some(0.1));
+        assert_eq!(parse_decimal(b"-12.345.678,901", b','), Some(-12345678.901));
+        assert_eq!(parse_decimal(b"123456789012345678.5", b'.'), Some(123456789012345678.5));
+    }
+
+    #[test]
+    fn decimal_fast_path_equals_text_parse() {
+        let mut x: u64 = 0x9E3779B97F4A7C15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let int = x % 10_000_000;
+            let frac_len = (x >> 40) % 6;
+            let frac = (x >> 20) % 10u64.pow(frac_len as u32);
+            let text = if frac_len == 0 {
+                format!("{int}")
+            } else {
+                format!("{int}.{frac:0w$}", w = frac_len as usize)
+            };
+            let expected: f64 = text.parse().unwrap();
+            assert_eq!(parse_decimal(text.as_bytes(), b'.'), Some(expected), "{text}");
+        }
     }
 
     #[test]
     fn masks() {
-        assert_eq!(value_mask(b"12"), INT | DEC_DOT | DEC_COMMA);
-        assert_eq!(value_mask(b"3.165,60"), DEC_COMMA);
-        assert_eq!(value_mask(b"1.234"), DEC_DOT | DEC_COMMA);
-        assert_eq!(value_mask(b"10/07/2023"), DATE);
-        assert_eq!(value_mask(b"2023-07-10"), DATE);
-        assert_eq!(value_mask("NÃO".as_bytes()), BOOL);
-        assert_eq!(value_mask(b"frio"), 0);
-        assert_eq!(value_mask(b"+55 11 9999"), 0);
+        assert_eq!(value_mask(b"12", ALL), INT | DEC_DOT | DEC_COMMA);
+        assert_eq!(value_mask(b"3.165,60", ALL), DEC_COMMA);
+        assert_eq!(value_mask(b"1.234", ALL), DEC_DOT | DEC_COMMA);
+        assert_eq!(value_mask(b"10/07/2023", ALL), DATE);
+        assert_eq!(value_mask(b"2023-07-10", ALL), DATE);
+        assert_eq!(value_mask("NÃO".as_bytes(), ALL), BOOL);
+        assert_eq!(value_mask(b"frio", ALL), 0);
+        assert_eq!(value_mask(b"+55 11 9999", ALL), 0);
+        assert_eq!(value_mask(b"12", DEC_COMMA), DEC_COMMA);
+        assert_eq!(value_mask(b"10/07/2023", INT), 0);
     }
 
     #[test]
@@ -271,6 +338,10 @@ mod tests {
         assert_eq!(parse_bool("NÃO".as_bytes()), Some(false));
         assert_eq!(parse_bool(b"False"), Some(false));
         assert_eq!(parse_bool(b"1"), None);
+        assert_eq!(parse_bool("NÃo".as_bytes()), Some(false));
+        assert_eq!(parse_bool("SÍ".as_bytes()), Some(true));
+        assert_eq!(parse_bool("não sei".as_bytes()), None);
+        assert_eq!(parse_bool("ñ".as_bytes()), None);
         for no in ["não", "nao", "NO", "false", "0", "n", " N "] {
             assert_eq!(opt_in(no.as_bytes()), OptIn::No, "{no}");
         }

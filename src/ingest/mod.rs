@@ -105,7 +105,11 @@ pub fn read_csv(
     let source = source::Source::open(path, opts.max_bytes)?;
     report.bytes = source.bytes().len() as u64;
     report.step(Step::Validating);
-    read_bytes(path, source.bytes(), opts, report, progress)
+    let parsed = parse_bytes(path, source.bytes(), opts, report, progress)?;
+    // The raw cells own their bytes now: unmap the file before building columns, so the
+    // file and the finished columns are never in memory at once.
+    drop(source);
+    Ok(parsed.finish())
 }
 
 /// [`read_csv`] over bytes already in memory; `path` names them in messages.
@@ -113,10 +117,32 @@ pub fn read_bytes(
     path: &Path,
     bytes: &[u8],
     opts: &ImportOptions,
-    mut report: ImportReport,
+    report: ImportReport,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Ingested, IngestError> {
-    let (text, bom) = source::check_utf8(path, bytes)?;
+    Ok(parse_bytes(path, bytes, opts, report, progress)?.finish())
+}
+
+/// A file parsed into raw cells, with every file rule checked; [`Parsed::finish`] builds its
+/// columns.
+struct Parsed {
+    chunks: Vec<parse::RawChunk>,
+    plans: Vec<Plan>,
+    header: header::Header,
+    header_fields: Vec<String>,
+    separator: Separator,
+    report: ImportReport,
+}
+
+/// Checks and parses `bytes` into raw cells.
+fn parse_bytes(
+    path: &Path,
+    bytes: &[u8],
+    opts: &ImportOptions,
+    mut report: ImportReport,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Parsed, IngestError> {
+    let (text, bom) = source::strip_bom(bytes);
     if text.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(IngestError::Blank { path: path.to_owned() });
     }
@@ -128,9 +154,10 @@ pub fn read_bytes(
     report.separator_detected = opts.separator.is_none();
     let (header_fields, data_start) =
         parse::parse_header(text, sep.byte()).ok_or_else(|| IngestError::Blank { path: path.to_owned() })?;
+    if let Some(bad) = source::first_invalid_utf8(&text[..data_start]) {
+        return Err(source::utf8_error(path, bytes, bom + bad));
+    }
     let header = header::check(path, &header_fields)?;
-    let header_lines = 1 + memchr::memchr_iter(b'\n', &text[..data_start]).count() as u64
-        - u64::from(text[..data_start].ends_with(b"\n"));
     let data = &text[data_start..];
 
     report.step(Step::Parsing);
@@ -153,12 +180,11 @@ pub fn read_bytes(
         progress(Progress { bytes_done, bytes_total: total });
     };
     let first_data_line = 1 + memchr::memchr_iter(b'\n', &text[..data_start]).count() as u64;
-    let _ = bom;
-    let chunks = parse::parse_data(data, &ctx, first_data_line, opts.parallel, opts.chunk_bytes, &on_chunk);
+    let chunks = parse::parse_data(data, &ctx, first_data_line, opts.parallel, opts.chunk_bytes, &on_chunk)
+        .map_err(|bad| source::utf8_error(path, bytes, bom + data_start + bad))?;
 
     let mut masks = vec![infer::ALL; ncols];
     let mut seen = vec![false; ncols];
-    let mut rejects = Vec::new();
     for c in &chunks {
         for j in 0..ncols {
             masks[j] &= c.masks[j];
@@ -171,14 +197,8 @@ pub fn read_bytes(
     }
     let newlines: u64 = chunks.iter().map(|c| c.newlines).sum::<u64>() + (first_data_line - 1);
     report.lines_read = newlines + u64::from(!text.ends_with(b"\n"));
-    let chunks: Vec<_> = chunks
-        .into_iter()
-        .map(|mut c| {
-            rejects.append(&mut c.rejects);
-            c
-        })
-        .collect();
     if report.records_read == 0 {
+        let header_lines = (first_data_line - 1).max(1);
         return Err(IngestError::NoRows { path: path.to_owned(), header_lines });
     }
     if let Some(max) = opts.max_rows.filter(|&m| report.records_read > m) {
@@ -195,61 +215,71 @@ pub fn read_bytes(
             _ => build::plan_from_mask(masks[j], seen[j], opts.decimal, sep.byte()),
         })
         .collect();
-    let (data_columns, lines) = build::build_columns(chunks, &plans);
-    let rows = lines.len();
+    Ok(Parsed { chunks, plans, header, header_fields, separator: sep, report })
+}
 
-    let mut columns: Vec<Column> = header
-        .columns
-        .iter()
-        .zip(data_columns)
-        .map(|(h, data)| Column {
-            name: h.name.clone(),
-            role: h.canonical.map_or(Role::Attribute, Role::Canonical),
-            data,
-        })
-        .collect();
-    report.columns = header
-        .columns
-        .iter()
-        .zip(&columns)
-        .enumerate()
-        .map(|(i, (h, c))| ColumnReport {
-            position: i + 1,
-            header: h.header.clone(),
-            name: h.name.clone(),
-            canonical: h.canonical.map(|f| f.name().to_owned()),
-            data_type: c.data_type().user_name().to_owned(),
-        })
-        .collect();
-    let line_values: Vec<i64> = lines.iter().map(|&l| l as i64).collect();
-    columns.push(Column {
-        name: LINE_COLUMN.to_owned(),
-        role: Role::System,
-        data: ColumnData::Int64(PrimitiveColumn::new(line_values, Bitmap::new_set(rows))),
-    });
+impl Parsed {
+    /// Builds the columns (consuming the raw cells) and completes the report.
+    fn finish(self) -> Ingested {
+        let Parsed { mut chunks, plans, header, header_fields, separator, mut report } = self;
+        let mut rejects: Vec<Rejected> =
+            chunks.iter_mut().flat_map(|c| std::mem::take(&mut c.rejects)).collect();
+        let (data_columns, lines) = build::build_columns(chunks, &plans);
+        let rows = lines.len();
 
-    rejects.sort_by_key(|r| r.line);
-    report.rows_imported = rows as u64;
-    report.rows_rejected = rejects.len() as u64;
-    for r in &rejects {
-        *report.rejected_by_reason.entry(r.reason.key().to_owned()).or_default() += 1;
+        let mut columns: Vec<Column> = header
+            .columns
+            .iter()
+            .zip(data_columns)
+            .map(|(h, data)| Column {
+                name: h.name.clone(),
+                role: h.canonical.map_or(Role::Attribute, Role::Canonical),
+                data,
+            })
+            .collect();
+        report.columns = header
+            .columns
+            .iter()
+            .zip(&columns)
+            .enumerate()
+            .map(|(i, (h, c))| ColumnReport {
+                position: i + 1,
+                header: h.header.clone(),
+                name: h.name.clone(),
+                canonical: h.canonical.map(|f| f.name().to_owned()),
+                data_type: c.data_type().user_name().to_owned(),
+            })
+            .collect();
+        let line_values: Vec<i64> = lines.iter().map(|&l| l as i64).collect();
+        columns.push(Column {
+            name: LINE_COLUMN.to_owned(),
+            role: Role::System,
+            data: ColumnData::Int64(PrimitiveColumn::new(line_values, Bitmap::new_set(rows))),
+        });
+
+        rejects.sort_by_key(|r| r.line);
+        report.rows_imported = rows as u64;
+        report.rows_rejected = rejects.len() as u64;
+        for r in &rejects {
+            *report.rejected_by_reason.entry(r.reason.key().to_owned()).or_default() += 1;
+        }
+        match header.opt_in {
+            Some(o) => report.opt_in_column = Some(header.columns[o].header.clone()),
+            None => report.notes.push("no opt-in column: every row counts as opted in".to_owned()),
+        }
+        if report.opt_in_unrecognised > 0 {
+            report.notes.push(format!(
+                "{} opt-in values were neither yes nor no; those rows were imported as opted in",
+                report.opt_in_unrecognised
+            ));
+        }
+        if rows == 0 {
+            report.notes.push("no row was left to import after the row rules".to_owned());
+        }
+        report.outcome = if rejects.is_empty() { Outcome::Success } else { Outcome::CompletedWithErrors };
+        report.finished_at = now();
+        Ingested { table: Table::new(rows, columns), report, rejects, header: header_fields, separator }
     }
-    match header.opt_in {
-        Some(o) => report.opt_in_column = Some(header.columns[o].header.clone()),
-        None => report.notes.push("no opt-in column: every row counts as opted in".to_owned()),
-    }
-    if report.opt_in_unrecognised > 0 {
-        report.notes.push(format!(
-            "{} opt-in values were neither yes nor no; those rows were imported as opted in",
-            report.opt_in_unrecognised
-        ));
-    }
-    if rows == 0 {
-        report.notes.push("no row was left to import after the row rules".to_owned());
-    }
-    report.outcome = if rejects.is_empty() { Outcome::Success } else { Outcome::CompletedWithErrors };
-    report.finished_at = now();
-    Ok(Ingested { table: Table::new(rows, columns), report, rejects, header: header_fields, separator: sep })
 }
 
 /// A fresh report for `path`.
@@ -282,3 +312,6 @@ pub fn new_report(path: &Path, opts: &ImportOptions) -> ImportReport {
         rejects_file: None,
     }
 }
+
+#[cfg(test)]
+mod tests;

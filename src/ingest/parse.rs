@@ -97,6 +97,7 @@ impl RawChunk {
 /// Parses `data` (the bytes after the header), in parallel chunks when `parallel`, and fixes
 /// line numbers to count from `first_line`. Falls back to one sequential pass when a chunk
 /// does not end at a record end, so the result never depends on how the data was split.
+/// Each chunk is UTF-8 checked first; `Err` gives the offset of the first invalid byte.
 pub fn parse_data(
     data: &[u8],
     ctx: &ParseContext,
@@ -104,22 +105,28 @@ pub fn parse_data(
     parallel: bool,
     chunk_bytes: Option<usize>,
     on_chunk: &(dyn Fn(u64) + Sync),
-) -> Vec<RawChunk> {
+) -> Result<Vec<RawChunk>, usize> {
     let ranges = if parallel {
         chunk_ranges(data, chunk_bytes.unwrap_or(CHUNK_BYTES))
     } else {
         std::iter::once(0..data.len()).collect()
     };
     let last = ranges.len().saturating_sub(1);
-    let mut chunks: Vec<RawChunk> = ranges
+    let parsed: Vec<Result<RawChunk, usize>> = ranges
         .par_iter()
         .enumerate()
         .map(|(i, r)| {
-            let chunk = parse_chunk(&data[r.clone()], ctx, i == last);
+            let bytes = &data[r.clone()];
+            if let Some(bad) = super::source::first_invalid_utf8(bytes) {
+                return Err(r.start + bad);
+            }
+            let chunk = parse_chunk(bytes, ctx, i == last);
             on_chunk(r.len() as u64);
-            chunk
+            Ok(chunk)
         })
         .collect();
+    // The first error in file order: collect stops at the first Err in order.
+    let mut chunks = parsed.into_iter().collect::<Result<Vec<_>, usize>>()?;
     if chunks.iter().any(|c| !c.clean) {
         chunks = parse_sequential(data, ctx);
     }
@@ -133,7 +140,7 @@ pub fn parse_data(
         }
         base += chunk.newlines;
     }
-    chunks
+    Ok(chunks)
 }
 
 /// Parses the first record of `data`: the header fields and the offset just past it.
@@ -299,7 +306,7 @@ fn parse_records(
                 if !v.is_empty() {
                     c.seen[j] = true;
                     if c.masks[j] != 0 {
-                        c.masks[j] &= infer::value_mask(v);
+                        c.masks[j] &= infer::value_mask(v, c.masks[j]);
                     }
                 }
             }

@@ -50,20 +50,29 @@ fn map(file: &File) -> std::io::Result<memmap2::Mmap> {
     unsafe { memmap2::Mmap::map(file) }
 }
 
-/// Checks that `bytes` is UTF-8 and returns it without a leading byte-order mark, plus the
-/// BOM's length.
-pub fn check_utf8<'a>(path: &Path, bytes: &'a [u8]) -> Result<(&'a [u8], usize), IngestError> {
-    if let Err(e) = simdutf8::compat::from_utf8(bytes) {
-        let byte = e.valid_up_to();
-        let before = &bytes[..byte];
-        let line_start = memchr::memrchr(b'\n', before).map_or(0, |p| p + 1);
-        let line = 1 + memchr::memchr_iter(b'\n', before).count() as u64;
-        // The prefix is valid UTF-8, so characters can be counted.
-        let column = 1 + String::from_utf8_lossy(&before[line_start..]).chars().count() as u64;
-        return Err(IngestError::NotUtf8 { path: path.to_owned(), line, column, byte: byte as u64 });
+/// `bytes` without a leading UTF-8 byte-order mark, and the mark's length.
+pub fn strip_bom(bytes: &[u8]) -> (&[u8], usize) {
+    match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (rest, 3),
+        None => (bytes, 0),
     }
-    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-    Ok((&bytes[bom..], bom))
+}
+
+/// The offset of the first byte of `bytes` that is not valid UTF-8, if any.
+pub fn first_invalid_utf8(bytes: &[u8]) -> Option<usize> {
+    // The fast validator says only yes or no; the slower one then finds where.
+    simdutf8::basic::from_utf8(bytes).err()?;
+    simdutf8::compat::from_utf8(bytes).err().map(|e| e.valid_up_to())
+}
+
+/// The error for invalid UTF-8 at byte `at` of the file `bytes`: its line, column (in
+/// characters) and byte offset.
+pub fn utf8_error(path: &Path, bytes: &[u8], at: usize) -> IngestError {
+    let before = &bytes[..at];
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |p| p + 1);
+    let line = 1 + memchr::memchr_iter(b'\n', before).count() as u64;
+    let column = 1 + String::from_utf8_lossy(&before[line_start..]).chars().count() as u64;
+    IngestError::NotUtf8 { path: path.to_owned(), line, column, byte: at as u64 }
 }
 
 #[cfg(test)]
@@ -72,8 +81,9 @@ mod tests {
 
     #[test]
     fn reports_line_column_and_byte_of_bad_utf8() {
-        let err = check_utf8(Path::new("x.csv"), b"a;b\nc\xE3o;d\n").unwrap_err();
-        match err {
+        let bytes = b"a;b\nc\xE3o;d\n";
+        let at = first_invalid_utf8(bytes).unwrap();
+        match utf8_error(Path::new("x.csv"), bytes, at) {
             IngestError::NotUtf8 { line, column, byte, .. } => {
                 assert_eq!((line, column, byte), (2, 2, 5));
             }
@@ -83,7 +93,8 @@ mod tests {
 
     #[test]
     fn strips_bom() {
-        let (rest, bom) = check_utf8(Path::new("x.csv"), b"\xEF\xBB\xBFa;b").unwrap();
-        assert_eq!((rest, bom), (&b"a;b"[..], 3));
+        assert_eq!(strip_bom(b"\xEF\xBB\xBFa;b"), (&b"a;b"[..], 3));
+        assert_eq!(strip_bom(b"a;b"), (&b"a;b"[..], 0));
+        assert_eq!(first_invalid_utf8("São".as_bytes()), None);
     }
 }

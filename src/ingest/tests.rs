@@ -1,0 +1,170 @@
+//! Property tests: a random table written as CSV (random quoting, either separator, CRLF or
+//! LF) parses back to the same columns, and parallel parsing at any chunk size equals one
+//! sequential pass, also on malformed input.
+
+use super::*;
+use crate::columns::Value;
+use proptest::prelude::*;
+
+fn opts(parallel: bool, chunk_bytes: usize) -> ImportOptions {
+    ImportOptions {
+        parallel,
+        chunk_bytes: Some(chunk_bytes),
+        imported_by: "test".into(),
+        ..Default::default()
+    }
+}
+
+fn read(bytes: &[u8], o: &ImportOptions) -> Result<Ingested, IngestError> {
+    let path = Path::new("prop.csv");
+    read_bytes(path, bytes, o, new_report(path, o), &|_| {})
+}
+
+/// The parts of a result that must not depend on how the input was split.
+fn essence(r: Result<Ingested, IngestError>) -> Result<(Table, Vec<Rejected>, u64, u64, u64), String> {
+    r.map(|i| (i.table, i.rejects, i.report.records_read, i.report.rows_opted_out, i.report.lines_read))
+        .map_err(|e| e.to_string())
+}
+
+/// Text cells: a letter first (so they stay text), then anything a CSV field can hold.
+fn text_cell() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        1 => Just(None),
+        6 => "[a-zçã][a-zçã ,;\"\n\r\t0-9]{0,8}".prop_map(Some),
+    ]
+}
+
+#[derive(Debug, Clone)]
+struct Case {
+    texts: Vec<Vec<Option<String>>>,
+    ints: Vec<Option<i64>>,
+    phones: Vec<String>,
+    sep: u8,
+    crlf: bool,
+    quote_all: bool,
+    chunk: usize,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (1usize..30, 0usize..4).prop_flat_map(|(rows, ntext)| {
+        (
+            prop::collection::vec(prop::collection::vec(text_cell(), rows), ntext),
+            prop::collection::vec(prop::option::of(-1_000_000i64..1_000_000), rows),
+            prop::collection::vec("[+]?[0-9]{2,4}( [0-9]{4})?", rows),
+            prop_oneof![Just(b','), Just(b';')],
+            any::<bool>(),
+            any::<bool>(),
+            1usize..300,
+        )
+            .prop_map(|(texts, ints, phones, sep, crlf, quote_all, chunk)| Case {
+                texts,
+                ints,
+                phones,
+                sep,
+                crlf,
+                quote_all,
+                chunk,
+            })
+    })
+}
+
+fn write_csv(c: &Case) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(c.sep)
+        .terminator(if c.crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
+        .quote_style(if c.quote_all { csv::QuoteStyle::Always } else { csv::QuoteStyle::Necessary })
+        .from_writer(Vec::new());
+    let mut header = vec!["phone".to_owned(), "n".to_owned()];
+    header.extend((0..c.texts.len()).map(|i| format!("t{i}")));
+    w.write_record(&header).unwrap();
+    for r in 0..c.phones.len() {
+        let mut row = vec![c.phones[r].clone(), c.ints[r].map(|v| v.to_string()).unwrap_or_default()];
+        row.extend(c.texts.iter().map(|col| col[r].clone().unwrap_or_default()));
+        w.write_record(&row).unwrap();
+    }
+    w.into_inner().unwrap()
+}
+
+/// What a written cell reads back as: trimmed, empty → none.
+fn expected(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(|s| s.trim_matches(|c: char| c.is_ascii_whitespace()))
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn written_tables_parse_back(c in case()) {
+        let bytes = write_csv(&c);
+        let got = read(&bytes, &opts(true, c.chunk)).unwrap();
+        let t = &got.table;
+        prop_assert_eq!(t.rows(), c.phones.len());
+        prop_assert_eq!(got.rejects.len(), 0);
+        let phone = t.column("phoneNumber").unwrap();
+        for (r, p) in c.phones.iter().enumerate() {
+            prop_assert_eq!(phone.data.value(r), Value::Text(p.as_str()));
+        }
+        let n = t.column("n").unwrap();
+        for (r, v) in c.ints.iter().enumerate() {
+            let want = match v { Some(v) => Value::Int(*v), None => Value::Null };
+            prop_assert_eq!(n.data.value(r), want);
+        }
+        for (i, col) in c.texts.iter().enumerate() {
+            let got = t.column(&format!("t{i}")).unwrap();
+            for (r, v) in col.iter().enumerate() {
+                let want = expected(v);
+                let have = match got.data.value(r) { Value::Text(s) => Some(s.to_owned()), Value::Null => None, other => panic!("{other:?}") };
+                prop_assert_eq!(have, want, "row {} col t{}", r, i);
+            }
+        }
+        let lines = t.column(LINE_COLUMN).unwrap();
+        if let Value::Int(first) = lines.data.value(0) {
+            prop_assert_eq!(first, 2);
+        }
+    }
+
+    #[test]
+    fn parallel_equals_sequential_on_written_tables(c in case()) {
+        let bytes = write_csv(&c);
+        prop_assert_eq!(essence(read(&bytes, &opts(true, c.chunk))), essence(read(&bytes, &opts(false, c.chunk))));
+    }
+
+    /// Arbitrary bytes from a CSV-ish alphabet: stray quotes, ragged rows, blank lines.
+    #[test]
+    fn parallel_equals_sequential_on_messy_input(
+        body in "[a-c0-9 ,;\"\r\n]{0,400}",
+        sep in prop_oneof![Just(","), Just(";")],
+        chunk in 1usize..64,
+    ) {
+        let bytes = format!("phone{sep}x{sep}y\n{body}").into_bytes();
+        prop_assert_eq!(essence(read(&bytes, &opts(true, chunk))), essence(read(&bytes, &opts(false, chunk))));
+    }
+}
+
+#[test]
+fn quoted_newlines_keep_line_numbers() {
+    let bytes = b"phone;note\r\n1;\"a\r\nb\"\r\n\r\n2;c\r\n;d\r\n3;e;f\r\n";
+    let got = read(bytes, &opts(true, 3)).unwrap();
+    let lines = got.table.column(LINE_COLUMN).unwrap();
+    assert_eq!(lines.data.value(0), Value::Int(2));
+    assert_eq!(lines.data.value(1), Value::Int(5));
+    assert_eq!(got.rejects.iter().map(|r| r.line).collect::<Vec<_>>(), vec![6, 7]);
+    assert_eq!(got.table.column("note").unwrap().data.value(0), Value::Text("a\r\nb"));
+    assert_eq!(got.report.lines_read, 7);
+}
+
+#[test]
+fn pt_br_numbers_dates_and_booleans_are_typed() {
+    let bytes = "telefone;valor;quando;news;idade\n1;1.234,56;10/07/2023;sim;30\n2;723,34;2023-07-11;NÃO;\n"
+        .as_bytes();
+    let got = read(bytes, &opts(true, 8)).unwrap();
+    let t = &got.table;
+    assert_eq!(t.column("valor").unwrap().data.value(0), Value::Float(1234.56));
+    assert_eq!(t.column("quando").unwrap().data.value(1).to_string(), "2023-07-11");
+    assert_eq!(t.column("news").unwrap().data.value(1), Value::Bool(false));
+    assert_eq!(t.column("idade").unwrap().data.value(1), Value::Null);
+    assert_eq!(got.report.separator, "semicolon");
+}
