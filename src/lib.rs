@@ -3,6 +3,7 @@
 
 pub mod columns;
 pub mod generate;
+pub mod identity;
 pub mod ingest;
 pub mod store;
 pub mod text;
