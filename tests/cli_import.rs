@@ -110,7 +110,6 @@ fn header_without_rows_is_refused() {
 }
 
 #[test]
-#[ignore = "BUG: header followed only by LF blank lines says 'no rows ... after line 2' though the header is line 1"]
 fn header_followed_by_blank_lines_names_the_header_line() {
     let ws = Workspace::seeded();
     let f = fixture_arg("header_only_blank_lines.csv");
@@ -205,7 +204,6 @@ fn invalid_utf8_names_line_column_and_byte() {
 }
 
 #[test]
-#[ignore = "BUG: after a UTF-8 BOM the invalid-UTF-8 column counts the invisible BOM (says column 12, should be 11)"]
 fn invalid_utf8_after_a_bom_counts_columns_without_the_bom() {
     let ws = Workspace::seeded();
     // BOM, then `Telefone;N` (10 characters), then the bad byte 0xFF at file byte 13.
@@ -352,7 +350,6 @@ fn records_after_multiline_fields_keep_their_physical_line_numbers() {
 }
 
 #[test]
-#[ignore = "BUG: with lone-CR line endings every record is numbered line 1 (reject on line 3 reported as line 1, lines_read 1)"]
 fn lone_cr_line_endings_number_records_by_line() {
     let ws = Workspace::new();
     let rejects = ws.out_path("rejects.csv");
@@ -858,7 +855,6 @@ fn importing_the_same_file_twice_gives_two_imports() {
 }
 
 #[test]
-#[ignore = "BUG: --search lowers only ASCII in the stored name (SQLite lower()): `SÃO` does not find `CLIENTES SÃO PAULO.csv`"]
 fn imports_search_ignores_case_beyond_ascii() {
     let ws = Workspace::new();
     let dump = ws.out_path("CLIENTES SÃO PAULO.csv");
@@ -869,7 +865,6 @@ fn imports_search_ignores_case_beyond_ascii() {
 }
 
 #[test]
-#[ignore = "BUG: --search is passed to SQL LIKE unescaped, so `_` and `%` act as wildcards (`a_b` finds `axb.csv`)"]
 fn imports_search_matches_wildcard_characters_literally() {
     let ws = Workspace::new();
     let dump = ws.out_path("axb.csv");
@@ -927,7 +922,6 @@ fn help_shows_examples() {
 }
 
 #[test]
-#[ignore = "BUG: invalid arguments exit with clap's code 2 (internal error) instead of 1 (user error) as DESIGN.md and is_user_error intend"]
 fn invalid_arguments_are_user_errors() {
     let ws = Workspace::seeded();
     let f = fixture_arg("contacts_pt.csv");

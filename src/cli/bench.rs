@@ -25,6 +25,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         repeat: usize,
     },
+    /// Resolve a generated CRM dump into profiles; check against its ground truth.
+    #[command(after_help = "Example:\n  hyperseg bench identity --rows 1000000")]
+    Identity {
+        /// Rows to generate.
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// How many timed runs (the median is reported).
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+    },
 }
 
 #[derive(Serialize)]
@@ -53,6 +65,7 @@ pub fn run(cmd: BenchCommand, out: &Output) -> anyhow::Result<()> {
         BenchCommand::Ingest { rows, seed, input, repeat } => {
             ingest_bench(rows, seed, input, repeat.max(1), out)
         }
+        BenchCommand::Identity { rows, seed, repeat } => identity_bench(rows, seed, repeat.max(1), out),
     }
 }
 
@@ -84,6 +97,7 @@ fn ingest_bench(
     let opts = ImportOptions::default();
     let (mut parse, mut persist, mut reload) = (Vec::new(), Vec::new(), Vec::new());
     let mut counts = (0, 0);
+    let mut peak = None;
     for run in 0..repeat {
         let dir = scratch.path().join(format!("ws{run}"));
         let mut ws = Workspace::init(&dir)?;
@@ -95,6 +109,10 @@ fn ingest_bench(
         let prepared = ingest::prepare(&ws, &lock, ingested)?;
         let committed = ingest::commit(&mut ws, &lock, vec![prepared])?;
         let t2 = Instant::now();
+        if run == 0 {
+            // The first import's peak: later runs reuse freed memory the allocator kept.
+            peak = peak_rss();
+        }
         let id = committed[0].report.id.expect("committed imports have ids");
         let row = ws.catalog().import(id)?;
         let table = snapshot::read(&dir.join(row.snapshot))?;
@@ -119,7 +137,6 @@ fn ingest_bench(
             mb_per_s: bytes as f64 / 1e6 / median,
         }
     };
-    let peak = peak_rss();
     let report = IngestBench {
         file: file.display().to_string(),
         bytes,
@@ -181,4 +198,139 @@ fn peak_rss() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
+}
+
+#[derive(Serialize)]
+struct IdentityBench {
+    rows_imported: u64,
+    threads: usize,
+    profiles: usize,
+    persons_in_truth: usize,
+    pairwise_precision: f64,
+    pairwise_recall: f64,
+    stages: Vec<StageFigure>,
+    import_with_resolution_over_import: f64,
+}
+
+fn median(times: &mut [Duration]) -> f64 {
+    times.sort();
+    times[times.len() / 2].as_secs_f64()
+}
+
+fn identity_bench(rows: usize, seed: u64, repeat: usize, out: &Output) -> anyhow::Result<()> {
+    use hyperseg::identity::{self, IdentityConfig};
+    let scratch = tempfile::tempdir()?;
+    let file = scratch.path().join("bench.csv");
+    let truth_file = scratch.path().join("bench.truth.csv");
+    let opts = GenerateOptions { rows, seed, ..GenerateOptions::default() };
+    super::generate::write(&opts, &file, &truth_file)?;
+    let bytes = std::fs::metadata(&file)?.len();
+    let truth: Vec<u64> = csv::Reader::from_path(&truth_file)?
+        .records()
+        .filter_map(|r| r.ok())
+        .filter(|r| &r[2] == "ok")
+        .filter_map(|r| r[1].parse().ok())
+        .collect();
+    let import_opts = ImportOptions::default();
+    let table = ingest::read_csv(&file, &import_opts, &|_| {})?.table;
+    anyhow::ensure!(
+        table.rows() == truth.len(),
+        "the truth has {} ok records, the import {}",
+        truth.len(),
+        table.rows()
+    );
+    let config = IdentityConfig::default();
+
+    // The compute core: normalise, join, union-find.
+    let mut link_times = Vec::new();
+    let mut linked = None;
+    for _ in 0..repeat {
+        let t0 = Instant::now();
+        let l = identity::link(&[&table], &config);
+        link_times.push(t0.elapsed());
+        linked = Some(l);
+    }
+    let linked = linked.expect("repeat >= 1");
+    let (precision, recall) = identity::pairwise_precision_recall(&linked.labels, &truth);
+    let persons = truth.iter().collect::<std::collections::HashSet<_>>().len();
+    drop(table);
+
+    // Import alone against import + resolution + commit, each into a fresh workspace.
+    let (mut alone, mut with) = (Vec::new(), Vec::new());
+    for run in 0..repeat * 2 {
+        let resolve = run % 2 == 1;
+        let dir = scratch.path().join(format!("ws{run}"));
+        let mut ws = Workspace::init(&dir)?;
+        let lock = ws.lock()?;
+        let t0 = Instant::now();
+        let ingested = ingest::read_csv(&file, &import_opts, &|_| {})?;
+        if resolve {
+            super::import::commit_with_identity(&mut ws, &lock, vec![ingested])?;
+        } else {
+            let prepared = ingest::prepare(&ws, &lock, ingested)?;
+            ingest::commit(&mut ws, &lock, vec![prepared])?;
+        }
+        let elapsed = t0.elapsed();
+        if resolve {
+            with.push(elapsed)
+        } else {
+            alone.push(elapsed)
+        };
+        drop(lock);
+        drop(ws);
+        std::fs::remove_dir_all(&dir)?;
+    }
+    let n = linked.norm.records as f64;
+    let figure = |stage, secs: f64| StageFigure {
+        stage,
+        median_s: secs,
+        best_s: secs,
+        rows_per_s: n / secs,
+        mb_per_s: bytes as f64 / 1e6 / secs,
+    };
+    let (link_s, alone_s, with_s) = (median(&mut link_times), median(&mut alone), median(&mut with));
+    let report = IdentityBench {
+        rows_imported: linked.norm.records as u64,
+        threads: rayon::current_num_threads(),
+        profiles: linked.clusters,
+        persons_in_truth: persons,
+        pairwise_precision: precision,
+        pairwise_recall: recall,
+        stages: vec![
+            figure("resolve (compute)", link_s),
+            figure("import alone", alone_s),
+            figure("import + resolve", with_s),
+        ],
+        import_with_resolution_over_import: with_s / alone_s,
+    };
+    if out.json {
+        return out.json_value(&report);
+    }
+    let mut s = format!(
+        "identity resolution of {} records ({} generated rows) on {} threads, median of {repeat}:\n",
+        thousands(report.rows_imported),
+        thousands(rows as u64),
+        report.threads
+    );
+    s.push_str(&format!(
+        "  profiles {} (truth: {} persons); pairwise precision {:.6}, recall {:.6}\n",
+        thousands(report.profiles as u64),
+        thousands(persons as u64),
+        precision,
+        recall
+    ));
+    s.push_str(&format!("  {:<22} {:>9} {:>14}\n", "stage", "median s", "rows/s"));
+    for f in &report.stages {
+        s.push_str(&format!(
+            "  {:<22} {:>9.3} {:>14}\n",
+            f.stage,
+            f.median_s,
+            thousands(f.rows_per_s as u64)
+        ));
+    }
+    s.push_str(&format!(
+        "  import + resolve / import alone = {:.2}",
+        report.import_with_resolution_over_import
+    ));
+    out.text(&s)
 }

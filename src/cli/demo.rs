@@ -2,6 +2,7 @@
 
 use super::UserError;
 use super::output::Output;
+use hyperseg::identity;
 use hyperseg::ingest::{self, ImportOptions};
 use hyperseg::store::Workspace;
 use std::path::PathBuf;
@@ -43,18 +44,23 @@ pub fn run(args: DemoArgs, out: &Output) -> anyhow::Result<()> {
     ingest::write_rejects(&rejects, &ingested.header, ingested.separator, &ingested.rejects)?;
     let mut ingested = ingested;
     ingested.report.rejects_file = Some(rejects.display().to_string());
-    let prepared = ingest::prepare(&ws, &lock, ingested)?;
-    let committed = ingest::commit(&mut ws, &lock, vec![prepared])?;
+    let (committed, stats) = super::import::commit_with_identity(&mut ws, &lock, vec![ingested])?;
     drop(lock);
     let report = &committed[0].report;
+    let records = args.out.join("profiles.csv");
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&records)?);
+    identity::write_assignment_csv(&ws, &mut w)?;
+    std::io::Write::flush(&mut w)?;
     if out.json {
-        return out.json_value(&serde_json::json!({ "workspace": ws_dir, "import": report }));
+        return out
+            .json_value(&serde_json::json!({ "workspace": ws_dir, "import": report, "identity": stats }));
     }
     out.text(&format!("hyperseg demo on {}\n", input.display()))?;
     out.text(&super::import::render(report))?;
+    out.text(&super::import::render_identity(&stats))?;
     out.text(&format!(
-        "\nResults are in {}:\n  workspace/    the workspace (try: hyperseg -w {} imports list)\n  rejects.csv   the rejected rows, with line and reason",
+        "\nResults are in {}:\n  workspace/    the workspace (try: hyperseg -w {ws} imports list, hyperseg -w {ws} profiles stats)\n  rejects.csv   the rejected rows, with line and reason\n  profiles.csv  every imported record with its profile id",
         args.out.display(),
-        ws_dir.display()
+        ws = ws_dir.display()
     ))
 }

@@ -3,8 +3,11 @@
 use super::output::{Output, thousands};
 use super::progress::Bar;
 use anyhow::Context;
-use hyperseg::ingest::{self, DecimalMark, ImportOptions, ImportReport, Separator};
-use hyperseg::store::Workspace;
+use hyperseg::identity::{self, NewSource, ResolveStats};
+use hyperseg::ingest::{
+    self, CommittedImport, DecimalMark, ImportOptions, ImportReport, Ingested, Separator,
+};
+use hyperseg::store::{Workspace, WriteLock};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
@@ -67,13 +70,13 @@ pub fn run(dir: &Path, args: ImportArgs, out: &Output) -> anyhow::Result<()> {
         chunk_bytes: None,
     };
     let many = args.files.len() > 1;
-    let mut prepared = Vec::with_capacity(args.files.len());
+    let mut parsed = Vec::with_capacity(args.files.len());
     for file in &args.files {
         let bar = Bar::bytes(std::fs::metadata(file).map(|m| m.len()).unwrap_or(0), "importing");
         let result = ingest::read_csv(file, &opts, &|p| bar.set(p.bytes_done));
         bar.finish();
-        let mut ingested = match result {
-            Ok(i) => i,
+        match result {
+            Ok(i) => parsed.push(i),
             Err(e) => {
                 if out.json {
                     let mut report = ingest::new_report(file, &opts);
@@ -82,24 +85,99 @@ pub fn run(dir: &Path, args: ImportArgs, out: &Output) -> anyhow::Result<()> {
                 }
                 return Err(e.into());
             }
-        };
-        if let Some(path) = &args.rejects {
+        }
+    }
+    // Every file parsed: only now write the rejects, so a failed command leaves none behind.
+    if let Some(path) = &args.rejects {
+        for (ingested, file) in parsed.iter_mut().zip(&args.files) {
             let target = if many { per_file(path, file) } else { path.clone() };
             ingest::write_rejects(&target, &ingested.header, ingested.separator, &ingested.rejects)?;
             ingested.report.rejects_file = Some(target.display().to_string());
         }
-        prepared.push(ingest::prepare(&ws, &lock, ingested)?);
     }
-    let committed = ingest::commit(&mut ws, &lock, prepared)?;
+    let (committed, stats) = commit_with_identity(&mut ws, &lock, parsed)?;
     drop(lock);
     let reports: Vec<&ImportReport> = committed.iter().map(|c| &c.report).collect();
     if out.json {
-        return out.json_value(&reports);
+        return out.json_value(&serde_json::json!({ "imports": reports, "identity": stats }));
     }
     for r in reports {
         out.text(&render(r))?;
     }
-    Ok(())
+    out.text(&render_identity(&stats))
+}
+
+/// The human form of a resolution's outcome.
+pub fn render_identity(s: &ResolveStats) -> String {
+    let mut out = format!(
+        "Profiles: {} ({} new, {} merged, {} split) from {} records; rules {}",
+        thousands(s.profiles as u64),
+        thousands(s.new_profiles as u64),
+        thousands(s.merges as u64),
+        thousands(s.splits as u64),
+        thousands(s.records as u64),
+        s.rules.join(", ")
+    );
+    for h in &s.hubs {
+        out.push_str(&format!(
+            "\n  not used for linking ({} records share it, limit {}): {} {}",
+            thousands(h.records as u64),
+            s.hub_limit,
+            h.rule,
+            h.identifier
+        ));
+    }
+    let invalid_phones: u64 = s.invalid.phones.values().sum();
+    let invalid_cpfs: u64 = s.invalid.tax_documents.values().sum();
+    if invalid_phones + invalid_cpfs + s.invalid.emails_malformed > 0 {
+        out.push_str(&format!(
+            "\n  identifiers that are not keys: {} phones, {} e-mails, {} CPFs (see `hyperseg profiles stats`)",
+            thousands(invalid_phones),
+            thousands(s.invalid.emails_malformed),
+            thousands(invalid_cpfs)
+        ));
+    }
+    out
+}
+
+/// Commits parsed files together with the identity resolution they lead to, in one
+/// transaction. The imported columns are written on one thread while resolution runs.
+pub fn commit_with_identity(
+    ws: &mut Workspace,
+    lock: &WriteLock,
+    parsed: Vec<Ingested>,
+) -> anyhow::Result<(Vec<CommittedImport>, ResolveStats)> {
+    let first_id = ws.catalog().next_import_id()?;
+    let now = ingest::now();
+    let stager = ws.stager(lock);
+    let ws_ref = &*ws;
+    let (staged, resolution) = std::thread::scope(|scope| {
+        let staging =
+            scope.spawn(|| parsed.iter().map(|i| stager.stage(&i.table)).collect::<Result<Vec<_>, _>>());
+        let new: Vec<NewSource> = parsed
+            .iter()
+            .enumerate()
+            .map(|(i, p)| NewSource {
+                import_id: first_id + i as i64,
+                table: &p.table,
+                started_at: &p.report.started_at,
+            })
+            .collect();
+        let resolution = identity::resolve(ws_ref, lock, &new, None, &now);
+        (staging.join(), resolution)
+    });
+    let staged =
+        staged.map_err(|_| anyhow::anyhow!("the thread writing the imported columns panicked"))??;
+    let resolution = resolution?;
+    let prepared = parsed.into_iter().zip(staged).map(|(p, s)| ingest::prepared(p, s)).collect();
+    let (mut commit, committed) = ingest::into_commit(ws, prepared)?;
+    anyhow::ensure!(
+        committed.first().and_then(|c| c.report.id).is_none_or(|id| id == first_id),
+        "import ids moved while committing"
+    );
+    let stats = identity::add_to_commit(&mut commit, resolution);
+    ws.commit(lock, commit)?;
+    Ok((committed, stats))
 }
 
 /// `rejects.csv` + `b.csv` → `rejects.b.csv`, so several files' rejects do not collide.

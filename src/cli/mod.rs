@@ -7,10 +7,12 @@ mod generate;
 mod import;
 mod imports;
 mod output;
+mod profiles;
 mod progress;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use hyperseg::identity::IdentityError;
 use hyperseg::ingest::IngestError;
 use hyperseg::store::{StoreError, Workspace};
 use std::path::{Path, PathBuf};
@@ -46,6 +48,12 @@ enum Command {
     /// List and show past imports.
     #[command(subcommand)]
     Imports(imports::ImportsCommand),
+    /// Look profiles up, and see how records were resolved into them.
+    #[command(subcommand)]
+    Profiles(profiles::ProfilesCommand),
+    /// The identity-resolution rules of the workspace.
+    #[command(subcommand)]
+    Identity(profiles::IdentityCommand),
     /// Write a synthetic CRM dump with realistic duplicates, and its ground truth.
     #[command(
         after_help = "Example:\n  hyperseg generate --rows 1000000 --seed 7 --out crm.csv --truth crm.truth.csv"
@@ -66,7 +74,15 @@ pub struct UserError(pub String);
 
 /// Runs the command line and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version are not errors; everything else clap rejects is the user's to fix.
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -84,6 +100,7 @@ fn is_user_error(err: &anyhow::Error) -> bool {
         e.downcast_ref::<UserError>().is_some()
             || e.downcast_ref::<IngestError>().is_some_and(IngestError::is_user_error)
             || e.downcast_ref::<StoreError>().is_some_and(StoreError::is_user_error)
+            || e.downcast_ref::<IdentityError>().is_some_and(IdentityError::is_user_error)
             || e.downcast_ref::<clap::Error>().is_some()
     })
 }
@@ -100,6 +117,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import(args) => import::run(&workspace_dir(cli.workspace)?, args, &out),
         Command::Imports(cmd) => imports::run(&open(cli.workspace)?, cmd, &out),
+        Command::Profiles(cmd) => profiles::run_profiles(&open(cli.workspace)?, cmd, &out),
+        Command::Identity(cmd) => profiles::run_identity(&mut open(cli.workspace)?, cmd, &out),
         Command::Generate(args) => generate::run(args, &out),
         Command::Bench(cmd) => bench::run(cmd, &out),
         Command::Demo(args) => demo::run(args, &out),

@@ -235,6 +235,65 @@ impl ColumnData {
     }
 }
 
+/// Builds a column of type `ty` from values; text columns take any value as its text, other
+/// types take values of their own kind (anything else becomes empty).
+pub fn column_from_values<'a>(
+    ty: DataType,
+    len: usize,
+    values: impl Iterator<Item = Value<'a>>,
+) -> ColumnData {
+    match ty {
+        DataType::Utf8 | DataType::Dictionary => {
+            let mut c = StringColumn::with_capacity(len, len * 8);
+            for v in values {
+                match v {
+                    Value::Null => c.push(None),
+                    Value::Text(s) => c.push(Some(s)),
+                    other => c.push(Some(&other.to_string())),
+                }
+            }
+            ColumnData::Utf8(c)
+        }
+        DataType::Int64 => ColumnData::Int64(primitive_from(len, values, |v| match v {
+            Value::Int(i) => Some(i),
+            _ => None,
+        })),
+        DataType::Float64 => ColumnData::Float64(primitive_from(len, values, |v| match v {
+            Value::Float(f) => Some(f),
+            _ => None,
+        })),
+        DataType::Date => ColumnData::Date(primitive_from(len, values, |v| match v {
+            Value::Date(d) => Some(d),
+            _ => None,
+        })),
+        DataType::Boolean => {
+            let mut values_bits = Bitmap::with_capacity(len);
+            let mut validity = Bitmap::with_capacity(len);
+            for v in values {
+                let b = if let Value::Bool(b) = v { Some(b) } else { None };
+                values_bits.push(b.unwrap_or(false));
+                validity.push(b.is_some());
+            }
+            ColumnData::Boolean(BooleanColumn { values: values_bits, validity })
+        }
+    }
+}
+
+fn primitive_from<'a, T: Copy + Default>(
+    len: usize,
+    values: impl Iterator<Item = Value<'a>>,
+    pick: impl Fn(Value<'a>) -> Option<T>,
+) -> PrimitiveColumn<T> {
+    let mut out = Vec::with_capacity(len);
+    let mut validity = Bitmap::with_capacity(len);
+    for v in values {
+        let p = pick(v);
+        out.push(p.unwrap_or_default());
+        validity.push(p.is_some());
+    }
+    PrimitiveColumn::new(out, validity)
+}
+
 fn concat_primitive<T: Copy>(parts: impl Iterator<Item = PrimitiveColumn<T>>) -> PrimitiveColumn<T> {
     let parts: Vec<_> = parts.collect();
     let n = parts.iter().map(|p| p.len()).sum();

@@ -6,7 +6,401 @@
 //! lower-cased, taxDocument (CPF) → 11 digits with verified check digits, name → lower-cased,
 //! accents removed, spaces collapsed. Values that cannot be keys (impossible phones, malformed
 //! e-mails, invalid or repeated-digit CPFs) are counted, never joined on. Records sharing a key
-//! under the deterministic match rules are then linked (parallel hash join + union-find) into
-//! profiles with persistent ids and merge lineage. A name alone never links two records.
+//! under the match rules ([`config`]) are linked by a partitioned parallel hash join
+//! ([`join`]) and union-find ([`union_find`]); a key shared by more records than the hub
+//! limit links nothing and is reported. Clusters get persistent profile ids ([`assign`]):
+//! ids never change meaning, merges keep the older id and record the other as an alias with
+//! its lineage. A name alone never links two records.
+//!
+//! Every run resolves all records of the workspace (it is linear and fast), so the result
+//! never depends on the order imports arrived in, only ids do.
 
+pub mod assign;
+pub mod config;
+pub mod join;
+pub mod keys;
 pub mod normalize;
+pub mod profiles;
+mod show;
+pub mod union_find;
+
+pub use config::{IdentityConfig, Rule};
+pub use show::{ProfileView, SourceRecord, find_profile, write_assignment_csv};
+
+use crate::columns::{Bitmap, Column, ColumnData, PrimitiveColumn, Role, Table, days_from_date};
+use crate::store::{
+    AliasRow, CatalogWrites, EventRow, StagedTable, StoreError, Workspace, WriteLock, snapshot,
+};
+use profiles::{Members, Source};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Settings keys.
+const GENERATION: &str = "identity.generation";
+const NEXT_ID: &str = "identity.next_profile_id";
+const STATS: &str = "identity.stats";
+
+/// What can go wrong in identity resolution.
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error("identity rules: {0}")]
+    BadRule(String),
+    #[error("no profile matches {0:?}")]
+    NotFound(String),
+    #[error("identity state of the workspace is inconsistent: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl IdentityError {
+    pub fn is_user_error(&self) -> bool {
+        match self {
+            IdentityError::BadRule(_) | IdentityError::NotFound(_) => true,
+            IdentityError::Store(e) => e.is_user_error(),
+            IdentityError::Corrupt(_) => false,
+        }
+    }
+}
+
+/// An identifier value the hub guard left out of linking.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct HubReport {
+    pub rule: String,
+    pub identifier: String,
+    pub records: usize,
+}
+
+/// What a resolution run found.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ResolveStats {
+    pub rules: Vec<String>,
+    pub hub_limit: usize,
+    pub records: usize,
+    pub profiles: usize,
+    pub profiles_before: usize,
+    pub new_profiles: usize,
+    pub merges: usize,
+    pub splits: usize,
+    /// Identifier values ignored for linking because too many records share them.
+    pub hubs: Vec<HubReport>,
+    pub invalid: keys::InvalidCounts,
+    /// How many profiles have 1, 2, 3, 4, 5–9 and 10 or more records.
+    pub records_per_profile: BTreeMap<String, u64>,
+    pub links: usize,
+}
+
+/// A new import to resolve together with those already in the workspace.
+pub struct NewSource<'a> {
+    pub import_id: i64,
+    pub table: &'a Table,
+    pub started_at: &'a str,
+}
+
+/// What resolution adds to a commit.
+pub struct IdentityCommit {
+    pub files: Vec<(StagedTable, String)>,
+    pub retire: Vec<String>,
+    pub writes: CatalogWrites,
+    pub stats: ResolveStats,
+}
+
+/// The workspace's identity configuration (the defaults until one is set).
+pub fn load_config(ws: &Workspace) -> Result<IdentityConfig, IdentityError> {
+    match ws.catalog().setting(config::SETTING)? {
+        Some(json) => {
+            serde_json::from_str(&json).map_err(|e| IdentityError::Corrupt(format!("configuration: {e}")))
+        }
+        None => Ok(IdentityConfig::default()),
+    }
+}
+
+/// The statistics of the last resolution, if any ran.
+pub fn last_stats(ws: &Workspace) -> Result<Option<ResolveStats>, IdentityError> {
+    ws.catalog()
+        .setting(STATS)?
+        .map(|j| serde_json::from_str(&j).map_err(|e| IdentityError::Corrupt(format!("statistics: {e}"))))
+        .transpose()
+}
+
+fn generation(ws: &Workspace) -> Result<u64, IdentityError> {
+    Ok(ws.catalog().setting(GENERATION)?.and_then(|g| g.parse().ok()).unwrap_or(0))
+}
+
+fn assignment_file(g: u64) -> String {
+    format!("profiles/assignment-{g}.hsc")
+}
+
+fn profiles_file(g: u64) -> String {
+    format!("profiles/profiles-{g}.hsc")
+}
+
+/// The current profile table, if resolution has run.
+pub fn load_profiles(ws: &Workspace) -> Result<Option<Table>, IdentityError> {
+    match generation(ws)? {
+        0 => Ok(None),
+        g => Ok(Some(snapshot::read(&ws.data_path(&profiles_file(g)))?)),
+    }
+}
+
+/// The current record → profile assignment (columns `import`, `profile`), if any.
+pub fn load_assignment(ws: &Workspace) -> Result<Option<Table>, IdentityError> {
+    match generation(ws)? {
+        0 => Ok(None),
+        g => Ok(Some(snapshot::read(&ws.data_path(&assignment_file(g)))?)),
+    }
+}
+
+fn day_of(rfc3339: &str) -> i32 {
+    chrono::DateTime::parse_from_rfc3339(rfc3339).map(|t| days_from_date(t.date_naive())).unwrap_or(0)
+}
+
+fn int_column(name: &str, values: Vec<i64>) -> Column {
+    let n = values.len();
+    Column {
+        name: name.to_owned(),
+        role: Role::System,
+        data: ColumnData::Int64(PrimitiveColumn::new(values, Bitmap::new_set(n))),
+    }
+}
+
+fn int_values<'a>(t: &'a Table, name: &str) -> Result<&'a [i64], IdentityError> {
+    match t.column(name).map(|c| &c.data) {
+        Some(ColumnData::Int64(c)) => Ok(&c.values),
+        _ => Err(IdentityError::Corrupt(format!("column {name} is missing"))),
+    }
+}
+
+/// Records linked into clusters.
+pub struct Linked {
+    pub norm: keys::Normalized,
+    pub edges: Vec<join::Edge>,
+    pub hubs: Vec<HubReport>,
+    /// The cluster of each record, numbered in order of first record.
+    pub labels: Vec<u32>,
+    pub clusters: usize,
+}
+
+/// The compute core of resolution: normalises the identifiers of every record of `tables`
+/// (in order), joins them under each rule, and links the records into clusters.
+pub fn link(tables: &[&Table], config: &IdentityConfig) -> Linked {
+    let norm = keys::normalize_all(tables, config);
+    let mut edges = Vec::new();
+    let mut hubs = Vec::new();
+    for (i, rule) in config.rules.iter().enumerate() {
+        let k = keys::rule_keys(&norm, rule);
+        let (e, h) = join::group(&k, i as u16, config.hub_limit);
+        edges.extend(e);
+        hubs.extend(h.into_iter().map(|h| HubReport {
+            rule: rule.label(),
+            identifier: keys::display_key(&norm, rule, h.record as usize),
+            records: h.count,
+        }));
+    }
+    let mut uf = union_find::UnionFind::new(norm.records);
+    for e in &edges {
+        uf.union(e.a, e.b);
+    }
+    let labels = uf.into_labeling();
+    let clusters = labels.iter().max().map_or(0, |&m| m as usize + 1);
+    Linked { norm, edges, hubs, labels, clusters }
+}
+
+/// Pairwise precision and recall of `labels` against `truth` (a person per record): of the
+/// record pairs put together, the share that are one person; of the pairs that are one person,
+/// the share put together. Computed from cluster-size counts, without listing pairs.
+pub fn pairwise_precision_recall(labels: &[u32], truth: &[u64]) -> (f64, f64) {
+    assert_eq!(labels.len(), truth.len(), "one truth value per record");
+    let pairs =
+        |counts: &hashbrown::HashMap<(u64, u64), u64>| counts.values().map(|&n| n * (n - 1) / 2).sum::<u64>();
+    let mut by_cluster = hashbrown::HashMap::new();
+    let mut by_person = hashbrown::HashMap::new();
+    let mut by_both = hashbrown::HashMap::new();
+    for (&l, &t) in labels.iter().zip(truth) {
+        *by_cluster.entry((u64::from(l), 0)).or_insert(0u64) += 1;
+        *by_person.entry((t, 0)).or_insert(0u64) += 1;
+        *by_both.entry((u64::from(l), t)).or_insert(0u64) += 1;
+    }
+    let (found, real, both) = (pairs(&by_cluster), pairs(&by_person), pairs(&by_both));
+    let ratio = |a: u64, b: u64| if b == 0 { 1.0 } else { a as f64 / b as f64 };
+    (ratio(both, found), ratio(both, real))
+}
+
+/// Resolves every record of the workspace plus `new` imports into profiles, under `config`
+/// (the stored one when `None`). Nothing is written until the returned commit lands.
+pub fn resolve(
+    ws: &Workspace,
+    lock: &WriteLock,
+    new: &[NewSource],
+    config: Option<IdentityConfig>,
+    now: &str,
+) -> Result<IdentityCommit, IdentityError> {
+    let config = match config {
+        Some(c) => c,
+        None => load_config(ws)?,
+    };
+    config.validate()?;
+    // Every import already committed, oldest first, then the new ones.
+    let old_ids = ws.catalog().import_ids()?;
+    let mut old_tables = Vec::with_capacity(old_ids.len());
+    for &id in &old_ids {
+        let row = ws.catalog().import(id)?;
+        old_tables.push((id, ws.load_import(id)?, day_of(&row.started_at)));
+    }
+    let mut sources: Vec<Source> =
+        old_tables.iter().map(|(id, t, day)| Source { import_id: *id, table: t, day: *day }).collect();
+    sources.extend(new.iter().map(|s| Source {
+        import_id: s.import_id,
+        table: s.table,
+        day: day_of(s.started_at),
+    }));
+    let old_records: usize = old_tables.iter().map(|(_, t, _)| t.rows()).sum();
+
+    let g = generation(ws)?;
+    let previous: Vec<i64> = match load_assignment(ws)? {
+        Some(t) => {
+            let prev = int_values(&t, "profile")?.to_vec();
+            if prev.len() != old_records {
+                return Err(IdentityError::Corrupt(format!(
+                    "the assignment covers {} records but the imports hold {old_records}",
+                    prev.len()
+                )));
+            }
+            prev
+        }
+        None => Vec::new(),
+    };
+    let next_id: i64 = ws.catalog().setting(NEXT_ID)?.and_then(|v| v.parse().ok()).unwrap_or(1);
+    let profiles_before = previous.iter().collect::<hashbrown::HashSet<_>>().len();
+
+    let tables: Vec<&Table> = sources.iter().map(|s| s.table).collect();
+    let Linked { norm, edges, hubs, labels, clusters } = link(&tables, &config);
+    let assignment = assign::assign(&labels, clusters, &previous, &edges, next_id);
+    let members = Members::new(&labels, clusters);
+    let profile_table = profiles::build(&sources, &norm, &members, &assignment.cluster_ids);
+
+    let record_import: Vec<i64> =
+        sources.iter().flat_map(|s| std::iter::repeat_n(s.import_id, s.table.rows())).collect();
+    let record_profile: Vec<i64> = labels.iter().map(|&l| assignment.cluster_ids[l as usize]).collect();
+    let assignment_table = Table::new(
+        norm.records,
+        vec![int_column("import", record_import), int_column("profile", record_profile)],
+    );
+
+    let mut distribution = BTreeMap::new();
+    for p in 0..members.len() {
+        let bucket = match members.of(p).len() {
+            n @ 1..=4 => n.to_string(),
+            5..=9 => "5-9".to_owned(),
+            _ => "10+".to_owned(),
+        };
+        *distribution.entry(bucket).or_insert(0u64) += 1;
+    }
+    let stats = ResolveStats {
+        rules: config.rules.iter().map(Rule::label).collect(),
+        hub_limit: config.hub_limit,
+        records: norm.records,
+        profiles: clusters,
+        profiles_before,
+        new_profiles: assignment.created,
+        merges: assignment.merges.len(),
+        splits: assignment.splits.len(),
+        hubs,
+        invalid: norm.invalid.clone(),
+        records_per_profile: distribution,
+        links: edges.len(),
+    };
+
+    let next = g + 1;
+    let files = vec![
+        (ws.stage_table(lock, &assignment_table)?, assignment_file(next)),
+        (ws.stage_table(lock, &profile_table)?, profiles_file(next)),
+    ];
+    let retire = if g == 0 { Vec::new() } else { vec![assignment_file(g), profiles_file(g)] };
+
+    let import_of = |r: u32| record_import_id(&sources, r);
+    let aliases: Vec<AliasRow> = assignment
+        .merges
+        .iter()
+        .map(|m| {
+            let (rule, identifier) = m.edge.map_or((String::new(), String::new()), |e| {
+                let rule = &config.rules[e.rule as usize];
+                (rule.label(), keys::display_key(&norm, rule, e.a as usize))
+            });
+            AliasRow {
+                alias: m.alias,
+                survivor: m.survivor,
+                at: now.to_owned(),
+                import_id: m.edge.map(|e| import_of(e.a.max(e.b))),
+                rule,
+                identifier,
+            }
+        })
+        .collect();
+    let newest_import = new.last().map(|s| s.import_id);
+    let mut events: Vec<EventRow> = aliases
+        .iter()
+        .map(|a| EventRow {
+            profile: a.survivor,
+            event: "merged".into(),
+            other: a.alias,
+            at: now.to_owned(),
+            import_id: a.import_id,
+            detail: if a.rule.is_empty() { String::new() } else { format!("{}: {}", a.rule, a.identifier) },
+        })
+        .collect();
+    events.extend(assignment.splits.iter().map(|s| EventRow {
+        profile: s.from,
+        event: "split".into(),
+        other: s.to,
+        at: now.to_owned(),
+        import_id: newest_import,
+        detail: "records no longer linked under the rules in force".into(),
+    }));
+    let stats_json = serde_json::to_string(&stats).expect("stats serialise");
+    let config_json = serde_json::to_string(&config).expect("config serialises");
+    let next_id = assignment.next_id;
+    let writes: CatalogWrites = Box::new(move |w| {
+        w.set_setting(GENERATION, &next.to_string())?;
+        w.set_setting(NEXT_ID, &next_id.to_string())?;
+        w.set_setting(STATS, &stats_json)?;
+        w.set_setting(config::SETTING, &config_json)?;
+        for a in &aliases {
+            w.insert_alias(a)?;
+        }
+        for e in &events {
+            w.insert_event(e)?;
+        }
+        Ok(())
+    });
+    Ok(IdentityCommit { files, retire, writes, stats })
+}
+
+fn record_import_id(sources: &[Source], r: u32) -> i64 {
+    let mut r = r as usize;
+    for s in sources {
+        if r < s.table.rows() {
+            return s.import_id;
+        }
+        r -= s.table.rows();
+    }
+    sources.last().map_or(0, |s| s.import_id)
+}
+
+/// Adds a resolution to a commit.
+pub fn add_to_commit(commit: &mut crate::store::Commit, identity: IdentityCommit) -> ResolveStats {
+    commit.files.extend(identity.files);
+    commit.retire.extend(identity.retire);
+    let writes = identity.writes;
+    commit.catalog = Some(match commit.catalog.take() {
+        Some(before) => Box::new(move |w| {
+            before(w)?;
+            writes(w)
+        }),
+        None => writes,
+    });
+    identity.stats
+}
+
+#[cfg(test)]
+mod tests;

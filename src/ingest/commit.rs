@@ -1,7 +1,8 @@
 //! Committing parsed files to a workspace: all files of one command land together, or none.
 
 use super::{ImportReport, IngestError, Ingested, Rejected, Separator, Step, StepAt};
-use crate::store::{ImportColumn, NewImport, StagedTable, StoreError, Workspace, WriteLock};
+use crate::columns::Table;
+use crate::store::{Commit, ImportColumn, NewImport, StagedTable, StoreError, Workspace, WriteLock};
 
 /// A parsed file whose columns are already staged in the workspace.
 #[derive(Debug)]
@@ -10,28 +11,37 @@ pub struct PreparedImport {
     pub rejects: Vec<Rejected>,
     pub header: Vec<String>,
     pub separator: Separator,
+    /// The columns, kept for the stages that run before the commit (identity).
+    pub table: Table,
     staged: StagedTable,
 }
 
-/// Writes a parsed file's columns to a staged snapshot, freeing the table.
+/// Writes a parsed file's columns to a staged snapshot.
 pub fn prepare(ws: &Workspace, lock: &WriteLock, ingested: Ingested) -> Result<PreparedImport, StoreError> {
     let staged = ws.stage_table(lock, &ingested.table)?;
-    Ok(PreparedImport {
+    Ok(prepared(ingested, staged))
+}
+
+/// A parsed file together with its columns staged elsewhere (e.g. on another thread).
+pub fn prepared(ingested: Ingested, staged: StagedTable) -> PreparedImport {
+    PreparedImport {
         report: ingested.report,
         rejects: ingested.rejects,
         header: ingested.header,
         separator: ingested.separator,
+        table: ingested.table,
         staged,
-    })
+    }
 }
 
-/// A committed import: its report (with its id) and what is needed to write its rejects.
+/// A committed import: its report (with its id), its rejects, and its columns.
 #[derive(Debug)]
 pub struct CommittedImport {
     pub report: ImportReport,
     pub rejects: Vec<Rejected>,
     pub header: Vec<String>,
     pub separator: Separator,
+    pub table: Table,
 }
 
 /// Commits prepared imports in one transaction: every one lands, or none does.
@@ -40,25 +50,33 @@ pub fn commit(
     lock: &WriteLock,
     prepared: Vec<PreparedImport>,
 ) -> Result<Vec<CommittedImport>, IngestError> {
-    let mut pairs = Vec::with_capacity(prepared.len());
-    let mut done = Vec::with_capacity(prepared.len());
-    for p in prepared {
-        let PreparedImport { mut report, rejects, header, separator, staged } = p;
-        report.step(Step::Committed);
-        pairs.push((new_import(&report), staged));
-        done.push(CommittedImport { report, rejects, header, separator });
-    }
-    let ids = ws.commit_imports(lock, pairs).map_err(IngestError::Store)?;
-    for (c, id) in done.iter_mut().zip(ids) {
-        c.report.id = Some(id);
-    }
+    let (commit, done) = into_commit(ws, prepared)?;
+    ws.commit(lock, commit)?;
     Ok(done)
 }
 
+/// Turns prepared imports into a [`Commit`] (with ids reserved, so later stages can name the
+/// imports before it lands) and the reports to print once it has.
+pub fn into_commit(
+    ws: &Workspace,
+    prepared: Vec<PreparedImport>,
+) -> Result<(Commit, Vec<CommittedImport>), StoreError> {
+    let first_id = ws.catalog().next_import_id()?;
+    let mut commit = Commit::default();
+    let mut done = Vec::with_capacity(prepared.len());
+    for (i, p) in prepared.into_iter().enumerate() {
+        let PreparedImport { mut report, rejects, header, separator, table, staged } = p;
+        report.id = Some(first_id + i as i64);
+        report.step(Step::Committed);
+        commit.imports.push((new_import(&report), staged));
+        done.push(CommittedImport { report, rejects, header, separator, table });
+    }
+    Ok((commit, done))
+}
+
 fn new_import(r: &ImportReport) -> NewImport {
-    let mut stored = r.clone();
-    stored.id = None;
     NewImport {
+        id: r.id.expect("ids are reserved before commit"),
         file_name: r.file_name.clone(),
         file_path: r.file.clone(),
         file_bytes: r.bytes,
@@ -84,6 +102,6 @@ fn new_import(r: &ImportReport) -> NewImport {
             .collect(),
         history: r.status_history.iter().map(|StepAt { step, at }| (step.to_string(), at.clone())).collect(),
         rejected_by_reason: r.rejected_by_reason.iter().map(|(k, v)| (k.clone(), *v)).collect(),
-        report_json: serde_json::to_string(&stored).expect("a report serialises"),
+        report_json: serde_json::to_string(r).expect("a report serialises"),
     }
 }

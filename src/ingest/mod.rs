@@ -20,7 +20,7 @@ mod source;
 mod split;
 
 pub use build::DecimalMark;
-pub use commit::{CommittedImport, PreparedImport, commit, prepare};
+pub use commit::{CommittedImport, PreparedImport, commit, into_commit, prepare, prepared};
 pub use error::IngestError;
 pub use header::canonical_for;
 pub use parse::{RejectReason, Rejected};
@@ -166,12 +166,14 @@ fn parse_bytes(
         c.canonical.is_some_and(|f| f != CanonicalField::City && f != CanonicalField::OptIn)
     };
     let infer: Vec<bool> = header.columns.iter().map(|c| c.canonical.is_none()).collect();
+    let cr_lines = memchr::memchr(b'\n', text).is_none() && memchr::memchr(b'\r', text).is_some();
     let ctx = parse::ParseContext {
         separator: sep.byte(),
         ncols,
         phone: header.phone,
         opt_in: header.opt_in,
         infer: &infer,
+        cr_lines,
     };
     let done = AtomicU64::new(0);
     let total = data.len() as u64;
@@ -179,7 +181,7 @@ fn parse_bytes(
         let bytes_done = done.fetch_add(n, Ordering::Relaxed) + n;
         progress(Progress { bytes_done, bytes_total: total });
     };
-    let first_data_line = 1 + memchr::memchr_iter(b'\n', &text[..data_start]).count() as u64;
+    let first_data_line = 1 + parse::line_breaks(&text[..data_start], cr_lines);
     let chunks = parse::parse_data(data, &ctx, first_data_line, opts.parallel, opts.chunk_bytes, &on_chunk)
         .map_err(|bad| source::utf8_error(path, bytes, bom + data_start + bad))?;
 
@@ -196,7 +198,7 @@ fn parse_bytes(
         report.opt_in_empty += c.opt_in_empty;
     }
     let newlines: u64 = chunks.iter().map(|c| c.newlines).sum::<u64>() + (first_data_line - 1);
-    report.lines_read = newlines + u64::from(!text.ends_with(b"\n"));
+    report.lines_read = newlines + u64::from(!text.ends_with(if cr_lines { b"\r" } else { b"\n" }));
     if report.records_read == 0 {
         let header_lines = (first_data_line - 1).max(1);
         return Err(IngestError::NoRows { path: path.to_owned(), header_lines });

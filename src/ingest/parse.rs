@@ -53,6 +53,13 @@ pub struct ParseContext<'a> {
     pub opt_in: Option<usize>,
     /// Columns whose type is inferred from their values.
     pub infer: &'a [bool],
+    /// The file breaks lines with a lone `\r` (no `\n` anywhere): count those as lines.
+    pub cr_lines: bool,
+}
+
+/// Line breaks in `bytes`: `\n`, or `\r` in files that break lines with a lone `\r`.
+pub fn line_breaks(bytes: &[u8], cr_lines: bool) -> u64 {
+    memchr::memchr_iter(if cr_lines { b'\r' } else { b'\n' }, bytes).count() as u64
 }
 
 /// The kept rows of one chunk as raw cells, row-major, plus what the rules counted.
@@ -170,11 +177,9 @@ pub fn parse_header(data: &[u8], separator: u8) -> Option<(Vec<String>, usize)> 
             s
         })
         .collect();
-    while pos < data.len() && matches!(data[pos], b'\r' | b'\n') {
+    // A record ending in `\r` leaves the `\n` of its `\r\n` unread.
+    if pos > 0 && data[pos - 1] == b'\r' && data.get(pos) == Some(&b'\n') {
         pos += 1;
-        if data[pos - 1] == b'\n' {
-            break;
-        }
     }
     Some((fields, pos))
 }
@@ -226,13 +231,21 @@ fn parse_records(
     };
     let mut scratch = vec![0usize; n + 8];
     let (mut pos, mut out_len, mut skipped_newlines) = (0usize, 0usize, 0u64);
+    // Lone-`\r` files: line breaks counted so far, up to `cr_counted`.
+    let (mut cr_breaks, mut cr_counted) = (0u64, 0usize);
     while pos < stop_after {
         // Blank lines and the `\n` of a `\r\n` are skipped here so the start line is exact.
         while pos < input.len() && matches!(input[pos], b'\r' | b'\n') {
             skipped_newlines += u64::from(input[pos] == b'\n');
             pos += 1;
         }
-        let line = rdr.line() - first_line + 1 + skipped_newlines;
+        let line = if ctx.cr_lines {
+            cr_breaks += line_breaks(&input[cr_counted..pos], true);
+            cr_counted = pos;
+            1 + cr_breaks
+        } else {
+            rdr.line() - first_line + 1 + skipped_newlines
+        };
         let rec_start = out_len;
         let mut nfields = 0;
         let mut at_eof;
@@ -314,6 +327,10 @@ fn parse_records(
         c.lines.push(line);
     }
     c.cells.truncate(out_len);
-    c.newlines = rdr.line() - first_line + skipped_newlines;
+    c.newlines = if ctx.cr_lines {
+        cr_breaks + line_breaks(&input[cr_counted..pos], true)
+    } else {
+        rdr.line() - first_line + skipped_newlines
+    };
     (c, pos)
 }

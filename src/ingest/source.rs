@@ -71,7 +71,9 @@ pub fn utf8_error(path: &Path, bytes: &[u8], at: usize) -> IngestError {
     let before = &bytes[..at];
     let line_start = memchr::memrchr(b'\n', before).map_or(0, |p| p + 1);
     let line = 1 + memchr::memchr_iter(b'\n', before).count() as u64;
-    let column = 1 + String::from_utf8_lossy(&before[line_start..]).chars().count() as u64;
+    let line_text = &before[line_start..];
+    let line_text = if line_start == 0 { strip_bom(line_text).0 } else { line_text };
+    let column = 1 + String::from_utf8_lossy(line_text).chars().count() as u64;
     IngestError::NotUtf8 { path: path.to_owned(), line, column, byte: at as u64 }
 }
 

@@ -10,6 +10,27 @@ pub const SCHEMA_VERSION: i64 = 1;
 
 const SCHEMA: &str = "
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE data_files (path TEXT PRIMARY KEY);
+CREATE TABLE profile_aliases (
+    alias INTEGER PRIMARY KEY,
+    survivor INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    import_id INTEGER,
+    rule TEXT NOT NULL,
+    identifier TEXT NOT NULL
+);
+CREATE INDEX profile_aliases_survivor ON profile_aliases(survivor);
+CREATE TABLE profile_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    profile INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    other INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    import_id INTEGER,
+    detail TEXT NOT NULL
+);
+CREATE INDEX profile_events_profile ON profile_events(profile);
 CREATE TABLE imports (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     file_name TEXT NOT NULL,
@@ -55,6 +76,8 @@ CREATE TABLE import_rejects (
 /// An import to record, as the ingest stage describes it.
 #[derive(Clone, Debug)]
 pub struct NewImport {
+    /// Reserved with [`Catalog::next_import_id`] under the writer lock.
+    pub id: i64,
     pub file_name: String,
     pub file_path: String,
     pub file_bytes: u64,
@@ -188,33 +211,33 @@ pub(crate) fn insert_import(
     tx: &rusqlite::Transaction,
     path: &Path,
     imp: &NewImport,
-    snapshot_for: impl FnOnce(i64) -> String,
+    snapshot: &str,
 ) -> Result<i64, StoreError> {
     let err = cat_err(path);
     tx.execute(
-            "INSERT INTO imports (file_name, file_path, file_bytes, separator, imported_by, started_at,
-                finished_at, outcome, lines_read, rows_imported, rows_rejected, rows_opted_out, snapshot, report_json)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, '', ?13)",
-            params![
-                imp.file_name,
-                imp.file_path,
-                imp.file_bytes as i64,
-                imp.separator,
-                imp.imported_by,
-                imp.started_at,
-                imp.finished_at,
-                imp.outcome,
-                imp.lines_read as i64,
-                imp.rows_imported as i64,
-                imp.rows_rejected as i64,
-                imp.rows_opted_out as i64,
-                imp.report_json,
-            ],
-        )
-        .map_err(&err)?;
-    let id = tx.last_insert_rowid();
-    tx.execute("UPDATE imports SET snapshot = ?1 WHERE id = ?2", params![snapshot_for(id), id])
-        .map_err(&err)?;
+        "INSERT INTO imports (id, file_name, file_path, file_bytes, separator, imported_by, started_at,
+            finished_at, outcome, lines_read, rows_imported, rows_rejected, rows_opted_out, snapshot, report_json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        params![
+            imp.id,
+            imp.file_name,
+            imp.file_path,
+            imp.file_bytes as i64,
+            imp.separator,
+            imp.imported_by,
+            imp.started_at,
+            imp.finished_at,
+            imp.outcome,
+            imp.lines_read as i64,
+            imp.rows_imported as i64,
+            imp.rows_rejected as i64,
+            imp.rows_opted_out as i64,
+            snapshot,
+            imp.report_json,
+        ],
+    )
+    .map_err(&err)?;
+    let id = imp.id;
     for (seq, (status, at)) in imp.history.iter().enumerate() {
         tx.execute(
             "INSERT INTO import_status (import_id, seq, status, at) VALUES (?1, ?2, ?3, ?4)",
@@ -243,25 +266,28 @@ pub(crate) fn insert_import(
 impl Catalog {
     /// Imports matching `filter`, oldest first.
     pub fn list_imports(&self, filter: &ImportFilter) -> Result<Vec<ImportRow>, StoreError> {
-        let search = filter.search.as_ref().map(|s| format!("%{}%", s.to_lowercase()));
         let mut stmt = self
             .conn
             .prepare(
                 "SELECT id, file_name, imported_by, started_at, finished_at, outcome, rows_imported,
                         rows_rejected, rows_opted_out, snapshot, report_json
                  FROM imports
-                 WHERE (?1 IS NULL OR lower(file_name) LIKE ?1)
-                   AND (?2 IS NULL OR started_at >= ?2)
-                   AND (?3 IS NULL OR started_at < ?3)
+                 WHERE (?1 IS NULL OR started_at >= ?1)
+                   AND (?2 IS NULL OR started_at < ?2)
                  ORDER BY id",
             )
             .map_err(self.err())?;
         let rows = stmt
-            .query_map(params![search, filter.from, filter.before], row_to_import)
+            .query_map(params![filter.from, filter.before], row_to_import)
             .map_err(self.err())?
             .collect::<Result<Vec<_>, _>>()
             .map_err(self.err())?;
-        Ok(rows)
+        // Searched here rather than in SQL: literal text, ignoring case and accents beyond ASCII.
+        let needle = filter.search.as_deref().map(crate::text::fold);
+        Ok(rows
+            .into_iter()
+            .filter(|r| needle.as_deref().is_none_or(|n| crate::text::fold(&r.file_name).contains(n)))
+            .collect())
     }
 
     /// The import with id `id`.
@@ -279,15 +305,185 @@ impl Catalog {
             .ok_or(StoreError::NoSuchImport(id))
     }
 
-    /// Every snapshot file name the catalog refers to.
-    pub(crate) fn snapshot_names(&self) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT snapshot FROM imports").map_err(self.err())?;
+    /// The id the next import will get (call under the writer lock).
+    pub fn next_import_id(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'imports'), 0),
+                            COALESCE((SELECT MAX(id) FROM imports), 0)) + 1",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(self.err())
+    }
+
+    /// A setting's value, if set.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", params![key], |r| r.get(0))
+            .optional()
+            .map_err(self.err())
+    }
+
+    /// Every import, oldest first (ids and snapshot paths only).
+    pub fn import_ids(&self) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT id FROM imports ORDER BY id").map_err(self.err())?;
+        let ids = stmt
+            .query_map([], |r| r.get(0))
+            .map_err(self.err())?
+            .collect::<Result<Vec<i64>, _>>()
+            .map_err(self.err())?;
+        Ok(ids)
+    }
+
+    /// The survivor an alias was merged into, following chains of merges.
+    pub fn resolve_alias(&self, mut id: i64) -> Result<i64, StoreError> {
+        for _ in 0..64 {
+            let next: Option<i64> = self
+                .conn
+                .query_row("SELECT survivor FROM profile_aliases WHERE alias = ?1", params![id], |r| r.get(0))
+                .optional()
+                .map_err(self.err())?;
+            match next {
+                Some(s) => id = s,
+                None => return Ok(id),
+            }
+        }
+        Ok(id)
+    }
+
+    /// Aliases that were merged into `survivor`, with when and why.
+    pub fn aliases_of(&self, survivor: i64) -> Result<Vec<AliasRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT alias, survivor, at, import_id, rule, identifier FROM profile_aliases
+                 WHERE survivor = ?1 ORDER BY alias",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map(params![survivor], |r| {
+                Ok(AliasRow {
+                    alias: r.get(0)?,
+                    survivor: r.get(1)?,
+                    at: r.get(2)?,
+                    import_id: r.get(3)?,
+                    rule: r.get(4)?,
+                    identifier: r.get(5)?,
+                })
+            })
+            .map_err(self.err())?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(self.err())?;
+        Ok(rows)
+    }
+
+    /// How many aliases the workspace has.
+    pub fn alias_count(&self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM profile_aliases", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(self.err())
+    }
+
+    /// Profile events (merges, splits) concerning `profile`, oldest first.
+    pub fn events_of(&self, profile: i64) -> Result<Vec<EventRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT profile, event, other, at, import_id, detail FROM profile_events
+                 WHERE profile = ?1 OR other = ?1 ORDER BY seq",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map(params![profile], |r| {
+                Ok(EventRow {
+                    profile: r.get(0)?,
+                    event: r.get(1)?,
+                    other: r.get(2)?,
+                    at: r.get(3)?,
+                    import_id: r.get(4)?,
+                    detail: r.get(5)?,
+                })
+            })
+            .map_err(self.err())?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(self.err())?;
+        Ok(rows)
+    }
+
+    /// Every data file the catalog refers to (paths relative to the workspace).
+    pub(crate) fn data_files(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT path FROM data_files").map_err(self.err())?;
         let names = stmt
             .query_map([], |r| r.get(0))
             .map_err(self.err())?
             .collect::<Result<Vec<String>, _>>()
             .map_err(self.err())?;
         Ok(names)
+    }
+}
+
+/// A profile id merged into another.
+#[derive(Clone, Debug, Serialize)]
+pub struct AliasRow {
+    pub alias: i64,
+    pub survivor: i64,
+    pub at: String,
+    pub import_id: Option<i64>,
+    pub rule: String,
+    pub identifier: String,
+}
+
+/// A merge or split in a profile's history.
+#[derive(Clone, Debug, Serialize)]
+pub struct EventRow {
+    pub profile: i64,
+    pub event: String,
+    pub other: i64,
+    pub at: String,
+    pub import_id: Option<i64>,
+    pub detail: String,
+}
+
+/// Catalog writes the identity stage makes inside a commit's transaction.
+pub struct CatalogWriter<'t> {
+    pub(crate) tx: &'t rusqlite::Transaction<'t>,
+    pub(crate) path: &'t Path,
+}
+
+impl CatalogWriter<'_> {
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.tx
+            .execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map(drop)
+            .map_err(cat_err(self.path))
+    }
+
+    pub fn insert_alias(&self, a: &AliasRow) -> Result<(), StoreError> {
+        self.tx
+            .execute(
+                "INSERT OR REPLACE INTO profile_aliases (alias, survivor, at, import_id, rule, identifier)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![a.alias, a.survivor, a.at, a.import_id, a.rule, a.identifier],
+            )
+            .map(drop)
+            .map_err(cat_err(self.path))
+    }
+
+    pub fn insert_event(&self, e: &EventRow) -> Result<(), StoreError> {
+        self.tx
+            .execute(
+                "INSERT INTO profile_events (profile, event, other, at, import_id, detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![e.profile, e.event, e.other, e.at, e.import_id, e.detail],
+            )
+            .map(drop)
+            .map_err(cat_err(self.path))
     }
 }
 

@@ -4,6 +4,7 @@
 //! ```text
 //! DIR/catalog.db        SQLite catalog
 //! DIR/imports/N.hsc     columns of import N (see `snapshot`)
+//! DIR/profiles/…        the current generation of profile files (identity stage)
 //! DIR/lock              present only while a writer holds the workspace
 //! ```
 //!
@@ -17,7 +18,10 @@ mod error;
 mod lock;
 pub mod snapshot;
 
-pub use catalog::{Catalog, ImportColumn, ImportFilter, ImportRow, NewImport, SCHEMA_VERSION};
+pub use catalog::{
+    AliasRow, Catalog, CatalogWriter, EventRow, ImportColumn, ImportFilter, ImportRow, NewImport,
+    SCHEMA_VERSION,
+};
 pub use error::StoreError;
 pub use lock::WriteLock;
 
@@ -28,8 +32,42 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 const CATALOG: &str = "catalog.db";
 const IMPORTS: &str = "imports";
+const PROFILES: &str = "profiles";
+/// The folders holding data files; anything in them the catalog does not name is a leftover.
+const DATA_DIRS: [&str; 2] = [IMPORTS, PROFILES];
 const LOCK: &str = "lock";
 const STAGED_SUFFIX: &str = ".staged";
+
+/// Extra catalog writes that run inside a commit's transaction.
+pub type CatalogWrites = Box<dyn FnOnce(&CatalogWriter) -> Result<(), StoreError>>;
+
+/// Everything one command commits at once.
+#[derive(Default)]
+pub struct Commit {
+    /// Imports with their staged columns (the id in each `NewImport` names the file).
+    pub imports: Vec<(NewImport, StagedTable)>,
+    /// Other staged files and the (new, unused) relative paths they go to.
+    pub files: Vec<(StagedTable, String)>,
+    /// Relative paths of committed files that are no longer current.
+    pub retire: Vec<String>,
+    pub catalog: Option<CatalogWrites>,
+}
+
+/// Writes tables to staged files; `Send + Sync`, so staging can overlap other work.
+pub struct Stager {
+    dir: PathBuf,
+}
+
+impl Stager {
+    /// Writes `table` to a staged file, ready for [`Workspace::commit`].
+    pub fn stage(&self, table: &Table) -> Result<StagedTable, StoreError> {
+        static SEQ: AtomicU64 = AtomicU64::new(0);
+        let name = format!("{}-{}{STAGED_SUFFIX}", std::process::id(), SEQ.fetch_add(1, Ordering::Relaxed));
+        let staged = StagedTable { path: self.dir.join(name), committed: false };
+        snapshot::write(&staged.path, table)?;
+        Ok(staged)
+    }
+}
 
 /// An open workspace.
 pub struct Workspace {
@@ -68,7 +106,9 @@ impl Workspace {
         if dir.exists() && std::fs::read_dir(dir).map_err(io(dir))?.next().is_some() {
             return Err(StoreError::NotEmpty(dir.to_owned()));
         }
-        std::fs::create_dir_all(dir.join(IMPORTS)).map_err(io(dir))?;
+        for d in DATA_DIRS {
+            std::fs::create_dir_all(dir.join(d)).map_err(io(dir))?;
+        }
         let catalog = Catalog::create(&dir.join(CATALOG))?;
         Ok(Workspace { root: dir.to_owned(), catalog })
     }
@@ -98,58 +138,96 @@ impl Workspace {
         Ok(lock)
     }
 
-    /// Removes staged files and snapshots the catalog does not name.
+    /// Removes staged files and data files the catalog does not name.
     fn remove_leftovers(&self) -> Result<(), StoreError> {
-        let dir = self.root.join(IMPORTS);
-        let known = self.catalog.snapshot_names()?;
-        for entry in std::fs::read_dir(&dir).map_err(io(&dir))? {
-            let entry = entry.map_err(io(&dir))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !known.iter().any(|k| k.ends_with(&format!("/{name}"))) {
-                std::fs::remove_file(entry.path()).map_err(io(entry.path()))?;
+        let known = self.catalog.data_files()?;
+        for d in DATA_DIRS {
+            let dir = self.root.join(d);
+            std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+            for entry in std::fs::read_dir(&dir).map_err(io(&dir))? {
+                let entry = entry.map_err(io(&dir))?;
+                let rel = format!("{d}/{}", entry.file_name().to_string_lossy());
+                if !known.contains(&rel) {
+                    std::fs::remove_file(entry.path()).map_err(io(entry.path()))?;
+                }
             }
         }
         Ok(())
     }
 
-    /// Writes `table` to a staged file, ready for [`Workspace::commit_imports`].
-    pub fn stage_table(&self, _lock: &WriteLock, table: &Table) -> Result<StagedTable, StoreError> {
-        static SEQ: AtomicU64 = AtomicU64::new(0);
-        let name = format!("{}-{}{STAGED_SUFFIX}", std::process::id(), SEQ.fetch_add(1, Ordering::Relaxed));
-        let path = self.root.join(IMPORTS).join(name);
-        let staged = StagedTable { path, committed: false };
-        snapshot::write(&staged.path, table)?;
-        Ok(staged)
+    /// Writes `table` to a staged file, ready for [`Workspace::commit`].
+    pub fn stage_table(&self, lock: &WriteLock, table: &Table) -> Result<StagedTable, StoreError> {
+        self.stager(lock).stage(table)
     }
 
-    /// Records the imports and moves their staged tables into place, all in one transaction:
-    /// either every import is committed or none is. Returns their ids.
-    pub fn commit_imports(
-        &mut self,
-        _lock: &WriteLock,
-        imports: Vec<(NewImport, StagedTable)>,
-    ) -> Result<Vec<i64>, StoreError> {
-        let dir = self.root.join(IMPORTS);
+    /// A handle that stages tables from another thread (the catalog stays on this one).
+    pub fn stager(&self, _lock: &WriteLock) -> Stager {
+        Stager { dir: self.root.join(IMPORTS) }
+    }
+
+    /// Commits `commit` in one catalog transaction: the imports are recorded, every staged
+    /// file is renamed into place, retired files are forgotten, and the extra catalog writes
+    /// run; either all of it lands or none of it does.
+    pub fn commit(&mut self, _lock: &WriteLock, commit: Commit) -> Result<(), StoreError> {
+        let Commit { imports, files, retire, catalog: extra } = commit;
         let catalog_path = self.catalog.path().to_owned();
+        let root = self.root.clone();
         let mut moved: Vec<(PathBuf, PathBuf)> = Vec::new();
         let result = self.catalog.transaction(|tx| {
-            let mut ids = Vec::with_capacity(imports.len());
-            for (imp, staged) in &imports {
-                let id = catalog::insert_import(tx, &catalog_path, imp, |id| format!("{IMPORTS}/{id}.hsc"))?;
-                let target = dir.join(format!("{id}.hsc"));
+            let add_file = |rel: &str| {
+                tx.execute("INSERT INTO data_files (path) VALUES (?1)", [rel])
+                    .map(drop)
+                    .map_err(|source| StoreError::Catalog { path: catalog_path.clone(), source })
+            };
+            let mut place = |staged: &StagedTable, rel: &str| -> Result<(), StoreError> {
+                let target = root.join(rel);
+                if target.exists() {
+                    return Err(StoreError::Io {
+                        path: target,
+                        source: std::io::Error::new(
+                            std::io::ErrorKind::AlreadyExists,
+                            "a committed file has this name",
+                        ),
+                    });
+                }
                 std::fs::rename(&staged.path, &target).map_err(io(&target))?;
                 moved.push((target, staged.path.clone()));
-                ids.push(id);
+                Ok(())
+            };
+            for (imp, staged) in &imports {
+                let rel = format!("{IMPORTS}/{}.hsc", imp.id);
+                catalog::insert_import(tx, &catalog_path, imp, &rel)?;
+                add_file(&rel)?;
+                place(staged, &rel)?;
             }
-            sync_dir(&dir)?;
-            Ok(ids)
+            for (staged, rel) in &files {
+                add_file(rel)?;
+                place(staged, rel)?;
+            }
+            for rel in &retire {
+                tx.execute("DELETE FROM data_files WHERE path = ?1", [rel])
+                    .map_err(|source| StoreError::Catalog { path: catalog_path.clone(), source })?;
+            }
+            if let Some(f) = extra {
+                f(&CatalogWriter { tx, path: &catalog_path })?;
+            }
+            for d in DATA_DIRS {
+                sync_dir(&root.join(d))?;
+            }
+            Ok(())
         });
         match result {
-            Ok(ids) => {
+            Ok(()) => {
                 for (_, staged) in imports {
                     staged.keep();
                 }
-                Ok(ids)
+                for (staged, _) in files {
+                    staged.keep();
+                }
+                for rel in retire {
+                    let _ = std::fs::remove_file(self.root.join(rel));
+                }
+                Ok(())
             }
             Err(e) => {
                 for (target, staged) in moved.into_iter().rev() {
@@ -158,6 +236,11 @@ impl Workspace {
                 Err(e)
             }
         }
+    }
+
+    /// The path of a committed data file (relative path as the catalog names it).
+    pub fn data_path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
     }
 
     /// The columns of import `id`.

@@ -178,9 +178,9 @@ impl Workspace {
                 .args(args),
         )
         .ok();
-        match run.json() {
-            serde_json::Value::Array(reports) => reports,
-            other => panic!("expected an array of reports, got {other}"),
+        match &run.json()["imports"] {
+            serde_json::Value::Array(reports) => reports.clone(),
+            other => panic!("expected an array of reports under \"imports\", got {other}"),
         }
     }
 

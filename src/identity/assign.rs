@@ -1,0 +1,144 @@
+//! Persistent profile ids: clusters found in this run are matched to the ids records had
+//! before, so ids never change meaning.
+//!
+//! - A cluster with no earlier records gets a new id (ids only grow: an older profile has a
+//!   smaller id).
+//! - An earlier id lives on in the cluster holding its earliest record (its home).
+//! - A cluster that is home to several earlier ids keeps the oldest; the others become its
+//!   aliases (a merge).
+//! - Earlier records that land in a cluster which is not their id's home get that cluster's
+//!   id (a split, when their id lives on elsewhere).
+
+use super::join::Edge;
+
+/// A merge: `alias` now lives on as `survivor`; `edge` is a link that joined them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Merge {
+    pub survivor: i64,
+    pub alias: i64,
+    pub edge: Option<Edge>,
+}
+
+/// A split: some of `from`'s records now form profile `to`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Split {
+    pub from: i64,
+    pub to: i64,
+}
+
+/// Profile ids for this run's clusters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assignment {
+    /// Profile id of each cluster (indexed by cluster label).
+    pub cluster_ids: Vec<i64>,
+    /// Clusters that got a new id.
+    pub created: usize,
+    pub merges: Vec<Merge>,
+    pub splits: Vec<Split>,
+    pub next_id: i64,
+}
+
+/// Matches clusters (`labels[record]`, numbered by first record) to earlier ids: `previous`
+/// gives the id of each earlier record (records `0..previous.len()`).
+pub fn assign(
+    labels: &[u32],
+    clusters: usize,
+    previous: &[i64],
+    edges: &[Edge],
+    mut next_id: i64,
+) -> Assignment {
+    // The home cluster of each earlier id: the cluster of its earliest record.
+    let mut home: hashbrown::HashMap<i64, u32> = hashbrown::HashMap::new();
+    for (r, &id) in previous.iter().enumerate() {
+        home.entry(id).or_insert(labels[r]);
+    }
+    let mut candidates: Vec<Vec<i64>> = vec![Vec::new(); clusters];
+    for (&id, &c) in &home {
+        candidates[c as usize].push(id);
+    }
+    let mut cluster_ids = vec![0i64; clusters];
+    let mut created = 0;
+    let mut merges = Vec::new();
+    for (c, ids) in candidates.iter_mut().enumerate() {
+        ids.sort_unstable();
+        match ids.first() {
+            Some(&survivor) => {
+                cluster_ids[c] = survivor;
+                merges.extend(ids[1..].iter().map(|&alias| Merge { survivor, alias, edge: None }));
+            }
+            None => {
+                cluster_ids[c] = next_id;
+                next_id += 1;
+                created += 1;
+            }
+        }
+    }
+    // Splits: earlier records whose cluster's id is not theirs and whose id lives elsewhere.
+    let mut splits: Vec<Split> = Vec::new();
+    let mut seen = hashbrown::HashSet::new();
+    for (r, &id) in previous.iter().enumerate() {
+        let now = cluster_ids[labels[r] as usize];
+        let merged_here = merges.iter().any(|m| m.alias == id && m.survivor == now);
+        if now != id && !merged_here && seen.insert((id, now)) {
+            splits.push(Split { from: id, to: now });
+        }
+    }
+    // For each merge, a link that crosses from the alias's earlier records to the rest.
+    if !merges.is_empty() {
+        let owner = |r: u32| previous.get(r as usize).copied();
+        for m in &mut merges {
+            m.edge = edges
+                .iter()
+                .find(|e| {
+                    let (a, b) = (owner(e.a), owner(e.b));
+                    (a == Some(m.alias)) != (b == Some(m.alias))
+                        && cluster_ids[labels[e.a as usize] as usize] == m.survivor
+                })
+                .copied();
+        }
+    }
+    Assignment { cluster_ids, created, merges, splits, next_id }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_run_numbers_clusters_in_order() {
+        let a = assign(&[0, 1, 0, 2], 3, &[], &[], 1);
+        assert_eq!(a.cluster_ids, vec![1, 2, 3]);
+        assert_eq!((a.created, a.next_id), (3, 4));
+    }
+
+    #[test]
+    fn rerun_keeps_ids_and_new_records_join_or_create() {
+        // Earlier: records 0..3 were profiles 1, 2, 1. Now record 3 is new and joins 2's cluster,
+        // record 4 is new and alone.
+        let labels = [0, 1, 0, 1, 2];
+        let a = assign(&labels, 3, &[1, 2, 1], &[], 3);
+        assert_eq!(a.cluster_ids, vec![1, 2, 3]);
+        assert_eq!(a.created, 1);
+        assert!(a.merges.is_empty() && a.splits.is_empty());
+    }
+
+    #[test]
+    fn a_new_record_merging_two_profiles_keeps_the_older_id() {
+        // Earlier: 0 → profile 5, 1 → profile 4. New record 2 links them.
+        let edges = [Edge { a: 0, b: 2, rule: 0 }, Edge { a: 1, b: 2, rule: 2 }];
+        let a = assign(&[0, 0, 0], 1, &[5, 4], &edges, 6);
+        assert_eq!(a.cluster_ids, vec![4]);
+        assert_eq!(a.merges.len(), 1);
+        assert_eq!((a.merges[0].survivor, a.merges[0].alias), (4, 5));
+        assert_eq!(a.merges[0].edge, Some(edges[0]));
+        assert_eq!(a.created, 0);
+    }
+
+    #[test]
+    fn a_profile_falling_apart_keeps_its_id_where_its_first_record_is() {
+        // Earlier 0 and 1 were profile 7; now they are apart (say a key became a hub).
+        let a = assign(&[0, 1], 2, &[7, 7], &[], 8);
+        assert_eq!(a.cluster_ids, vec![7, 8]);
+        assert_eq!(a.splits, vec![Split { from: 7, to: 8 }]);
+    }
+}

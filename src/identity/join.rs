@@ -1,0 +1,165 @@
+//! Grouping records by key: a partitioned hash join (the polars habit). Entries are
+//! scattered into partitions by the top bits of their mixed key (each parallel task counts
+//! its own, then partitions are joined), each partition is sorted and scanned for runs of
+//! equal keys, and each run links its records — unless it is a hub, shared by more records
+//! than the limit.
+
+use super::keys::{Entry, RuleKeys};
+use rayon::prelude::*;
+
+const PARTITION_BITS: u32 = 8;
+const PARTITIONS: usize = 1 << PARTITION_BITS;
+const TASK_ENTRIES: usize = if cfg!(debug_assertions) { 100 } else { 1 << 16 };
+
+/// Two records linked by a rule's key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Edge {
+    pub a: u32,
+    pub b: u32,
+    pub rule: u16,
+}
+
+/// A key value shared by too many records to be trusted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HubKey {
+    pub rule: u16,
+    /// A record holding the key (to display it).
+    pub record: u32,
+    pub count: usize,
+}
+
+/// splitmix64's finaliser: spreads numeric keys over all bits.
+fn mix(mut x: u64) -> u64 {
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// Links the records of every key of one rule; returns the links and the hub keys.
+pub fn group(keys: &RuleKeys, rule: u16, hub_limit: usize) -> (Vec<Edge>, Vec<HubKey>) {
+    let partition = |e: &Entry| (mix(e.key) >> (64 - PARTITION_BITS)) as usize;
+    // Each task splits its slice of entries into partitions.
+    let per_task: Vec<Vec<Vec<Entry>>> = keys
+        .entries
+        .par_chunks(TASK_ENTRIES)
+        .map(|chunk| {
+            let mut counts = [0usize; PARTITIONS];
+            for e in chunk {
+                counts[partition(e)] += 1;
+            }
+            let mut parts: Vec<Vec<Entry>> = counts.iter().map(|&c| Vec::with_capacity(c)).collect();
+            for e in chunk {
+                parts[partition(e)].push(*e);
+            }
+            parts
+        })
+        .collect();
+    let texts = keys.texts.as_deref();
+    let results: Vec<(Vec<Edge>, Vec<HubKey>)> = (0..PARTITIONS)
+        .into_par_iter()
+        .map(|p| {
+            let mut part: Vec<Entry> = Vec::with_capacity(per_task.iter().map(|t| t[p].len()).sum());
+            for t in &per_task {
+                part.extend_from_slice(&t[p]);
+            }
+            link_partition(part, texts, rule, hub_limit)
+        })
+        .collect();
+    let mut edges = Vec::with_capacity(keys.entries.len());
+    let mut hubs = Vec::new();
+    for (e, h) in results {
+        edges.extend(e);
+        hubs.extend(h);
+    }
+    hubs.sort_by_key(|h| std::cmp::Reverse(h.count));
+    (edges, hubs)
+}
+
+fn link_partition(
+    mut part: Vec<Entry>,
+    texts: Option<&[Box<str>]>,
+    rule: u16,
+    hub_limit: usize,
+) -> (Vec<Edge>, Vec<HubKey>) {
+    let same =
+        |a: &Entry, b: &Entry| a.key == b.key && texts.is_none_or(|t| t[a.idx as usize] == t[b.idx as usize]);
+    match texts {
+        Some(t) => part.sort_unstable_by(|a, b| {
+            a.key
+                .cmp(&b.key)
+                .then_with(|| t[a.idx as usize].cmp(&t[b.idx as usize]))
+                .then(a.record.cmp(&b.record))
+        }),
+        None => part.sort_unstable_by_key(|e| (e.key, e.record)),
+    }
+    let mut edges = Vec::new();
+    let mut hubs = Vec::new();
+    let mut start = 0;
+    while start < part.len() {
+        let mut end = start + 1;
+        while end < part.len() && same(&part[start], &part[end]) {
+            end += 1;
+        }
+        let run = &part[start..end];
+        if run.len() > hub_limit {
+            hubs.push(HubKey { rule, record: run[0].record, count: run.len() });
+        } else {
+            edges.extend(run[1..].iter().map(|e| Edge { a: run[0].record, b: e.record, rule }));
+        }
+        start = end;
+    }
+    (edges, hubs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(keys: &[u64]) -> RuleKeys {
+        RuleKeys {
+            entries: keys
+                .iter()
+                .enumerate()
+                .map(|(r, &key)| Entry { key, record: r as u32, idx: 0 })
+                .collect(),
+            texts: None,
+        }
+    }
+
+    #[test]
+    fn links_equal_keys_and_skips_hubs() {
+        // Records 0, 2, 4 share key 7; records 1 and 3 share 9; key 5 is on 1 record.
+        let (mut edges, hubs) = group(&entries(&[7, 9, 7, 9, 7, 5]), 0, 50);
+        edges.sort_by_key(|e| (e.a, e.b));
+        assert_eq!(edges.iter().map(|e| (e.a, e.b)).collect::<Vec<_>>(), vec![(0, 2), (0, 4), (1, 3)]);
+        assert!(hubs.is_empty());
+        let (edges, hubs) = group(&entries(&[7, 9, 7, 9, 7, 5]), 0, 2);
+        assert_eq!(edges.len(), 1);
+        assert_eq!(hubs, vec![HubKey { rule: 0, record: 0, count: 3 }]);
+    }
+
+    #[test]
+    fn text_keys_with_equal_hashes_stay_apart() {
+        let keys = RuleKeys {
+            entries: vec![
+                Entry { key: 1, record: 0, idx: 0 },
+                Entry { key: 1, record: 1, idx: 1 },
+                Entry { key: 1, record: 2, idx: 2 },
+            ],
+            texts: Some(vec!["a".into(), "b".into(), "a".into()]),
+        };
+        let (edges, _) = group(&keys, 0, 50);
+        assert_eq!(edges.iter().map(|e| (e.a, e.b)).collect::<Vec<_>>(), vec![(0, 2)]);
+    }
+
+    #[test]
+    fn many_keys_cross_partitions_and_tasks() {
+        let keys: Vec<u64> = (0..10_000u64).map(|i| i % 3_000).collect();
+        let (edges, hubs) = group(&entries(&keys), 0, 50);
+        assert!(hubs.is_empty());
+        assert_eq!(edges.len(), 10_000 - 3_000);
+        assert!(edges.iter().all(|e| keys[e.a as usize] == keys[e.b as usize] && e.a < e.b));
+    }
+}

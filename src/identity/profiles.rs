@@ -1,0 +1,252 @@
+//! The profile table: one row per profile, with each field's most recent non-empty value (by
+//! import, then row; identifiers normalised), first and last import day, last import, and
+//! record count. Every distinct identifier of a profile is derived from its records (the
+//! assignment) when shown, rather than stored twice.
+
+use super::keys::Normalized;
+use crate::columns::{
+    Bitmap, CanonicalField, Column, ColumnData, DataType, PrimitiveColumn, Role, StringColumn, Table, Value,
+    column_from_values,
+};
+use rayon::prelude::*;
+
+/// Profiles per parallel task when building columns.
+const PROFILE_BLOCK: usize = if cfg!(debug_assertions) { 64 } else { 16_384 };
+
+/// The name of the profile id column.
+pub const PROFILE_ID: &str = "profileId";
+
+/// One import's table and when it was imported.
+pub struct Source<'a> {
+    pub import_id: i64,
+    pub table: &'a Table,
+    /// Days since 1970-01-01 (UTC) of the import's start.
+    pub day: i32,
+}
+
+/// Records grouped by profile (CSR): `records[offsets[p]..offsets[p + 1]]`, ascending.
+pub struct Members {
+    pub offsets: Vec<usize>,
+    pub records: Vec<u32>,
+}
+
+impl Members {
+    pub fn new(labels: &[u32], clusters: usize) -> Members {
+        let mut offsets = vec![0usize; clusters + 1];
+        for &l in labels {
+            offsets[l as usize + 1] += 1;
+        }
+        for i in 0..clusters {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut fill = offsets.clone();
+        let mut records = vec![0u32; labels.len()];
+        for (r, &l) in labels.iter().enumerate() {
+            records[fill[l as usize]] = r as u32;
+            fill[l as usize] += 1;
+        }
+        Members { offsets, records }
+    }
+
+    pub fn of(&self, p: usize) -> &[u32] {
+        &self.records[self.offsets[p]..self.offsets[p + 1]]
+    }
+
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Finds which source holds record `r`, and its row there.
+pub struct Locator {
+    starts: Vec<usize>,
+}
+
+impl Locator {
+    pub fn new(sources: &[Source]) -> Locator {
+        let mut starts = Vec::with_capacity(sources.len() + 1);
+        let mut n = 0;
+        for s in sources {
+            starts.push(n);
+            n += s.table.rows();
+        }
+        starts.push(n);
+        Locator { starts }
+    }
+
+    #[inline]
+    pub fn locate(&self, r: u32) -> (usize, usize) {
+        let r = r as usize;
+        let t = self.starts.partition_point(|&s| s <= r) - 1;
+        (t, r - self.starts[t])
+    }
+}
+
+/// Builds the profile table; row `p` is the profile with id `ids[p]`.
+pub fn build(sources: &[Source], n: &Normalized, members: &Members, ids: &[i64]) -> Table {
+    let loc = Locator::new(sources);
+    let profiles = members.len();
+    let mut columns = Vec::new();
+    let sys = |name: &str, data| Column { name: name.to_owned(), role: Role::System, data };
+
+    columns.push(sys(
+        PROFILE_ID,
+        ColumnData::Int64(PrimitiveColumn::new(ids.to_vec(), Bitmap::new_set(profiles))),
+    ));
+    let count: Vec<i64> = (0..profiles).map(|p| members.of(p).len() as i64).collect();
+    columns.push(sys("records", ColumnData::Int64(PrimitiveColumn::new(count, Bitmap::new_set(profiles)))));
+    let day = |r: u32| sources[loc.locate(r).0].day;
+    let first: Vec<i32> = (0..profiles)
+        .into_par_iter()
+        .map(|p| members.of(p).iter().map(|&r| day(r)).min().unwrap_or(0))
+        .collect();
+    let last: Vec<i32> = (0..profiles)
+        .into_par_iter()
+        .map(|p| members.of(p).iter().map(|&r| day(r)).max().unwrap_or(0))
+        .collect();
+    let last_import: Vec<i64> = (0..profiles)
+        .into_par_iter()
+        .map(|p| members.of(p).last().map_or(0, |&r| sources[loc.locate(r).0].import_id))
+        .collect();
+    columns.push(sys("firstSeen", ColumnData::Date(PrimitiveColumn::new(first, Bitmap::new_set(profiles)))));
+    columns.push(sys("lastUpdated", ColumnData::Date(PrimitiveColumn::new(last, Bitmap::new_set(profiles)))));
+    columns.push(sys(
+        "lastImport",
+        ColumnData::Int64(PrimitiveColumn::new(last_import, Bitmap::new_set(profiles))),
+    ));
+
+    // Identifiers: the most recent valid one (normalised), else the most recent raw value.
+    // Every distinct identifier stays derivable from the profile's records (see `show`).
+    let raw_of = |field: CanonicalField| -> Vec<Option<&ColumnData>> {
+        sources.iter().map(|s| s.table.canonical(field).map(|c| &c.data)).collect()
+    };
+    let ident =
+        |name: &str, field: CanonicalField, norm: &(dyn Fn(u32, &mut String) -> bool + Sync)| -> Column {
+            let raw = raw_of(field);
+            // Built in parallel blocks of profiles straight into text columns, then joined.
+            let blocks: Vec<StringColumn> = (0..profiles.div_ceil(PROFILE_BLOCK))
+                .into_par_iter()
+                .map(|b| {
+                    let range = b * PROFILE_BLOCK..((b + 1) * PROFILE_BLOCK).min(profiles);
+                    let mut latest_col = StringColumn::with_capacity(range.len(), range.len() * 16);
+                    let mut buf = String::new();
+                    for p in range {
+                        let latest = members.of(p).iter().rev().copied().find(|&r| {
+                            buf.clear();
+                            norm(r, &mut buf)
+                        });
+                        match latest {
+                            Some(_) => latest_col.push(Some(&buf)),
+                            None => match pick_latest(members.of(p), &raw, &loc)
+                                .and_then(|(t, row)| raw[t].map(|c| (c, row)))
+                            {
+                                Some((c, row)) => latest_col.push(Some(&c.value(row).to_string())),
+                                None => latest_col.push(None),
+                            },
+                        }
+                    }
+                    latest_col
+                })
+                .collect();
+            Column {
+                name: name.to_owned(),
+                role: Role::Canonical(field),
+                data: ColumnData::concat(blocks.into_iter().map(ColumnData::Utf8).collect()),
+            }
+        };
+    use std::fmt::Write as _;
+    columns.push(ident("phoneNumber", CanonicalField::PhoneNumber, &|r, b| {
+        n.phone[r as usize].is_some_and(|k| write!(b, "{k}").is_ok())
+    }));
+    columns.push(ident("email", CanonicalField::Email, &|r, b| {
+        n.email[r as usize].as_deref().is_some_and(|e| {
+            b.push_str(e);
+            true
+        })
+    }));
+    columns.push(ident("taxDocument", CanonicalField::TaxDocument, &|r, b| {
+        n.cpf[r as usize].is_some_and(|k| write!(b, "{k:011}").is_ok())
+    }));
+    for field in [CanonicalField::Name, CanonicalField::City, CanonicalField::Address] {
+        let raw = raw_of(field);
+        let picks: Vec<Option<(usize, usize)>> =
+            (0..profiles).into_par_iter().map(|p| pick_latest(members.of(p), &raw, &loc)).collect();
+        columns.push(Column {
+            name: field.name().to_owned(),
+            role: Role::Canonical(field),
+            data: gather(&raw, &picks, DataType::Utf8),
+        });
+    }
+
+    // Behaviour attributes: the union over imports, by name; one type where all agree.
+    let mut attrs: Vec<(String, DataType)> = Vec::new();
+    for s in sources {
+        for c in s.table.columns().iter().filter(|c| c.role == Role::Attribute) {
+            let ty = match c.data_type() {
+                DataType::Dictionary => DataType::Utf8,
+                t => t,
+            };
+            match attrs.iter_mut().find(|(name, _)| *name == c.name) {
+                Some((_, t)) if *t != ty => *t = DataType::Utf8,
+                Some(_) => {}
+                None => attrs.push((c.name.clone(), ty)),
+            }
+        }
+    }
+    let attr_columns: Vec<Column> = attrs
+        .par_iter()
+        .map(|(name, ty)| {
+            let cols: Vec<Option<&ColumnData>> =
+                sources.iter().map(|s| s.table.column(name).map(|c| &c.data)).collect();
+            let picks: Vec<Option<(usize, usize)>> =
+                (0..profiles).map(|p| pick_latest(members.of(p), &cols, &loc)).collect();
+            let mut data = gather(&cols, &picks, *ty);
+            if let ColumnData::Utf8(text) = &data
+                && let Some(dict) =
+                    crate::columns::DictionaryColumn::try_encode(text, (profiles / 4).min(1 << 16))
+            {
+                data = ColumnData::Dictionary(dict);
+            }
+            Column { name: name.clone(), role: Role::Attribute, data }
+        })
+        .collect();
+    columns.extend(attr_columns);
+    Table::new(profiles, columns)
+}
+
+/// The most recent of `records` (ascending) whose column has a value: (source, row).
+fn pick_latest(records: &[u32], cols: &[Option<&ColumnData>], loc: &Locator) -> Option<(usize, usize)> {
+    records.iter().rev().find_map(|&r| {
+        let (t, row) = loc.locate(r);
+        cols[t].filter(|c| c.validity().get(row)).map(|_| (t, row))
+    })
+}
+
+/// Builds a column of type `ty` from picked (source, row) cells, copying text bytes
+/// directly; a cell of another type than `ty` is read as its text (text columns) or left
+/// empty (typed columns, which only arise when every source agrees on the type).
+fn gather(cols: &[Option<&ColumnData>], picks: &[Option<(usize, usize)>], ty: DataType) -> ColumnData {
+    if matches!(ty, DataType::Utf8 | DataType::Dictionary) {
+        let mut out = StringColumn::with_capacity(picks.len(), picks.len() * 12);
+        for p in picks {
+            match p.and_then(|(t, row)| cols[t].map(|c| (c, row))) {
+                Some((ColumnData::Utf8(c), row)) => out.push_utf8_bytes(Some(c.raw_bytes(row))),
+                Some((ColumnData::Dictionary(c), row)) => {
+                    out.push_utf8_bytes(Some(c.dictionary().raw_bytes(c.codes()[row] as usize)))
+                }
+                Some((other, row)) => out.push(Some(&other.value(row).to_string())),
+                None => out.push(None),
+            }
+        }
+        return ColumnData::Utf8(out);
+    }
+    let values = picks.iter().map(|p| match p {
+        Some((t, row)) => cols[*t].map_or(Value::Null, |c| c.value(*row)),
+        None => Value::Null,
+    });
+    column_from_values(ty, picks.len(), values)
+}

@@ -1,0 +1,159 @@
+//! Looking a profile up by phone, e-mail, CPF or id, with its source records and lineage.
+
+use super::{IdentityError, int_values, load_assignment, load_config, load_profiles, normalize};
+use crate::columns::{Role, Table, Value};
+use crate::store::{AliasRow, EventRow, Workspace};
+use serde::Serialize;
+
+/// A source record of a profile: where it came from.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct SourceRecord {
+    pub import_id: i64,
+    pub file: String,
+    pub line: i64,
+}
+
+/// Everything `profiles show` prints.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProfileView {
+    pub id: i64,
+    /// The id that was asked for, when it was an alias of this profile.
+    pub asked_alias: Option<i64>,
+    pub fields: Vec<(String, String)>,
+    pub phones: Vec<String>,
+    pub emails: Vec<String>,
+    pub tax_documents: Vec<String>,
+    pub records: Vec<SourceRecord>,
+    pub aliases: Vec<AliasRow>,
+    pub events: Vec<EventRow>,
+}
+
+fn text_at(t: &Table, name: &str, row: usize) -> Option<String> {
+    match t.column(name)?.data.value(row) {
+        Value::Null => None,
+        v => Some(v.to_string()),
+    }
+}
+
+/// Finds the profile `query` names: a profile id (or an alias of one), an e-mail, a CPF or a
+/// phone number, in any of their usual spellings.
+pub fn find_profile(ws: &Workspace, query: &str) -> Result<ProfileView, IdentityError> {
+    let not_found = || IdentityError::NotFound(query.to_owned());
+    let profiles = load_profiles(ws)?.ok_or_else(not_found)?;
+    let assignment = load_assignment(ws)?.ok_or_else(not_found)?;
+    let ids = int_values(&profiles, super::profiles::PROFILE_ID)?;
+    let record_profile = int_values(&assignment, "profile")?;
+    let config = load_config(ws)?;
+
+    // Every import, in order, and the normalised identifiers of every record.
+    let import_ids = ws.catalog().import_ids()?;
+    let mut tables = Vec::with_capacity(import_ids.len());
+    for &id in &import_ids {
+        tables.push((id, ws.catalog().import(id)?.file_name, ws.load_import(id)?));
+    }
+    let refs: Vec<&Table> = tables.iter().map(|(_, _, t)| t).collect();
+    let norm = super::keys::normalize_all(&refs, &config);
+    if norm.records != record_profile.len() {
+        return Err(IdentityError::Corrupt("the assignment does not cover the imports".into()));
+    }
+
+    let q = query.trim();
+    let mut asked_alias = None;
+    let id = if q.len() <= 9 && !q.is_empty() && q.bytes().all(|b| b.is_ascii_digit()) {
+        let asked: i64 = q.parse().map_err(|_| not_found())?;
+        let id = ws.catalog().resolve_alias(asked)?;
+        if id != asked {
+            asked_alias = Some(asked);
+        }
+        Some(id)
+    } else {
+        let owner = |r: Option<usize>| r.map(|r| record_profile[r]);
+        if q.contains('@') {
+            let key = normalize::email_key(q).ok_or_else(not_found)?;
+            owner(norm.email.iter().position(|e| e.as_deref() == Some(key.as_str())))
+        } else {
+            let by_cpf =
+                normalize::cpf_key(q).ok().and_then(|k| owner(norm.cpf.iter().position(|&c| c == Some(k))));
+            by_cpf.or_else(|| {
+                let k = normalize::phone_key(q, &config.country).ok()?;
+                owner(norm.phone.iter().position(|&p| p == Some(k)))
+            })
+        }
+    }
+    .ok_or_else(not_found)?;
+    let row = ids.iter().position(|&p| p == id).ok_or_else(not_found)?;
+
+    let fields = profiles
+        .columns()
+        .iter()
+        .filter(|c| {
+            c.role != Role::System
+                || matches!(c.name.as_str(), "records" | "firstSeen" | "lastUpdated" | "lastImport")
+        })
+        .filter_map(|c| text_at(&profiles, &c.name, row).map(|v| (c.name.clone(), v)))
+        .collect();
+
+    // The profile's records: where they came from, and every distinct identifier they hold.
+    let mut records = Vec::new();
+    let (mut phones, mut emails, mut cpfs) = (Vec::new(), Vec::new(), Vec::new());
+    let push = |list: &mut Vec<String>, v: Option<String>| {
+        if let Some(v) = v.filter(|v| !list.contains(v)) {
+            list.push(v);
+        }
+    };
+    let mut start = 0;
+    for (import_id, file, table) in &tables {
+        let lines = int_values(table, crate::ingest::LINE_COLUMN)?;
+        for (i, &line) in lines.iter().enumerate() {
+            let r = start + i;
+            if record_profile[r] != id {
+                continue;
+            }
+            records.push(SourceRecord { import_id: *import_id, file: file.clone(), line });
+            push(&mut phones, norm.phone[r].map(|k| k.to_string()));
+            push(&mut emails, norm.email[r].as_deref().map(str::to_owned));
+            push(&mut cpfs, norm.cpf[r].map(normalize::cpf_to_string));
+        }
+        start += table.rows();
+    }
+    Ok(ProfileView {
+        id,
+        asked_alias,
+        fields,
+        phones,
+        emails,
+        tax_documents: cpfs,
+        records,
+        aliases: ws.catalog().aliases_of(id)?,
+        events: ws.catalog().events_of(id)?,
+    })
+}
+
+/// Writes every record's profile as CSV: `import_id,file,line,profile_id`, in import and row
+/// order. Returns how many records were written.
+pub fn write_assignment_csv(ws: &Workspace, out: &mut dyn std::io::Write) -> Result<u64, IdentityError> {
+    let io = |e: std::io::Error| {
+        IdentityError::Store(crate::store::StoreError::Io { path: "(output)".into(), source: e })
+    };
+    let assignment = load_assignment(ws)?.ok_or_else(|| IdentityError::NotFound("any profile".into()))?;
+    let imports = int_values(&assignment, "import")?;
+    let owners = int_values(&assignment, "profile")?;
+    writeln!(out, "import_id,file,line,profile_id").map_err(io)?;
+    let mut r = 0;
+    while r < imports.len() {
+        let imp = imports[r];
+        let row = ws.catalog().import(imp)?;
+        let table = ws.load_import(imp)?;
+        let lines = int_values(&table, crate::ingest::LINE_COLUMN)?;
+        let file = csv_field(&row.file_name);
+        for (i, line) in lines.iter().enumerate() {
+            writeln!(out, "{imp},{file},{line},{}", owners[r + i]).map_err(io)?;
+        }
+        r += lines.len();
+    }
+    Ok(imports.len() as u64)
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+}
