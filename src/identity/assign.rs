@@ -6,6 +6,9 @@
 //! - An earlier id lives on in the cluster holding its earliest record (its home).
 //! - A cluster that is home to several earlier ids keeps the oldest; the others become its
 //!   aliases (a merge).
+//! - A cluster home to no earlier id, whose earlier records first belonged to a profile that
+//!   was later merged away (an alias), gets that alias's id back: undoing a merge revives the
+//!   id, so an id keeps naming the records it named.
 //! - Earlier records that land in a cluster which is not their id's home get that cluster's
 //!   id (a split, when their id lives on elsewhere).
 
@@ -35,18 +38,28 @@ pub struct Assignment {
     pub created: usize,
     pub merges: Vec<Merge>,
     pub splits: Vec<Split>,
+    /// Alias ids that name a profile again.
+    pub revived: Vec<i64>,
     pub next_id: i64,
 }
 
-/// Matches clusters (`labels[record]`, numbered by first record) to earlier ids: `previous`
-/// gives the id of each earlier record (records `0..previous.len()`).
+/// What earlier runs left: for each earlier record (records `0..current.len()`), its current
+/// profile id and the id it was first given; and the ids merged away (aliases).
+pub struct Earlier<'a> {
+    pub current: &'a [i64],
+    pub origin: &'a [i64],
+    pub aliases: &'a hashbrown::HashSet<i64>,
+}
+
+/// Matches clusters (`labels[record]`, numbered by first record) to earlier ids.
 pub fn assign(
     labels: &[u32],
     clusters: usize,
-    previous: &[i64],
+    earlier: &Earlier,
     edges: &[Edge],
     mut next_id: i64,
 ) -> Assignment {
+    let previous = earlier.current;
     // The home cluster of each earlier id: the cluster of its earliest record.
     let mut home: hashbrown::HashMap<i64, u32> = hashbrown::HashMap::new();
     for (r, &id) in previous.iter().enumerate() {
@@ -56,9 +69,21 @@ pub fn assign(
     for (&id, &c) in &home {
         candidates[c as usize].push(id);
     }
+    // Aliases that could name a profile again: the cluster of their earliest original record.
+    let mut alias_home: hashbrown::HashMap<i64, u32> = hashbrown::HashMap::new();
+    for (r, &origin) in earlier.origin.iter().enumerate() {
+        if earlier.aliases.contains(&origin) {
+            alias_home.entry(origin).or_insert(labels[r]);
+        }
+    }
+    let mut revivable: Vec<Vec<i64>> = vec![Vec::new(); clusters];
+    for (&id, &c) in &alias_home {
+        revivable[c as usize].push(id);
+    }
     let mut cluster_ids = vec![0i64; clusters];
     let mut created = 0;
     let mut merges = Vec::new();
+    let mut revived = Vec::new();
     for (c, ids) in candidates.iter_mut().enumerate() {
         ids.sort_unstable();
         match ids.first() {
@@ -66,11 +91,17 @@ pub fn assign(
                 cluster_ids[c] = survivor;
                 merges.extend(ids[1..].iter().map(|&alias| Merge { survivor, alias, edge: None }));
             }
-            None => {
-                cluster_ids[c] = next_id;
-                next_id += 1;
-                created += 1;
-            }
+            None => match revivable[c].iter().min() {
+                Some(&alias) => {
+                    cluster_ids[c] = alias;
+                    revived.push(alias);
+                }
+                None => {
+                    cluster_ids[c] = next_id;
+                    next_id += 1;
+                    created += 1;
+                }
+            },
         }
     }
     // Splits: earlier records whose cluster's id is not theirs and whose id lives elsewhere.
@@ -97,16 +128,22 @@ pub fn assign(
                 .copied();
         }
     }
-    Assignment { cluster_ids, created, merges, splits, next_id }
+    revived.sort_unstable();
+    Assignment { cluster_ids, created, merges, splits, revived, next_id }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn none<'a>(current: &'a [i64], origin: &'a [i64]) -> Earlier<'a> {
+        static EMPTY: std::sync::OnceLock<hashbrown::HashSet<i64>> = std::sync::OnceLock::new();
+        Earlier { current, origin, aliases: EMPTY.get_or_init(Default::default) }
+    }
+
     #[test]
     fn first_run_numbers_clusters_in_order() {
-        let a = assign(&[0, 1, 0, 2], 3, &[], &[], 1);
+        let a = assign(&[0, 1, 0, 2], 3, &none(&[], &[]), &[], 1);
         assert_eq!(a.cluster_ids, vec![1, 2, 3]);
         assert_eq!((a.created, a.next_id), (3, 4));
     }
@@ -116,7 +153,7 @@ mod tests {
         // Earlier: records 0..3 were profiles 1, 2, 1. Now record 3 is new and joins 2's cluster,
         // record 4 is new and alone.
         let labels = [0, 1, 0, 1, 2];
-        let a = assign(&labels, 3, &[1, 2, 1], &[], 3);
+        let a = assign(&labels, 3, &none(&[1, 2, 1], &[1, 2, 1]), &[], 3);
         assert_eq!(a.cluster_ids, vec![1, 2, 3]);
         assert_eq!(a.created, 1);
         assert!(a.merges.is_empty() && a.splits.is_empty());
@@ -126,7 +163,7 @@ mod tests {
     fn a_new_record_merging_two_profiles_keeps_the_older_id() {
         // Earlier: 0 → profile 5, 1 → profile 4. New record 2 links them.
         let edges = [Edge { a: 0, b: 2, rule: 0 }, Edge { a: 1, b: 2, rule: 2 }];
-        let a = assign(&[0, 0, 0], 1, &[5, 4], &edges, 6);
+        let a = assign(&[0, 0, 0], 1, &none(&[5, 4], &[5, 4]), &edges, 6);
         assert_eq!(a.cluster_ids, vec![4]);
         assert_eq!(a.merges.len(), 1);
         assert_eq!((a.merges[0].survivor, a.merges[0].alias), (4, 5));
@@ -137,8 +174,20 @@ mod tests {
     #[test]
     fn a_profile_falling_apart_keeps_its_id_where_its_first_record_is() {
         // Earlier 0 and 1 were profile 7; now they are apart (say a key became a hub).
-        let a = assign(&[0, 1], 2, &[7, 7], &[], 8);
+        let a = assign(&[0, 1], 2, &none(&[7, 7], &[7, 7]), &[], 8);
         assert_eq!(a.cluster_ids, vec![7, 8]);
         assert_eq!(a.splits, vec![Split { from: 7, to: 8 }]);
+    }
+
+    #[test]
+    fn undoing_a_merge_revives_the_alias_id() {
+        // Records 0 (born 1) and 1 (born 2) were merged into 1; now they are apart again.
+        let aliases: hashbrown::HashSet<i64> = [2].into_iter().collect();
+        let earlier = Earlier { current: &[1, 1], origin: &[1, 2], aliases: &aliases };
+        let a = assign(&[0, 1], 2, &earlier, &[], 3);
+        assert_eq!(a.cluster_ids, vec![1, 2]);
+        assert_eq!(a.revived, vec![2]);
+        assert_eq!((a.created, a.next_id), (0, 3));
+        assert_eq!(a.splits, vec![Split { from: 1, to: 2 }]);
     }
 }

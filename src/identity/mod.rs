@@ -257,34 +257,44 @@ pub fn resolve(
     let old_records: usize = old_tables.iter().map(|(_, t, _)| t.rows()).sum();
 
     let g = generation(ws)?;
-    let previous: Vec<i64> = match load_assignment(ws)? {
+    let (previous, origin): (Vec<i64>, Vec<i64>) = match load_assignment(ws)? {
         Some(t) => {
             let prev = int_values(&t, "profile")?.to_vec();
-            if prev.len() != old_records {
+            let origin = int_values(&t, "origin")?.to_vec();
+            if prev.len() != old_records || origin.len() != old_records {
                 return Err(IdentityError::Corrupt(format!(
                     "the assignment covers {} records but the imports hold {old_records}",
                     prev.len()
                 )));
             }
-            prev
+            (prev, origin)
         }
-        None => Vec::new(),
+        None => (Vec::new(), Vec::new()),
     };
+    let alias_ids: hashbrown::HashSet<i64> = ws.catalog().alias_ids()?.into_iter().collect();
     let next_id: i64 = ws.catalog().setting(NEXT_ID)?.and_then(|v| v.parse().ok()).unwrap_or(1);
     let profiles_before = previous.iter().collect::<hashbrown::HashSet<_>>().len();
 
     let tables: Vec<&Table> = sources.iter().map(|s| s.table).collect();
     let Linked { norm, edges, hubs, labels, clusters } = link(&tables, &config);
-    let assignment = assign::assign(&labels, clusters, &previous, &edges, next_id);
+    let earlier = assign::Earlier { current: &previous, origin: &origin, aliases: &alias_ids };
+    let assignment = assign::assign(&labels, clusters, &earlier, &edges, next_id);
     let members = Members::new(&labels, clusters);
     let profile_table = profiles::build(&sources, &norm, &members, &assignment.cluster_ids);
 
     let record_import: Vec<i64> =
         sources.iter().flat_map(|s| std::iter::repeat_n(s.import_id, s.table.rows())).collect();
     let record_profile: Vec<i64> = labels.iter().map(|&l| assignment.cluster_ids[l as usize]).collect();
+    // Each record's original id: kept for earlier records, the id it gets now for new ones.
+    let record_origin: Vec<i64> =
+        origin.iter().copied().chain(record_profile[origin.len()..].iter().copied()).collect();
     let assignment_table = Table::new(
         norm.records,
-        vec![int_column("import", record_import), int_column("profile", record_profile)],
+        vec![
+            int_column("import", record_import),
+            int_column("profile", record_profile),
+            int_column("origin", record_origin),
+        ],
     );
 
     let mut distribution = BTreeMap::new();
@@ -355,8 +365,13 @@ pub fn resolve(
         other: s.to,
         at: now.to_owned(),
         import_id: newest_import,
-        detail: "records no longer linked under the rules in force".into(),
+        detail: if assignment.revived.contains(&s.to) {
+            "records no longer linked under the rules in force; their earlier id names them again".into()
+        } else {
+            "records no longer linked under the rules in force".into()
+        },
     }));
+    let revived = assignment.revived.clone();
     let stats_json = serde_json::to_string(&stats).expect("stats serialise");
     let config_json = serde_json::to_string(&config).expect("config serialises");
     let next_id = assignment.next_id;
@@ -365,6 +380,9 @@ pub fn resolve(
         w.set_setting(NEXT_ID, &next_id.to_string())?;
         w.set_setting(STATS, &stats_json)?;
         w.set_setting(config::SETTING, &config_json)?;
+        for id in &revived {
+            w.delete_alias(*id)?;
+        }
         for a in &aliases {
             w.insert_alias(a)?;
         }

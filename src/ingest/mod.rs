@@ -65,11 +65,12 @@ impl Default for ImportOptions {
     }
 }
 
-/// The operating-system user, or "unknown".
+/// The operating-system user (`$USER`, else the account of the process), or "unknown".
 pub fn default_user() -> String {
     ["USER", "USERNAME", "LOGNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .or_else(|| whoami::username().ok().filter(|s| !s.is_empty()))
         .unwrap_or_else(|| "unknown".to_owned())
 }
 

@@ -189,6 +189,18 @@ impl Catalog {
         cat_err(&self.path)
     }
 
+    /// Every row of a query, mapped.
+    fn query_all<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnMut(&rusqlite::Row) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut stmt = self.conn.prepare(sql).map_err(self.err())?;
+        let rows = stmt.query_map(params, map).map_err(self.err())?.collect::<Result<Vec<T>, _>>();
+        rows.map_err(self.err())
+    }
+
     /// Runs `f` in one transaction: all of its writes land, or none do.
     pub(crate) fn transaction<T>(
         &mut self,
@@ -266,22 +278,16 @@ pub(crate) fn insert_import(
 impl Catalog {
     /// Imports matching `filter`, oldest first.
     pub fn list_imports(&self, filter: &ImportFilter) -> Result<Vec<ImportRow>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT id, file_name, imported_by, started_at, finished_at, outcome, rows_imported,
-                        rows_rejected, rows_opted_out, snapshot, report_json
-                 FROM imports
-                 WHERE (?1 IS NULL OR started_at >= ?1)
-                   AND (?2 IS NULL OR started_at < ?2)
-                 ORDER BY id",
-            )
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map(params![filter.from, filter.before], row_to_import)
-            .map_err(self.err())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.err())?;
+        let rows = self.query_all(
+            "SELECT id, file_name, imported_by, started_at, finished_at, outcome, rows_imported,
+                    rows_rejected, rows_opted_out, snapshot, report_json
+             FROM imports
+             WHERE (?1 IS NULL OR started_at >= ?1)
+               AND (?2 IS NULL OR started_at < ?2)
+             ORDER BY id",
+            params![filter.from, filter.before],
+            row_to_import,
+        )?;
         // Searched here rather than in SQL: literal text, ignoring case and accents beyond ASCII.
         let needle = filter.search.as_deref().map(crate::text::fold);
         Ok(rows
@@ -327,13 +333,7 @@ impl Catalog {
 
     /// Every import, oldest first (ids and snapshot paths only).
     pub fn import_ids(&self) -> Result<Vec<i64>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT id FROM imports ORDER BY id").map_err(self.err())?;
-        let ids = stmt
-            .query_map([], |r| r.get(0))
-            .map_err(self.err())?
-            .collect::<Result<Vec<i64>, _>>()
-            .map_err(self.err())?;
-        Ok(ids)
+        self.query_all("SELECT id FROM imports ORDER BY id", [], |r| r.get(0))
     }
 
     /// The survivor an alias was merged into, following chains of merges.
@@ -354,15 +354,11 @@ impl Catalog {
 
     /// Aliases that were merged into `survivor`, with when and why.
     pub fn aliases_of(&self, survivor: i64) -> Result<Vec<AliasRow>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT alias, survivor, at, import_id, rule, identifier FROM profile_aliases
-                 WHERE survivor = ?1 ORDER BY alias",
-            )
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map(params![survivor], |r| {
+        self.query_all(
+            "SELECT alias, survivor, at, import_id, rule, identifier FROM profile_aliases
+             WHERE survivor = ?1 ORDER BY alias",
+            params![survivor],
+            |r| {
                 Ok(AliasRow {
                     alias: r.get(0)?,
                     survivor: r.get(1)?,
@@ -371,11 +367,13 @@ impl Catalog {
                     rule: r.get(4)?,
                     identifier: r.get(5)?,
                 })
-            })
-            .map_err(self.err())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.err())?;
-        Ok(rows)
+            },
+        )
+    }
+
+    /// Every alias id.
+    pub fn alias_ids(&self) -> Result<Vec<i64>, StoreError> {
+        self.query_all("SELECT alias FROM profile_aliases", [], |r| r.get(0))
     }
 
     /// How many aliases the workspace has.
@@ -388,15 +386,11 @@ impl Catalog {
 
     /// Profile events (merges, splits) concerning `profile`, oldest first.
     pub fn events_of(&self, profile: i64) -> Result<Vec<EventRow>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT profile, event, other, at, import_id, detail FROM profile_events
-                 WHERE profile = ?1 OR other = ?1 ORDER BY seq",
-            )
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map(params![profile], |r| {
+        self.query_all(
+            "SELECT profile, event, other, at, import_id, detail FROM profile_events
+             WHERE profile = ?1 OR other = ?1 ORDER BY seq",
+            params![profile],
+            |r| {
                 Ok(EventRow {
                     profile: r.get(0)?,
                     event: r.get(1)?,
@@ -405,22 +399,13 @@ impl Catalog {
                     import_id: r.get(4)?,
                     detail: r.get(5)?,
                 })
-            })
-            .map_err(self.err())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.err())?;
-        Ok(rows)
+            },
+        )
     }
 
     /// Every data file the catalog refers to (paths relative to the workspace).
     pub(crate) fn data_files(&self) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT path FROM data_files").map_err(self.err())?;
-        let names = stmt
-            .query_map([], |r| r.get(0))
-            .map_err(self.err())?
-            .collect::<Result<Vec<String>, _>>()
-            .map_err(self.err())?;
-        Ok(names)
+        self.query_all("SELECT path FROM data_files", [], |r| r.get(0))
     }
 }
 
@@ -471,6 +456,14 @@ impl CatalogWriter<'_> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![a.alias, a.survivor, a.at, a.import_id, a.rule, a.identifier],
             )
+            .map(drop)
+            .map_err(cat_err(self.path))
+    }
+
+    /// Forgets that `alias` was merged away (it names a profile again).
+    pub fn delete_alias(&self, alias: i64) -> Result<(), StoreError> {
+        self.tx
+            .execute("DELETE FROM profile_aliases WHERE alias = ?1", params![alias])
             .map(drop)
             .map_err(cat_err(self.path))
     }

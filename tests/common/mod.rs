@@ -233,3 +233,53 @@ pub fn read_csv_records(path: &Path, separator: u8) -> Vec<Vec<String>> {
         .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     rdr.records().map(|r| r.expect("a CSV record").iter().map(str::to_owned).collect()).collect()
 }
+
+impl Workspace {
+    /// `hyperseg --workspace ROOT --json ARGS`, which must succeed; stdout as JSON.
+    #[track_caller]
+    pub fn run_json<S: AsRef<OsStr>>(&self, args: &[S]) -> serde_json::Value {
+        run_command(command(self.tmp.path()).arg("--workspace").arg(&self.root).arg("--json").args(args))
+            .ok()
+            .json()
+    }
+
+    /// `hyperseg --workspace ROOT --json import ARGS`, which must succeed; the whole output
+    /// (`{"imports": [...], "identity": {...}}`).
+    #[track_caller]
+    pub fn import_full_json<S: AsRef<OsStr>>(&self, args: &[S]) -> serde_json::Value {
+        let mut all: Vec<&OsStr> = vec![OsStr::new("import")];
+        all.extend(args.iter().map(AsRef::as_ref));
+        self.run_json(&all)
+    }
+}
+
+/// For each data record of `bytes` (CSV with a header, fields separated by `separator`): the
+/// physical line it starts on (1-based, header = line 1) and its fields. The csv crate's own
+/// position lags by one line after a `\r\n` record end, so lines are counted from its byte
+/// offset instead (the same walk as `tests/cli_import.rs`).
+pub fn records_with_lines(bytes: &[u8], separator: u8) -> Vec<(u64, Vec<String>)> {
+    let mut rdr = csv::ReaderBuilder::new().delimiter(separator).flexible(true).from_reader(bytes);
+    rdr.headers().expect("a header");
+    let mut out = Vec::new();
+    let mut record = csv::StringRecord::new();
+    // Line ends counted in `bytes[..counted]`, carried forward so the walk stays linear.
+    let (mut counted, mut newlines) = (0usize, 0u64);
+    loop {
+        // The reader stops before the `\n` of a `\r\n` record end and before blank lines: step
+        // over line ends from its byte offset to the record's first byte, and count lines.
+        let mut start = rdr.position().byte() as usize;
+        let lagging_line = rdr.position().line();
+        if !rdr.read_record(&mut record).expect("a CSV record") {
+            break;
+        }
+        while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        newlines += bytes[counted..start].iter().filter(|&&b| b == b'\n').count() as u64;
+        counted = start;
+        let line = 1 + newlines;
+        assert!(line >= lagging_line, "line {line} before the reader's {lagging_line}");
+        out.push((line, record.iter().map(str::to_owned).collect()));
+    }
+    out
+}
