@@ -57,6 +57,12 @@ pub fn run_profiles(ws: &Workspace, cmd: ProfilesCommand, out: &Output) -> anyho
             if let Some(a) = view.asked_alias {
                 s.push_str(&format!(" (you asked for {a}, merged into it)"));
             }
+            if view.other_matches > 0 {
+                s.push_str(&format!(
+                    " ({} more profiles hold {query:?}: it is shared too widely to link; showing the first)",
+                    thousands(view.other_matches as u64)
+                ));
+            }
             s.push('\n');
             for (k, v) in &view.fields {
                 s.push_str(&format!("  {k:<18} {v}\n"));

@@ -4,7 +4,7 @@
 //! equal keys, and each run links its records — unless it is a hub, shared by more records
 //! than the limit.
 
-use super::keys::{Entry, RuleKeys};
+use super::keys::{Entry, RuleKeys, Texts};
 use rayon::prelude::*;
 
 const PARTITION_BITS: u32 = 8;
@@ -56,7 +56,7 @@ pub fn group(keys: &RuleKeys, rule: u16, hub_limit: usize) -> (Vec<Edge>, Vec<Hu
             parts
         })
         .collect();
-    let texts = keys.texts.as_deref();
+    let texts = &keys.texts;
     let results: Vec<(Vec<Edge>, Vec<HubKey>)> = (0..PARTITIONS)
         .into_par_iter()
         .map(|p| {
@@ -79,20 +79,21 @@ pub fn group(keys: &RuleKeys, rule: u16, hub_limit: usize) -> (Vec<Edge>, Vec<Hu
 
 fn link_partition(
     mut part: Vec<Entry>,
-    texts: Option<&[Box<str>]>,
+    texts: &Texts,
     rule: u16,
     hub_limit: usize,
 ) -> (Vec<Edge>, Vec<HubKey>) {
-    let same =
-        |a: &Entry, b: &Entry| a.key == b.key && texts.is_none_or(|t| t[a.idx as usize] == t[b.idx as usize]);
-    match texts {
-        Some(t) => part.sort_unstable_by(|a, b| {
+    let is_text = texts.is_text();
+    let same = |a: &Entry, b: &Entry| a.key == b.key && (!is_text || texts.get(a.idx) == texts.get(b.idx));
+    if is_text {
+        part.sort_unstable_by(|a, b| {
             a.key
                 .cmp(&b.key)
-                .then_with(|| t[a.idx as usize].cmp(&t[b.idx as usize]))
+                .then_with(|| texts.get(a.idx).cmp(texts.get(b.idx)))
                 .then(a.record.cmp(&b.record))
-        }),
-        None => part.sort_unstable_by_key(|e| (e.key, e.record)),
+        });
+    } else {
+        part.sort_unstable_by_key(|e| (e.key, e.record));
     }
     let mut edges = Vec::new();
     let mut hubs = Vec::new();
@@ -117,14 +118,14 @@ fn link_partition(
 mod tests {
     use super::*;
 
-    fn entries(keys: &[u64]) -> RuleKeys {
+    fn entries(keys: &[u64]) -> RuleKeys<'static> {
         RuleKeys {
             entries: keys
                 .iter()
                 .enumerate()
                 .map(|(r, &key)| Entry { key, record: r as u32, idx: 0 })
                 .collect(),
-            texts: None,
+            texts: Texts::None,
         }
     }
 
@@ -148,7 +149,7 @@ mod tests {
                 Entry { key: 1, record: 1, idx: 1 },
                 Entry { key: 1, record: 2, idx: 2 },
             ],
-            texts: Some(vec!["a".into(), "b".into(), "a".into()]),
+            texts: Texts::Owned(vec!["a".into(), "b".into(), "a".into()]),
         };
         let (edges, _) = group(&keys, 0, 50);
         assert_eq!(edges.iter().map(|e| (e.a, e.b)).collect::<Vec<_>>(), vec![(0, 2)]);

@@ -19,7 +19,7 @@ pub struct Normalized {
     pub phone: Vec<Option<u64>>,
     pub cpf: Vec<Option<u64>>,
     pub email: Vec<Option<Box<str>>>,
-    /// Name, city and address keys, filled only when a rule uses them.
+    /// Name, city and address keys: empty unless a rule uses them, then one per record.
     pub name: Vec<Option<Box<str>>>,
     pub city: Vec<Option<Box<str>>>,
     pub address: Vec<Option<Box<str>>>,
@@ -34,7 +34,7 @@ pub struct InvalidCounts {
     pub tax_documents: std::collections::BTreeMap<String, u64>,
 }
 
-/// One (key, record) pair of a rule; `idx` indexes `RuleKeys::texts` for text keys.
+/// One (key, record) pair of a rule; `idx` finds the key's text in `RuleKeys::texts`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Entry {
     pub key: u64,
@@ -43,10 +43,36 @@ pub struct Entry {
 }
 
 /// A rule's keys over all records.
-pub struct RuleKeys {
+pub struct RuleKeys<'a> {
     pub entries: Vec<Entry>,
-    /// For rules keyed by text: the text of each entry (`key` is its hash).
-    pub texts: Option<Vec<Box<str>>>,
+    /// For rules keyed by text, the text behind each entry's `idx` (`key` is its hash).
+    pub texts: Texts<'a>,
+}
+
+/// Where a text key's text lives.
+pub enum Texts<'a> {
+    /// Numeric keys: the key is the value.
+    None,
+    /// Texts built for the rule, indexed by `idx`.
+    Owned(Vec<Box<str>>),
+    /// A normalised field, indexed by record (`idx` is the record).
+    Field(&'a [Option<Box<str>>]),
+}
+
+impl Texts<'_> {
+    pub fn is_text(&self) -> bool {
+        !matches!(self, Texts::None)
+    }
+
+    /// The text of entry index `idx`.
+    #[inline]
+    pub fn get(&self, idx: u32) -> &str {
+        match self {
+            Texts::None => "",
+            Texts::Owned(v) => &v[idx as usize],
+            Texts::Field(f) => f[idx as usize].as_deref().unwrap_or_default(),
+        }
+    }
 }
 
 fn text_of<'a>(t: &'a Table, field: CanonicalField) -> impl Fn(usize) -> Option<&'a str> + Sync {
@@ -131,9 +157,16 @@ pub fn normalize_all(tables: &[&Table], config: &IdentityConfig) -> Normalized {
             }
             out.invalid.emails_malformed += bad;
         }
-        out.name.extend(if want_name { words(rows, &name) } else { vec![None; rows] });
-        out.city.extend(if want_city { words(rows, &city) } else { vec![None; rows] });
-        out.address.extend(if want_address { words(rows, &address) } else { vec![None; rows] });
+        // Filled only when a rule uses them (then for every record).
+        if want_name {
+            out.name.extend(words(rows, &name));
+        }
+        if want_city {
+            out.city.extend(words(rows, &city));
+        }
+        if want_address {
+            out.address.extend(words(rows, &address));
+        }
         out.records += rows;
     }
     for issue in PhoneIssue::ALL {
@@ -163,7 +196,7 @@ pub fn hash_text(s: &str) -> u64 {
 }
 
 /// The keys `rule` gives each record that has every field of the rule.
-pub fn rule_keys(n: &Normalized, rule: &Rule) -> RuleKeys {
+pub fn rule_keys<'a>(n: &'a Normalized, rule: &Rule) -> RuleKeys<'a> {
     if let [single] = rule.fields[..] {
         let numeric = match single {
             CanonicalField::PhoneNumber => Some(&n.phone),
@@ -176,7 +209,25 @@ pub fn rule_keys(n: &Normalized, rule: &Rule) -> RuleKeys {
                 .enumerate()
                 .filter_map(|(r, v)| v.map(|key| Entry { key, record: r as u32, idx: 0 }))
                 .collect();
-            return RuleKeys { entries, texts: None };
+            return RuleKeys { entries, texts: Texts::None };
+        }
+        let text = match single {
+            CanonicalField::Email => Some(&n.email),
+            CanonicalField::Name => Some(&n.name),
+            CanonicalField::City => Some(&n.city),
+            CanonicalField::Address => Some(&n.address),
+            _ => None,
+        };
+        if let Some(values) = text {
+            // Keyed on the normalised field itself: no key text is built.
+            let entries = values
+                .par_iter()
+                .enumerate()
+                .filter_map(|(r, v)| {
+                    v.as_deref().map(|t| Entry { key: hash_text(t), record: r as u32, idx: r as u32 })
+                })
+                .collect();
+            return RuleKeys { entries, texts: Texts::Field(values) };
         }
     }
     let texts: Vec<(u32, Box<str>)> =
@@ -186,7 +237,7 @@ pub fn rule_keys(n: &Normalized, rule: &Rule) -> RuleKeys {
         .enumerate()
         .map(|(i, (r, t))| Entry { key: hash_text(t), record: *r, idx: i as u32 })
         .collect();
-    RuleKeys { entries, texts: Some(texts.into_iter().map(|(_, t)| t).collect()) }
+    RuleKeys { entries, texts: Texts::Owned(texts.into_iter().map(|(_, t)| t).collect()) }
 }
 
 /// A record's key text under `rule`: the normalised fields joined by U+001F.
@@ -216,9 +267,11 @@ pub fn display_key(n: &Normalized, rule: &Rule, r: usize) -> String {
             CanonicalField::PhoneNumber => n.phone[r].map(|k| k.to_string()).unwrap_or_default(),
             CanonicalField::TaxDocument => n.cpf[r].map(normalize::cpf_to_string).unwrap_or_default(),
             CanonicalField::Email => n.email[r].as_deref().unwrap_or_default().to_owned(),
-            CanonicalField::Name => n.name[r].as_deref().unwrap_or_default().to_owned(),
-            CanonicalField::City => n.city[r].as_deref().unwrap_or_default().to_owned(),
-            CanonicalField::Address => n.address[r].as_deref().unwrap_or_default().to_owned(),
+            CanonicalField::Name => n.name.get(r).and_then(|v| v.as_deref()).unwrap_or_default().to_owned(),
+            CanonicalField::City => n.city.get(r).and_then(|v| v.as_deref()).unwrap_or_default().to_owned(),
+            CanonicalField::Address => {
+                n.address.get(r).and_then(|v| v.as_deref()).unwrap_or_default().to_owned()
+            }
             CanonicalField::OptIn => String::new(),
         }
     };

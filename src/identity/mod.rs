@@ -131,16 +131,70 @@ fn assignment_file(g: u64) -> String {
     format!("profiles/assignment-{g}.hsc")
 }
 
-fn profiles_file(g: u64) -> String {
-    format!("profiles/profiles-{g}.hsc")
+/// The profile table, built from the imported columns and the current assignment (one row
+/// per profile, in order of first record), if resolution has run.
+///
+/// The table is derived data: it is not stored, so an import pays only for resolving (the
+/// assignment), and every reader sees the same rules for "most recent value".
+pub fn profile_table(ws: &Workspace) -> Result<Option<Table>, IdentityError> {
+    Ok(load_current(ws)?.map(|c| c.profiles()))
 }
 
-/// The current profile table, if resolution has run.
-pub fn load_profiles(ws: &Workspace) -> Result<Option<Table>, IdentityError> {
-    match generation(ws)? {
-        0 => Ok(None),
-        g => Ok(Some(snapshot::read(&ws.data_path(&profiles_file(g)))?)),
+/// The workspace's imports, identifiers and profiles as of the last resolution.
+pub(crate) struct Current {
+    /// (import id, file name, columns, import day), oldest first.
+    pub imports: Vec<(i64, String, Table, i32)>,
+    pub norm: keys::Normalized,
+    /// The profile of each record.
+    pub record_profile: Vec<i64>,
+}
+
+impl Current {
+    /// The profile table (see [`profile_table`]).
+    pub fn profiles(&self) -> Table {
+        let sources: Vec<Source> = self
+            .imports
+            .iter()
+            .map(|(id, _, t, day)| Source { import_id: *id, table: t, day: *day })
+            .collect();
+        // Profiles numbered densely in order of their first record.
+        let mut dense: hashbrown::HashMap<i64, u32> = hashbrown::HashMap::new();
+        let mut ids = Vec::new();
+        let labels: Vec<u32> = self
+            .record_profile
+            .iter()
+            .map(|&p| {
+                *dense.entry(p).or_insert_with(|| {
+                    ids.push(p);
+                    ids.len() as u32 - 1
+                })
+            })
+            .collect();
+        let members = Members::new(&labels, ids.len());
+        profiles::build(&sources, &self.norm, &members, &ids)
     }
+}
+
+/// Loads every import, normalises its identifiers, and reads the assignment.
+pub(crate) fn load_current(ws: &Workspace) -> Result<Option<Current>, IdentityError> {
+    let Some(assignment) = load_assignment(ws)? else { return Ok(None) };
+    let config = load_config(ws)?;
+    let mut imports = Vec::new();
+    for id in ws.catalog().import_ids()? {
+        let row = ws.catalog().import(id)?;
+        imports.push((id, row.file_name, ws.load_import(id)?, day_of(&row.started_at)));
+    }
+    let tables: Vec<&Table> = imports.iter().map(|(_, _, t, _)| t).collect();
+    let norm = keys::normalize_all(&tables, &config);
+    let record_profile = int_values(&assignment, "profile")?.to_vec();
+    if record_profile.len() != norm.records {
+        return Err(IdentityError::Corrupt(format!(
+            "the assignment covers {} records but the imports hold {}",
+            record_profile.len(),
+            norm.records
+        )));
+    }
+    Ok(Some(Current { imports, norm, record_profile }))
 }
 
 /// The current record → profile assignment (columns `import`, `profile`), if any.
@@ -280,7 +334,6 @@ pub fn resolve(
     let earlier = assign::Earlier { current: &previous, origin: &origin, aliases: &alias_ids };
     let assignment = assign::assign(&labels, clusters, &earlier, &edges, next_id);
     let members = Members::new(&labels, clusters);
-    let profile_table = profiles::build(&sources, &norm, &members, &assignment.cluster_ids);
 
     let record_import: Vec<i64> =
         sources.iter().flat_map(|s| std::iter::repeat_n(s.import_id, s.table.rows())).collect();
@@ -322,11 +375,8 @@ pub fn resolve(
     };
 
     let next = g + 1;
-    let files = vec![
-        (ws.stage_table(lock, &assignment_table)?, assignment_file(next)),
-        (ws.stage_table(lock, &profile_table)?, profiles_file(next)),
-    ];
-    let retire = if g == 0 { Vec::new() } else { vec![assignment_file(g), profiles_file(g)] };
+    let files = vec![(ws.stage_table(lock, &assignment_table)?, assignment_file(next))];
+    let retire = if g == 0 { Vec::new() } else { vec![assignment_file(g)] };
 
     let import_of = |r: u32| record_import_id(&sources, r);
     let aliases: Vec<AliasRow> = assignment

@@ -1,6 +1,6 @@
 //! Looking a profile up by phone, e-mail, CPF or id, with its source records and lineage.
 
-use super::{IdentityError, int_values, load_assignment, load_config, load_profiles, normalize};
+use super::{IdentityError, int_values, load_assignment, load_config, load_current, normalize};
 use crate::columns::{Role, Table, Value};
 use crate::store::{AliasRow, EventRow, Workspace};
 use serde::Serialize;
@@ -19,6 +19,9 @@ pub struct ProfileView {
     pub id: i64,
     /// The id that was asked for, when it was an alias of this profile.
     pub asked_alias: Option<i64>,
+    /// How many other profiles hold the identifier asked for (a hub value links nothing, so
+    /// it can sit in many profiles); this is the first of them.
+    pub other_matches: usize,
     pub fields: Vec<(String, String)>,
     pub phones: Vec<String>,
     pub emails: Vec<String>,
@@ -39,26 +42,13 @@ fn text_at(t: &Table, name: &str, row: usize) -> Option<String> {
 /// phone number, in any of their usual spellings.
 pub fn find_profile(ws: &Workspace, query: &str) -> Result<ProfileView, IdentityError> {
     let not_found = || IdentityError::NotFound(query.to_owned());
-    let profiles = load_profiles(ws)?.ok_or_else(not_found)?;
-    let assignment = load_assignment(ws)?.ok_or_else(not_found)?;
-    let ids = int_values(&profiles, super::profiles::PROFILE_ID)?;
-    let record_profile = int_values(&assignment, "profile")?;
+    let current = load_current(ws)?.ok_or_else(not_found)?;
     let config = load_config(ws)?;
-
-    // Every import, in order, and the normalised identifiers of every record.
-    let import_ids = ws.catalog().import_ids()?;
-    let mut tables = Vec::with_capacity(import_ids.len());
-    for &id in &import_ids {
-        tables.push((id, ws.catalog().import(id)?.file_name, ws.load_import(id)?));
-    }
-    let refs: Vec<&Table> = tables.iter().map(|(_, _, t)| t).collect();
-    let norm = super::keys::normalize_all(&refs, &config);
-    if norm.records != record_profile.len() {
-        return Err(IdentityError::Corrupt("the assignment does not cover the imports".into()));
-    }
+    let (tables, norm, record_profile) = (&current.imports, &current.norm, &current.record_profile);
 
     let q = query.trim();
     let mut asked_alias = None;
+    let mut others = 0;
     let id = if q.len() <= 9 && !q.is_empty() && q.bytes().all(|b| b.is_ascii_digit()) {
         let asked: i64 = q.parse().map_err(|_| not_found())?;
         let id = ws.catalog().resolve_alias(asked)?;
@@ -67,20 +57,39 @@ pub fn find_profile(ws: &Workspace, query: &str) -> Result<ProfileView, Identity
         }
         Some(id)
     } else {
-        let owner = |r: Option<usize>| r.map(|r| record_profile[r]);
-        if q.contains('@') {
+        // The profiles of every record holding the identifier, in order of first record.
+        let owners = |hit: &dyn Fn(usize) -> bool| -> Vec<i64> {
+            let mut found: Vec<i64> = Vec::new();
+            for r in (0..record_profile.len()).filter(|&r| hit(r)) {
+                if !found.contains(&record_profile[r]) {
+                    found.push(record_profile[r]);
+                }
+            }
+            found
+        };
+        let found = if q.contains('@') {
             let key = normalize::email_key(q).ok_or_else(not_found)?;
-            owner(norm.email.iter().position(|e| e.as_deref() == Some(key.as_str())))
+            owners(&|r| norm.email[r].as_deref() == Some(key.as_str()))
         } else {
             let by_cpf =
-                normalize::cpf_key(q).ok().and_then(|k| owner(norm.cpf.iter().position(|&c| c == Some(k))));
-            by_cpf.or_else(|| {
-                let k = normalize::phone_key(q, &config.country).ok()?;
-                owner(norm.phone.iter().position(|&p| p == Some(k)))
-            })
-        }
+                normalize::cpf_key(q).map(|k| owners(&|r| norm.cpf[r] == Some(k))).unwrap_or_default();
+            if by_cpf.is_empty() {
+                normalize::phone_key(q, &config.country)
+                    .map(|k| owners(&|r| norm.phone[r] == Some(k)))
+                    .unwrap_or_default()
+            } else {
+                by_cpf
+            }
+        };
+        others = found.len().saturating_sub(1);
+        found.first().copied()
     }
     .ok_or_else(not_found)?;
+    if !record_profile.contains(&id) {
+        return Err(not_found());
+    }
+    let profiles = current.profiles();
+    let ids = int_values(&profiles, super::profiles::PROFILE_ID)?;
     let row = ids.iter().position(|&p| p == id).ok_or_else(not_found)?;
 
     let fields = profiles
@@ -102,7 +111,7 @@ pub fn find_profile(ws: &Workspace, query: &str) -> Result<ProfileView, Identity
         }
     };
     let mut start = 0;
-    for (import_id, file, table) in &tables {
+    for (import_id, file, table, _) in tables {
         let lines = int_values(table, crate::ingest::LINE_COLUMN)?;
         for (i, &line) in lines.iter().enumerate() {
             let r = start + i;
@@ -119,6 +128,7 @@ pub fn find_profile(ws: &Workspace, query: &str) -> Result<ProfileView, Identity
     Ok(ProfileView {
         id,
         asked_alias,
+        other_matches: others,
         fields,
         phones,
         emails,

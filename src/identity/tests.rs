@@ -126,3 +126,58 @@ fn precision_recall_counts_pairs() {
     // Split: 0 pairs found of 1 real.
     assert_eq!(pairwise_precision_recall(&[0, 1], &[7, 7]), (1.0, 0.0));
 }
+
+/// Imports `files` one command each into a fresh workspace, resolving after each.
+fn workspace_with(files: &[&str]) -> (tempfile::TempDir, Workspace) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = Workspace::init(&dir.path().join("ws")).unwrap();
+    for (i, csv) in files.iter().enumerate() {
+        let lock = ws.lock().unwrap();
+        let path = std::path::PathBuf::from(format!("f{i}.csv"));
+        let opts = ImportOptions { imported_by: "test".into(), ..Default::default() };
+        let ingested = read_bytes(&path, csv.as_bytes(), &opts, new_report(&path, &opts), &|_| {}).unwrap();
+        let prepared = crate::ingest::prepare(&ws, &lock, ingested).unwrap();
+        let (mut commit, done) = crate::ingest::into_commit(&ws, vec![prepared]).unwrap();
+        let new = [NewSource {
+            import_id: done[0].report.id.unwrap(),
+            table: &done[0].table,
+            started_at: &done[0].report.started_at,
+        }];
+        let resolution = resolve(&ws, &lock, &new, None, &crate::ingest::now()).unwrap();
+        add_to_commit(&mut commit, resolution);
+        ws.commit(&lock, commit).unwrap();
+    }
+    (dir, ws)
+}
+
+#[test]
+fn the_profile_table_keeps_the_most_recent_non_empty_value_of_each_field() {
+    let (_dir, ws) = workspace_with(&[
+        "telefone;email;cidade;idade\n11 91111-1111;ana@x.com;Santos;30\n11 92222-2222;bia@x.com;Recife;41\n",
+        "telefone;email;cidade;idade\n5511911111111;;Campinas;\n",
+    ]);
+    let t = profile_table(&ws).unwrap().unwrap();
+    assert_eq!(t.rows(), 2);
+    let get = |name: &str, row: usize| t.column(name).unwrap().data.value(row).to_string();
+    // Profile 1: city from the second import, e-mail and age kept from the first.
+    assert_eq!(get(profiles::PROFILE_ID, 0), "1");
+    assert_eq!(get("city", 0), "Campinas");
+    assert_eq!(get("email", 0), "ana@x.com");
+    assert_eq!(get("idade", 0), "30");
+    assert_eq!(get("phoneNumber", 0), "5511911111111");
+    assert_eq!(get("records", 0), "2");
+    assert_eq!(get("lastImport", 0), "2");
+    assert_eq!(get("city", 1), "Recife");
+    assert_eq!(get("records", 1), "1");
+    assert_eq!(get("lastImport", 1), "1");
+}
+
+#[test]
+fn resolving_again_changes_no_id() {
+    let csv = "telefone;email\n11 91111-1111;a@x.com\n11 92222-2222;b@x.com\n11 93333-3333;a@x.com\n";
+    let (_dir, ws) = workspace_with(&[csv, csv]);
+    let a = load_assignment(&ws).unwrap().unwrap();
+    assert_eq!(int_values(&a, "profile").unwrap(), &[1, 2, 1, 1, 2, 1]);
+    assert_eq!(int_values(&a, "origin").unwrap(), &[1, 2, 1, 1, 2, 1]);
+    assert_eq!(last_stats(&ws).unwrap().unwrap().new_profiles, 0);
+}
