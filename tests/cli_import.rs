@@ -590,36 +590,6 @@ fn parallel_and_sequential_parsing_agree() {
 // ---------------------------------------------------------------------------------------------
 // The acceptance sample.
 
-/// For each data record of `bytes` (semicolon CSV with a header): the physical line it starts on
-/// (1-based, header = line 1) and its fields.
-fn records_with_lines(bytes: &[u8]) -> Vec<(u64, Vec<String>)> {
-    let mut rdr = csv::ReaderBuilder::new().delimiter(b';').flexible(true).from_reader(bytes);
-    rdr.headers().expect("a header");
-    let mut out = Vec::new();
-    let mut record = csv::StringRecord::new();
-    // Line ends counted in `bytes[..counted]`, carried forward so the walk stays linear.
-    let (mut counted, mut newlines) = (0usize, 0u64);
-    loop {
-        // The reader's position is where it stopped: after a `\r\n` record end it has not yet
-        // consumed the `\n` (its `line()` then lags by one), and blank lines are still ahead.
-        // Step over line ends from its byte offset to the record's first byte, and count lines.
-        let mut start = rdr.position().byte() as usize;
-        let lagging_line = rdr.position().line();
-        if !rdr.read_record(&mut record).expect("a CSV record") {
-            break;
-        }
-        while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
-            start += 1;
-        }
-        newlines += newline_count(&bytes[counted..start]);
-        counted = start;
-        let line = 1 + newlines;
-        assert!(line >= lagging_line, "line {line} before the reader's {lagging_line}");
-        out.push((line, record.iter().map(str::to_owned).collect()));
-    }
-    out
-}
-
 fn newline_count(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
@@ -628,7 +598,7 @@ fn newline_count(bytes: &[u8]) -> u64 {
 fn acceptance_sample_matches_its_truth() {
     let sample = fixture("crm_pt_10k.csv");
     let bytes = std::fs::read(&sample).unwrap();
-    let records = records_with_lines(&bytes);
+    let records = common::records_with_lines(&bytes, b';');
     let truth = read_csv_records(&fixture("crm_pt_10k.truth.csv"), b',');
     assert_eq!(truth[0], ["record", "person", "status"]);
     let truth = &truth[1..];

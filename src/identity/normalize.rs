@@ -374,7 +374,7 @@ pub enum CpfIssue {
     /// Not exactly 11 digits (no zero-padding of shorter values).
     #[error("CPF is not 11 digits")]
     Length,
-    /// All 11 digits the same (`000.000.000-00`, `111.111.111-11`): placeholders that pass the
+    /// All 11 digits the same (`000.000.000-00`, `111.111.111-11`): dummy values that pass the
     /// check-digit test.
     #[error("CPF with all digits the same")]
     RepeatedDigits,
@@ -393,7 +393,7 @@ impl CpfIssue {
 
 /// CPF → key: the 11 digits as a `u64` (leading zeros dropped; [`cpf_to_string`] restores
 /// them). `.`, `-`, `/` and white space are stripped; any other character is
-/// [`CpfIssue::BadCharacter`]. Exactly 11 digits are required, repeated-digit placeholders are
+/// [`CpfIssue::BadCharacter`]. Exactly 11 digits are required, repeated-digit dummy values are
 /// refused, and both check digits are verified (mod 11: digit 10 is
 /// `(Σ dᵢ·(10−i), i = 0..9) · 10 mod 11`, digit 11 is `(Σ dᵢ·(11−i), i = 0..10) · 10 mod 11`,
 /// a result of 10 counting as 0). Does not allocate.

@@ -256,7 +256,7 @@ impl Workspace {
 /// For each data record of `bytes` (CSV with a header, fields separated by `separator`): the
 /// physical line it starts on (1-based, header = line 1) and its fields. The csv crate's own
 /// position lags by one line after a `\r\n` record end, so lines are counted from its byte
-/// offset instead (the same walk as `tests/cli_import.rs`).
+/// offset instead.
 pub fn records_with_lines(bytes: &[u8], separator: u8) -> Vec<(u64, Vec<String>)> {
     let mut rdr = csv::ReaderBuilder::new().delimiter(separator).flexible(true).from_reader(bytes);
     rdr.headers().expect("a header");
