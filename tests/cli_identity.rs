@@ -731,3 +731,33 @@ fn the_same_name_and_city_with_other_identifiers_stay_two_profiles() {
     let out = ws.import_full_json(&[fx("name_city.csv")]);
     assert_eq!(n(identity(&out), "profiles"), 5);
 }
+
+#[test]
+fn fields_lists_every_profile_field_with_counts_and_top_values() {
+    let ws = Workspace::new();
+    ws.import(&[fixture_arg("identity/small.csv")]).ok();
+    let fields = ws.run_json(&["fields", "--top", "2"]);
+    let fields = fields.as_array().expect("an array of fields");
+    let by_name =
+        |name: &str| fields.iter().find(|f| f["name"] == name).unwrap_or_else(|| panic!("no field {name}"));
+    let stats = ws.run_json(&["profiles", "stats"]);
+    let profiles = stats["identity"]["profiles"].as_u64().unwrap();
+    for f in fields {
+        assert_eq!(f["profiles"].as_u64(), Some(profiles), "{f}");
+        assert!(f["profiles_with_value"].as_u64() <= Some(profiles));
+        assert!(f["top"].as_array().unwrap().len() <= 2);
+    }
+    assert_eq!(by_name("phoneNumber")["kind"], "canonical");
+    assert_eq!(by_name("records")["type"], "integer");
+    assert_eq!(by_name("profileId")["distinct"].as_u64(), Some(profiles));
+    // Text output names the columns.
+    let text = ws.run(&["fields"]).ok();
+    assert!(text.stdout.contains("top values") && text.stdout.contains("phoneNumber"), "{}", text.stdout);
+}
+
+#[test]
+fn fields_before_any_import_says_so() {
+    let ws = Workspace::new();
+    let run = ws.run(&["fields"]).ok();
+    assert!(run.stdout.contains("no profiles yet"), "{}", run.stdout);
+}

@@ -3,6 +3,7 @@
 
 mod bench;
 mod demo;
+mod fields;
 mod generate;
 mod import;
 mod imports;
@@ -51,6 +52,9 @@ enum Command {
     /// Look profiles up, and see how records were resolved into them.
     #[command(subcommand)]
     Profiles(profiles::ProfilesCommand),
+    /// Every profile field: type, how many profiles have it, distinct count, top values.
+    #[command(after_help = "Example:\n  hyperseg -w ws fields --top 3")]
+    Fields(fields::FieldsArgs),
     /// The identity-resolution rules of the workspace.
     #[command(subcommand)]
     Identity(profiles::IdentityCommand),
@@ -118,6 +122,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => import::run(&workspace_dir(cli.workspace)?, args, &out),
         Command::Imports(cmd) => imports::run(&open(cli.workspace)?, cmd, &out),
         Command::Profiles(cmd) => profiles::run_profiles(&open(cli.workspace)?, cmd, &out),
+        Command::Fields(args) => fields::run(&open(cli.workspace)?, args, &out),
         Command::Identity(cmd) => profiles::run_identity(&mut open(cli.workspace)?, cmd, &out),
         Command::Generate(args) => generate::run(args, &out),
         Command::Bench(cmd) => bench::run(cmd, &out),

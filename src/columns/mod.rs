@@ -7,10 +7,12 @@
 
 mod bitmap;
 mod string;
+mod summary;
 mod table;
 
 pub use bitmap::Bitmap;
 pub use string::{DictionaryColumn, StringColumn, StringColumnError};
+pub use summary::{ColumnSummary, summarize};
 pub use table::{CanonicalField, Column, Role, Table};
 
 use serde::{Deserialize, Serialize};
