@@ -173,6 +173,17 @@ impl Current {
         let members = Members::new(&labels, ids.len());
         profiles::build(&sources, &self.norm, &members, &ids)
     }
+
+    /// The one-row profile table of profile `id` (empty when no record belongs to it).
+    pub fn profile(&self, id: i64) -> Table {
+        let sources: Vec<Source> =
+            self.imports.iter().map(|(i, _, t, day)| Source { import_id: *i, table: t, day: *day }).collect();
+        let records: Vec<u32> = (0..self.record_profile.len() as u32)
+            .filter(|&r| self.record_profile[r as usize] == id)
+            .collect();
+        let members = Members { offsets: vec![0, records.len()], records };
+        profiles::build(&sources, &self.norm, &members, &[id])
+    }
 }
 
 /// Loads every import, normalises its identifiers, and reads the assignment.

@@ -88,9 +88,8 @@ pub fn find_profile(ws: &Workspace, query: &str) -> Result<ProfileView, Identity
     if !record_profile.contains(&id) {
         return Err(not_found());
     }
-    let profiles = current.profiles();
-    let ids = int_values(&profiles, super::profiles::PROFILE_ID)?;
-    let row = ids.iter().position(|&p| p == id).ok_or_else(not_found)?;
+    let profiles = current.profile(id);
+    let row = 0;
 
     let fields = profiles
         .columns()
