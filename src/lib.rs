@@ -2,8 +2,10 @@
 //! and explained audiences. See `DESIGN.md` in the repository for the pipeline and its stages.
 
 pub mod columns;
+pub mod compute;
 pub mod generate;
 pub mod identity;
 pub mod ingest;
+pub mod segment;
 pub mod store;
 pub mod text;

@@ -10,6 +10,7 @@ mod imports;
 mod output;
 mod profiles;
 mod progress;
+mod segment;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -55,6 +56,9 @@ enum Command {
     /// Every profile field: type, how many profiles have it, distinct count, top values.
     #[command(after_help = "Example:\n  hyperseg -w ws fields --top 3")]
     Fields(fields::FieldsArgs),
+    /// Manual segments: preview what a filter selects.
+    #[command(subcommand)]
+    Segment(segment::SegmentCommand),
     /// The identity-resolution rules of the workspace.
     #[command(subcommand)]
     Identity(profiles::IdentityCommand),
@@ -123,6 +127,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Imports(cmd) => imports::run(&open(cli.workspace)?, cmd, &out),
         Command::Profiles(cmd) => profiles::run_profiles(&open(cli.workspace)?, cmd, &out),
         Command::Fields(args) => fields::run(&open(cli.workspace)?, args, &out),
+        Command::Segment(cmd) => segment::run(&open(cli.workspace)?, cmd, &out),
         Command::Identity(cmd) => profiles::run_identity(&mut open(cli.workspace)?, cmd, &out),
         Command::Generate(args) => generate::run(args, &out),
         Command::Bench(cmd) => bench::run(cmd, &out),

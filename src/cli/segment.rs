@@ -1,0 +1,136 @@
+//! `hyperseg segment preview`: how many profiles a filter selects, before anything is saved.
+
+use super::UserError;
+use super::output::{Output, thousands};
+use hyperseg::columns::{Table, Value, days_from_date};
+use hyperseg::compute::CpuBackend;
+use hyperseg::identity;
+use hyperseg::segment::{self, Expr};
+use hyperseg::store::Workspace;
+use serde::Serialize;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum SegmentCommand {
+    /// Size of a filter's audience, its share of all profiles, sample profiles, and the size
+    /// each top-level condition would give alone.
+    #[command(
+        after_help = "Examples:\n  hyperseg -w ws segment preview --where 'city = \"São Paulo\" and idade between 18 and 30'\n  hyperseg -w ws segment preview --where-json '{\"field\":\"city\",\"op\":\"equals\",\"value\":\"Santos\"}'"
+    )]
+    Preview {
+        /// The filter, one line (see README: filter language).
+        #[arg(
+            long = "where",
+            value_name = "FILTER",
+            required_unless_present = "where_json",
+            conflicts_with = "where_json"
+        )]
+        filter: Option<String>,
+        /// The same filter as a JSON tree.
+        #[arg(long, value_name = "JSON")]
+        where_json: Option<String>,
+        /// How many sample profiles to show.
+        #[arg(long, default_value_t = 5)]
+        sample: usize,
+    },
+}
+
+#[derive(Serialize)]
+struct Preview {
+    filter: String,
+    profiles: usize,
+    total: usize,
+    share: f64,
+    conditions: Vec<(String, usize)>,
+    sample: Vec<Vec<(String, String)>>,
+}
+
+pub fn run(ws: &Workspace, cmd: SegmentCommand, out: &Output) -> anyhow::Result<()> {
+    let SegmentCommand::Preview { filter, where_json, sample } = cmd;
+    let (expr, input) = match (&filter, &where_json) {
+        (Some(f), _) => (segment::parse_filter(f).map_err(|e| UserError(e.render(f)))?, f.clone()),
+        (None, Some(j)) => (Expr::from_json(j).map_err(|e| UserError(e.render(j)))?, j.clone()),
+        (None, None) => unreachable!("clap requires one of --where and --where-json"),
+    };
+    let Some(table) = identity::profile_table(ws)? else {
+        return Err(UserError("no profiles yet: import a file first".into()).into());
+    };
+    let today = days_from_date(chrono::Utc::now().date_naive());
+    let backend = CpuBackend;
+    let selected =
+        segment::evaluate(&expr, &table, &backend, today).map_err(|e| UserError(e.render(&input)))?;
+    let count = selected.count_ones();
+    // Each top-level condition alone.
+    let parts: Vec<&Expr> = match &expr {
+        Expr::And(children) | Expr::Or(children) => children.iter().collect(),
+        other => vec![other],
+    };
+    let mut conditions = Vec::with_capacity(parts.len());
+    for part in parts {
+        let alone =
+            segment::evaluate(part, &table, &backend, today).map_err(|e| UserError(e.render(&input)))?;
+        conditions.push((part.to_string(), alone.count_ones()));
+    }
+    let columns = sample_columns(&table, &expr);
+    let sample_rows: Vec<Vec<(String, String)>> = selected
+        .iter_ones()
+        .take(sample)
+        .map(|row| {
+            columns
+                .iter()
+                .map(|name| {
+                    let v = table.column(name).map_or(Value::Null, |c| c.data.value(row));
+                    (name.clone(), v.to_string())
+                })
+                .collect()
+        })
+        .collect();
+    let total = table.rows();
+    let preview = Preview {
+        filter: expr.to_string(),
+        profiles: count,
+        total,
+        share: if total == 0 { 0.0 } else { count as f64 / total as f64 },
+        conditions,
+        sample: sample_rows,
+    };
+    if out.json {
+        return out.json_value(&preview);
+    }
+    let mut s = format!(
+        "{} profiles of {} ({:.1}%) match\n  {}\n",
+        thousands(count as u64),
+        thousands(total as u64),
+        preview.share * 100.0,
+        preview.filter
+    );
+    if preview.conditions.len() > 1 {
+        s.push_str("each top-level condition alone:\n");
+        for (c, n) in &preview.conditions {
+            s.push_str(&format!("  {:>10}  {c}\n", thousands(*n as u64)));
+        }
+    }
+    if !preview.sample.is_empty() {
+        s.push_str("sample profiles:\n");
+        for row in &preview.sample {
+            let cells: Vec<String> =
+                row.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={v}")).collect();
+            s.push_str(&format!("  {}\n", cells.join("  ")));
+        }
+    }
+    out.text(s.trim_end())
+}
+
+/// The columns shown for sample profiles: id and contact fields, then the filter's fields.
+fn sample_columns(table: &Table, expr: &Expr) -> Vec<String> {
+    let mut names: Vec<String> =
+        ["profileId", "name", "phoneNumber", "email", "city"].iter().map(|s| (*s).to_owned()).collect();
+    for c in expr.conditions() {
+        let folded = hyperseg::text::fold(&c.field);
+        if let Some(col) = table.columns().iter().find(|col| hyperseg::text::fold(&col.name) == folded)
+            && !names.contains(&col.name)
+        {
+            names.push(col.name.clone());
+        }
+    }
+    names
+}

@@ -1,0 +1,80 @@
+//! `hyperseg segment preview` through the real binary: sizes, per-condition sizes, samples,
+//! the JSON form of a filter, and errors that point at the spot.
+
+mod common;
+
+use common::{Workspace, fixture_arg};
+
+fn leads() -> Workspace {
+    let ws = Workspace::new();
+    ws.import(&[fixture_arg("segment/leads.csv")]).ok();
+    ws
+}
+
+fn preview(ws: &Workspace, filter: &str) -> serde_json::Value {
+    ws.run_json(&["segment", "preview", "--where", filter])
+}
+
+#[test]
+fn text_is_case_and_accent_insensitive_and_counts_are_right() {
+    let ws = leads();
+    let p = preview(&ws, r#"city = "sao paulo""#);
+    assert_eq!(p["profiles"], 3);
+    assert_eq!(p["total"], 5);
+    let p = preview(&ws, r#"city = exact "São Paulo""#);
+    assert_eq!(p["profiles"], 1);
+}
+
+#[test]
+fn the_design_example_and_each_condition_alone() {
+    let ws = leads();
+    let p = preview(
+        &ws,
+        r#"city = "São Paulo" and idade between 18 and 30 and (status_lead = "Não cliente" or status_lead = "Vendas qualificadas") and email contains "gmail""#,
+    );
+    assert_eq!(p["profiles"], 1, "{p:#}");
+    let alone: Vec<u64> =
+        p["conditions"].as_array().unwrap().iter().map(|c| c[1].as_u64().unwrap()).collect();
+    assert_eq!(alone, vec![3, 2, 4, 3]);
+    let sample = p["sample"].as_array().unwrap();
+    assert_eq!(sample.len(), 1);
+    assert!(sample[0].to_string().contains("Ana"), "{sample:?}");
+}
+
+#[test]
+fn numbers_dates_booleans_and_empty_values() {
+    let ws = leads();
+    assert_eq!(preview(&ws, "valor_total >= 100")["profiles"], 2);
+    assert_eq!(preview(&ws, "ultima_compra > 2023-01-01")["profiles"], 3);
+    assert_eq!(preview(&ws, "newsletter = sim")["profiles"], 2);
+    assert_eq!(preview(&ws, "email is empty")["profiles"], 1);
+    assert_eq!(preview(&ws, "not (email is empty)")["profiles"], 4);
+    assert_eq!(preview(&ws, r#"status_lead in ("frio", "não cliente")"#)["profiles"], 3);
+}
+
+#[test]
+fn where_json_gives_the_same_selection() {
+    let ws = leads();
+    let text = preview(&ws, r#"city = "sao paulo" and idade < 30"#);
+    let json = ws.run_json(&[
+        "segment",
+        "preview",
+        "--where-json",
+        r#"{"and":[{"field":"city","op":"equals","value":"sao paulo"},{"field":"idade","op":"lt","value":30}]}"#,
+    ]);
+    assert_eq!(text["profiles"], json["profiles"], "{json:#}");
+}
+
+#[test]
+fn a_wrong_filter_points_at_the_spot() {
+    let ws = leads();
+    let run = ws.run(&["segment", "preview", "--where", "idade > "]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("column 9") && run.stderr.contains('^'), "{}", run.stderr);
+    let run = ws.run(&["segment", "preview", "--where", r#"statu_lead = "frio""#]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("did you mean") && run.stderr.contains("status_lead"), "{}", run.stderr);
+    let run = ws.run(&["segment", "preview", "--where", r#"idade contains "3""#]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("idade"), "{}", run.stderr);
+}
