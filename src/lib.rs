@@ -1,6 +1,7 @@
 //! hyperseg: a batch engine that turns CRM dumps into unified customer profiles, lead scores
 //! and explained audiences. See `DESIGN.md` in the repository for the pipeline and its stages.
 
+pub mod audience;
 pub mod columns;
 pub mod compute;
 pub mod generate;

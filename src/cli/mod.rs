@@ -1,6 +1,7 @@
 //! The command-line interface: argument parsing, progress bars, human and `--json` output,
 //! and exit codes (0 ok, 1 user error, 2 internal error).
 
+mod audiences;
 mod bench;
 mod demo;
 mod fields;
@@ -14,6 +15,7 @@ mod segment;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use hyperseg::audience::AudienceError;
 use hyperseg::identity::IdentityError;
 use hyperseg::ingest::IngestError;
 use hyperseg::store::{StoreError, Workspace};
@@ -56,6 +58,9 @@ enum Command {
     /// Every profile field: type, how many profiles have it, distinct count, top values.
     #[command(after_help = "Example:\n  hyperseg -w ws fields --top 3")]
     Fields(fields::FieldsArgs),
+    /// Saved audiences: create, list, show, rename, edit, describe, delete, overlap.
+    #[command(subcommand)]
+    Audiences(audiences::AudiencesCommand),
     /// Manual segments: preview what a filter selects.
     #[command(subcommand)]
     Segment(segment::SegmentCommand),
@@ -109,6 +114,7 @@ fn is_user_error(err: &anyhow::Error) -> bool {
             || e.downcast_ref::<IngestError>().is_some_and(IngestError::is_user_error)
             || e.downcast_ref::<StoreError>().is_some_and(StoreError::is_user_error)
             || e.downcast_ref::<IdentityError>().is_some_and(IdentityError::is_user_error)
+            || e.downcast_ref::<AudienceError>().is_some_and(AudienceError::is_user_error)
             || e.downcast_ref::<clap::Error>().is_some()
     })
 }
@@ -127,6 +133,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Imports(cmd) => imports::run(&open(cli.workspace)?, cmd, &out),
         Command::Profiles(cmd) => profiles::run_profiles(&open(cli.workspace)?, cmd, &out),
         Command::Fields(args) => fields::run(&open(cli.workspace)?, args, &out),
+        Command::Audiences(cmd) => audiences::run(&mut open(cli.workspace)?, cmd, &out),
         Command::Segment(cmd) => segment::run(&open(cli.workspace)?, cmd, &out),
         Command::Identity(cmd) => profiles::run_identity(&mut open(cli.workspace)?, cmd, &out),
         Command::Generate(args) => generate::run(args, &out),

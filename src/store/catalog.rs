@@ -8,11 +8,39 @@ use std::path::{Path, PathBuf};
 /// The schema this build reads and writes.
 pub const SCHEMA_VERSION: i64 = 1;
 
+/// Every table of the schema; a catalog missing one gets it on open (additive changes need
+/// no version bump).
+const TABLES: &[&str] = &[
+    "meta",
+    "settings",
+    "data_files",
+    "audiences",
+    "profile_aliases",
+    "profile_events",
+    "imports",
+    "import_status",
+    "import_columns",
+    "import_rejects",
+];
+
 const SCHEMA: &str = "
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE data_files (path TEXT PRIMARY KEY);
-CREATE TABLE profile_aliases (
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS data_files (path TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS audiences (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL,
+    filter TEXT NOT NULL DEFAULT '',
+    characteristics TEXT NOT NULL DEFAULT '',
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    size INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS profile_aliases (
     alias INTEGER PRIMARY KEY,
     survivor INTEGER NOT NULL,
     at TEXT NOT NULL,
@@ -20,8 +48,8 @@ CREATE TABLE profile_aliases (
     rule TEXT NOT NULL,
     identifier TEXT NOT NULL
 );
-CREATE INDEX profile_aliases_survivor ON profile_aliases(survivor);
-CREATE TABLE profile_events (
+CREATE INDEX IF NOT EXISTS profile_aliases_survivor ON profile_aliases(survivor);
+CREATE TABLE IF NOT EXISTS profile_events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     profile INTEGER NOT NULL,
     event TEXT NOT NULL,
@@ -30,8 +58,8 @@ CREATE TABLE profile_events (
     import_id INTEGER,
     detail TEXT NOT NULL
 );
-CREATE INDEX profile_events_profile ON profile_events(profile);
-CREATE TABLE imports (
+CREATE INDEX IF NOT EXISTS profile_events_profile ON profile_events(profile);
+CREATE TABLE IF NOT EXISTS imports (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     file_name TEXT NOT NULL,
     file_path TEXT NOT NULL,
@@ -48,15 +76,15 @@ CREATE TABLE imports (
     snapshot TEXT NOT NULL,
     report_json TEXT NOT NULL
 );
-CREATE INDEX imports_started_at ON imports(started_at);
-CREATE TABLE import_status (
+CREATE INDEX IF NOT EXISTS imports_started_at ON imports(started_at);
+CREATE TABLE IF NOT EXISTS import_status (
     import_id INTEGER NOT NULL REFERENCES imports(id),
     seq INTEGER NOT NULL,
     status TEXT NOT NULL,
     at TEXT NOT NULL,
     PRIMARY KEY (import_id, seq)
 );
-CREATE TABLE import_columns (
+CREATE TABLE IF NOT EXISTS import_columns (
     import_id INTEGER NOT NULL REFERENCES imports(id),
     position INTEGER NOT NULL,
     header TEXT NOT NULL,
@@ -65,7 +93,7 @@ CREATE TABLE import_columns (
     data_type TEXT NOT NULL,
     PRIMARY KEY (import_id, position)
 );
-CREATE TABLE import_rejects (
+CREATE TABLE IF NOT EXISTS import_rejects (
     import_id INTEGER NOT NULL REFERENCES imports(id),
     reason TEXT NOT NULL,
     count INTEGER NOT NULL,
@@ -170,7 +198,22 @@ impl Catalog {
         if found != SCHEMA_VERSION {
             return Err(StoreError::SchemaVersion { path: path.to_owned(), found, expected: SCHEMA_VERSION });
         }
+        let mut cat = cat;
+        cat.add_missing_tables()?;
         Ok(cat)
+    }
+
+    /// Creates tables that a newer build added to the schema (all `IF NOT EXISTS`).
+    fn add_missing_tables(&mut self) -> Result<(), StoreError> {
+        let present: Vec<String> =
+            self.query_all("SELECT name FROM sqlite_master WHERE type = 'table'", [], |r| r.get(0))?;
+        if TABLES.iter().all(|t| present.iter().any(|p| p == t)) {
+            return Ok(());
+        }
+        let err = self.err();
+        let tx = self.conn.transaction().map_err(&err)?;
+        tx.execute_batch(SCHEMA).map_err(&err)?;
+        tx.commit().map_err(err)
     }
 
     fn connect(path: &Path) -> Result<Catalog, StoreError> {
@@ -403,10 +446,74 @@ impl Catalog {
         )
     }
 
+    /// Every audience, oldest first.
+    pub fn audiences(&self) -> Result<Vec<AudienceRow>, StoreError> {
+        self.query_all(&format!("SELECT {AUDIENCE_COLUMNS} FROM audiences ORDER BY id"), [], row_to_audience)
+    }
+
+    /// The audience with this id, or whose name matches ignoring case and accents.
+    pub fn audience(&self, name_or_id: &str) -> Result<Option<AudienceRow>, StoreError> {
+        let key = crate::text::fold(name_or_id.trim());
+        let by_name = self.query_all(
+            &format!("SELECT {AUDIENCE_COLUMNS} FROM audiences WHERE name_key = ?1"),
+            params![key],
+            row_to_audience,
+        )?;
+        if let Some(a) = by_name.into_iter().next() {
+            return Ok(Some(a));
+        }
+        match name_or_id.trim().parse::<i64>() {
+            Ok(id) => Ok(self
+                .query_all(
+                    &format!("SELECT {AUDIENCE_COLUMNS} FROM audiences WHERE id = ?1"),
+                    params![id],
+                    row_to_audience,
+                )?
+                .into_iter()
+                .next()),
+            Err(_) => Ok(None),
+        }
+    }
+
     /// Every data file the catalog refers to (paths relative to the workspace).
     pub(crate) fn data_files(&self) -> Result<Vec<String>, StoreError> {
         self.query_all("SELECT path FROM data_files", [], |r| r.get(0))
     }
+}
+
+/// A saved audience.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct AudienceRow {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    /// `manual` (a dynamic filter) or `auto` (a clustering result).
+    pub kind: String,
+    /// The filter, as JSON (manual audiences).
+    pub filter: String,
+    pub characteristics: String,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub size: u64,
+}
+
+const AUDIENCE_COLUMNS: &str =
+    "id, name, description, kind, filter, characteristics, created_by, created_at, updated_at, size";
+
+fn row_to_audience(r: &rusqlite::Row) -> rusqlite::Result<AudienceRow> {
+    Ok(AudienceRow {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        description: r.get(2)?,
+        kind: r.get(3)?,
+        filter: r.get(4)?,
+        characteristics: r.get(5)?,
+        created_by: r.get(6)?,
+        created_at: r.get(7)?,
+        updated_at: r.get(8)?,
+        size: r.get::<_, i64>(9)? as u64,
+    })
 }
 
 /// A profile id merged into another.
@@ -468,6 +575,60 @@ impl CatalogWriter<'_> {
             .map_err(cat_err(self.path))
     }
 
+    /// Saves a new audience (its `id` is ignored); returns its id. The name must be unused,
+    /// compared ignoring case and accents.
+    pub fn insert_audience(&self, a: &AudienceRow) -> Result<i64, StoreError> {
+        self.tx
+            .execute(
+                "INSERT INTO audiences (name, name_key, description, kind, filter, characteristics,
+                    created_by, created_at, updated_at, size)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    a.name,
+                    crate::text::fold(a.name.trim()),
+                    a.description,
+                    a.kind,
+                    a.filter,
+                    a.characteristics,
+                    a.created_by,
+                    a.created_at,
+                    a.updated_at,
+                    a.size as i64
+                ],
+            )
+            .map_err(|e| name_taken(e, &a.name).unwrap_or_else(|e| cat_err(self.path)(e)))?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Rewrites an audience's editable fields (name, description, filter, characteristics,
+    /// size, updated_at) by id.
+    pub fn update_audience(&self, a: &AudienceRow) -> Result<(), StoreError> {
+        self.tx
+            .execute(
+                "UPDATE audiences SET name = ?2, name_key = ?3, description = ?4, filter = ?5,
+                    characteristics = ?6, updated_at = ?7, size = ?8 WHERE id = ?1",
+                params![
+                    a.id,
+                    a.name,
+                    crate::text::fold(a.name.trim()),
+                    a.description,
+                    a.filter,
+                    a.characteristics,
+                    a.updated_at,
+                    a.size as i64
+                ],
+            )
+            .map(drop)
+            .map_err(|e| name_taken(e, &a.name).unwrap_or_else(|e| cat_err(self.path)(e)))
+    }
+
+    pub fn delete_audience(&self, id: i64) -> Result<(), StoreError> {
+        self.tx
+            .execute("DELETE FROM audiences WHERE id = ?1", params![id])
+            .map(drop)
+            .map_err(cat_err(self.path))
+    }
+
     pub fn insert_event(&self, e: &EventRow) -> Result<(), StoreError> {
         self.tx
             .execute(
@@ -494,6 +655,16 @@ fn row_to_import(r: &rusqlite::Row) -> rusqlite::Result<ImportRow> {
         snapshot: r.get(9)?,
         report_json: r.get(10)?,
     })
+}
+
+/// A uniqueness violation on an audience name, as a user error.
+fn name_taken(e: rusqlite::Error, name: &str) -> Result<StoreError, rusqlite::Error> {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+            Ok(StoreError::NameTaken(name.to_owned()))
+        }
+        other => Err(other),
+    }
 }
 
 fn cat_err(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + use<> {

@@ -30,6 +30,9 @@ pub enum StoreError {
 
     #[error("no import with id {0} in this workspace")]
     NoSuchImport(i64),
+
+    #[error("an audience named {0:?} already exists (names are compared ignoring case and accents)")]
+    NameTaken(String),
 }
 
 impl StoreError {
@@ -42,6 +45,7 @@ impl StoreError {
                 | StoreError::NotEmpty(_)
                 | StoreError::Busy { .. }
                 | StoreError::NoSuchImport(_)
+                | StoreError::NameTaken(_)
         )
     }
 }

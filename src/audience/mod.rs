@@ -1,0 +1,236 @@
+//! Saved audiences: manual ones are a dynamic filter over profiles (re-evaluated whenever they
+//! are read), automatic ones (a later issue) a clustering result. Names are unique ignoring
+//! case and accents; every audience records its author and creation time.
+
+use crate::columns::{Bitmap, Table, days_from_date};
+use crate::compute::CpuBackend;
+use crate::identity::{self, IdentityError};
+use crate::segment::{self, Expr, FilterError};
+use crate::store::{AudienceRow, Commit, StoreError, Workspace, WriteLock};
+use serde::Serialize;
+
+/// What can go wrong with audiences.
+#[derive(Debug, thiserror::Error)]
+pub enum AudienceError {
+    #[error("no audience named {0:?} (see `hyperseg audiences list`)")]
+    NotFound(String),
+    #[error("audience {0:?} is automatic: its members come from clustering, so it has no filter to edit")]
+    NotManual(String),
+    #[error("an audience needs a name")]
+    NoName,
+    #[error("no profiles yet: import a file first")]
+    NoProfiles,
+    #[error("{0}")]
+    Filter(String),
+    #[error("audience {name:?} has a filter this version cannot read: {error}")]
+    BadStoredFilter { name: String, error: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+}
+
+impl AudienceError {
+    pub fn is_user_error(&self) -> bool {
+        match self {
+            AudienceError::Store(e) => e.is_user_error(),
+            AudienceError::Identity(e) => e.is_user_error(),
+            AudienceError::BadStoredFilter { .. } => false,
+            _ => true,
+        }
+    }
+
+    /// A filter error, rendered against the text it came from (with a caret).
+    pub fn filter(e: &FilterError, input: &str) -> AudienceError {
+        AudienceError::Filter(e.render(input))
+    }
+}
+
+/// The filter of a manual audience.
+pub fn definition(a: &AudienceRow) -> Result<Option<Expr>, AudienceError> {
+    if a.kind != "manual" {
+        return Ok(None);
+    }
+    Expr::from_json(&a.filter)
+        .map(Some)
+        .map_err(|e| AudienceError::BadStoredFilter { name: a.name.clone(), error: e.to_string() })
+}
+
+/// Today as days since 1970-01-01 (UTC), for relative date conditions.
+pub fn today() -> i32 {
+    days_from_date(chrono::Utc::now().date_naive())
+}
+
+/// The profiles a filter selects in `profiles`.
+pub fn select(expr: &Expr, profiles: &Table) -> Result<Bitmap, AudienceError> {
+    segment::evaluate(expr, profiles, &CpuBackend, today())
+        .map_err(|e| AudienceError::Filter(e.render(&expr.to_string())))
+}
+
+/// The audience named (or numbered) `name`.
+pub fn get(ws: &Workspace, name: &str) -> Result<AudienceRow, AudienceError> {
+    ws.catalog().audience(name)?.ok_or_else(|| AudienceError::NotFound(name.to_owned()))
+}
+
+fn profiles(ws: &Workspace) -> Result<Table, AudienceError> {
+    identity::profile_table(ws)?.ok_or(AudienceError::NoProfiles)
+}
+
+fn commit_one(
+    ws: &mut Workspace,
+    lock: &WriteLock,
+    write: impl FnOnce(&crate::store::CatalogWriter) -> Result<(), StoreError> + 'static,
+) -> Result<(), AudienceError> {
+    let commit = Commit { catalog: Some(Box::new(write)), ..Commit::default() };
+    ws.commit(lock, commit)?;
+    Ok(())
+}
+
+/// Saves a manual audience with filter `expr` (checked against the profile fields now).
+pub fn create(
+    ws: &mut Workspace,
+    lock: &WriteLock,
+    name: &str,
+    description: &str,
+    expr: &Expr,
+    by: &str,
+) -> Result<AudienceRow, AudienceError> {
+    if name.trim().is_empty() {
+        return Err(AudienceError::NoName);
+    }
+    let size = select(expr, &profiles(ws)?)?.count_ones() as u64;
+    let now = crate::ingest::now();
+    let row = AudienceRow {
+        id: 0,
+        name: name.trim().to_owned(),
+        description: description.to_owned(),
+        kind: "manual".into(),
+        filter: expr.to_json(),
+        characteristics: String::new(),
+        created_by: by.to_owned(),
+        created_at: now.clone(),
+        updated_at: now,
+        size,
+    };
+    let to_insert = row.clone();
+    commit_one(ws, lock, move |w| w.insert_audience(&to_insert).map(drop))?;
+    get(ws, &row.name)
+}
+
+/// Updates an audience: a new name, description, or (manual only) filter; the size is
+/// evaluated again.
+pub fn update(
+    ws: &mut Workspace,
+    lock: &WriteLock,
+    name: &str,
+    change: Change,
+) -> Result<AudienceRow, AudienceError> {
+    let mut a = get(ws, name)?;
+    match change {
+        Change::Rename(new) => {
+            if new.trim().is_empty() {
+                return Err(AudienceError::NoName);
+            }
+            a.name = new.trim().to_owned();
+        }
+        Change::Describe { description, characteristics } => {
+            if let Some(d) = description {
+                a.description = d;
+            }
+            if let Some(c) = characteristics {
+                a.characteristics = c;
+            }
+        }
+        Change::Filter(expr) => {
+            if a.kind != "manual" {
+                return Err(AudienceError::NotManual(a.name));
+            }
+            a.size = select(&expr, &profiles(ws)?)?.count_ones() as u64;
+            a.filter = expr.to_json();
+        }
+    }
+    a.updated_at = crate::ingest::now();
+    let to_write = a.clone();
+    commit_one(ws, lock, move |w| w.update_audience(&to_write))?;
+    get(ws, &a.id.to_string())
+}
+
+/// What [`update`] changes.
+pub enum Change {
+    Rename(String),
+    Describe { description: Option<String>, characteristics: Option<String> },
+    Filter(Expr),
+}
+
+/// Deletes an audience.
+pub fn delete(ws: &mut Workspace, lock: &WriteLock, name: &str) -> Result<AudienceRow, AudienceError> {
+    let a = get(ws, name)?;
+    let id = a.id;
+    commit_one(ws, lock, move |w| w.delete_audience(id))?;
+    Ok(a)
+}
+
+/// Which audiences to list.
+#[derive(Default)]
+pub struct ListFilter {
+    pub kind: Option<String>,
+    pub search: Option<String>,
+    /// Created on or after (RFC 3339 prefix).
+    pub from: Option<String>,
+    /// Created before.
+    pub before: Option<String>,
+}
+
+/// Audiences matching `f`, oldest first.
+pub fn list(ws: &Workspace, f: &ListFilter) -> Result<Vec<AudienceRow>, AudienceError> {
+    let needle = f.search.as_deref().map(crate::text::fold);
+    Ok(ws
+        .catalog()
+        .audiences()?
+        .into_iter()
+        .filter(|a| f.kind.as_deref().is_none_or(|k| a.kind == k))
+        .filter(|a| {
+            needle.as_deref().is_none_or(|n| {
+                crate::text::fold(&a.name).contains(n) || crate::text::fold(&a.description).contains(n)
+            })
+        })
+        .filter(|a| f.from.as_deref().is_none_or(|d| a.created_at.as_str() >= d))
+        .filter(|a| f.before.as_deref().is_none_or(|d| a.created_at.as_str() < d))
+        .collect())
+}
+
+/// One audience's members now, as a selection over `profiles`.
+pub fn members(a: &AudienceRow, profiles: &Table) -> Result<Bitmap, AudienceError> {
+    match definition(a)? {
+        Some(expr) => select(&expr, profiles),
+        None => Err(AudienceError::NotManual(a.name.clone())),
+    }
+}
+
+/// Pairwise overlap of audiences.
+#[derive(Clone, Debug, Serialize)]
+pub struct Overlap {
+    pub sizes: Vec<(String, u64)>,
+    /// (a, b, profiles in both).
+    pub pairs: Vec<(String, String, u64)>,
+}
+
+/// How many profiles each pair of `names` shares.
+pub fn overlap(ws: &Workspace, names: &[String]) -> Result<Overlap, AudienceError> {
+    let table = profiles(ws)?;
+    let mut sets = Vec::with_capacity(names.len());
+    for n in names {
+        let a = get(ws, n)?;
+        let m = members(&a, &table)?;
+        sets.push((a.name, m));
+    }
+    let sizes = sets.iter().map(|(n, m)| (n.clone(), m.count_ones() as u64)).collect();
+    let mut pairs = Vec::new();
+    for i in 0..sets.len() {
+        for j in i + 1..sets.len() {
+            let both = crate::compute::bits::and(&sets[i].1, &sets[j].1).count_ones() as u64;
+            pairs.push((sets[i].0.clone(), sets[j].0.clone(), both));
+        }
+    }
+    Ok(Overlap { sizes, pairs })
+}

@@ -1,0 +1,87 @@
+//! `hyperseg audiences …` through the real binary: create, list, show, rename, edit,
+//! describe, delete, overlap; names unique ignoring case and accents.
+
+mod common;
+
+use common::{Workspace, fixture_arg};
+
+fn leads() -> Workspace {
+    let ws = Workspace::new();
+    ws.import(&[fixture_arg("segment/leads.csv")]).ok();
+    ws
+}
+
+fn create(ws: &Workspace, name: &str, filter: &str) -> serde_json::Value {
+    ws.run_json(&["audiences", "create", "--name", name, "--by", "Ana", "--where", filter])
+}
+
+#[test]
+fn create_list_show_and_sizes() {
+    let ws = leads();
+    let a = create(&ws, "SP", r#"city = "sao paulo""#);
+    assert_eq!(a["size"], 3);
+    assert_eq!(a["kind"], "manual");
+    assert_eq!(a["created_by"], "Ana");
+    create(&ws, "Gmail", r#"email contains "gmail""#);
+    let list = ws.run_json(&["audiences", "list"]);
+    let names: Vec<&str> = list.as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["SP", "Gmail"]);
+    assert_eq!(ws.run_json(&["audiences", "list", "--search", "gma"]).as_array().unwrap().len(), 1);
+    assert_eq!(ws.run_json(&["audiences", "list", "--type", "auto"]).as_array().unwrap().len(), 0);
+    let shown = ws.run_json(&["audiences", "show", "sp"]);
+    assert_eq!(shown["size_now"], 3);
+    assert_eq!(shown["conditions"][0][0], "city");
+    assert_eq!(shown["conditions"][0][1], "=");
+    let text = ws.run(&["audiences", "show", "Gmail"]).ok();
+    assert!(
+        text.stdout.contains("contains") && text.stdout.contains("created by      Ana"),
+        "{}",
+        text.stdout
+    );
+}
+
+#[test]
+fn names_are_unique_ignoring_case_and_accents() {
+    let ws = leads();
+    create(&ws, "São Paulo", r#"city = "sao paulo""#);
+    let run = ws.run(&["audiences", "create", "--name", "SAO PAULO", "--where", "idade > 1"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("already exists"), "{}", run.stderr);
+    let run = ws.run(&["audiences", "create", "--name", "  ", "--where", "idade > 1"]);
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn a_bad_filter_is_refused_with_a_caret_and_nothing_is_saved() {
+    let ws = leads();
+    let run = ws.run(&["audiences", "create", "--name", "X", "--where", "idade >"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains('^'), "{}", run.stderr);
+    let run = ws.run(&["audiences", "create", "--name", "X", "--where", r#"cidadee = "x""#]);
+    assert_eq!(run.code, 1);
+    assert_eq!(ws.run_json(&["audiences", "list"]).as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn rename_edit_describe_delete_and_overlap() {
+    let ws = leads();
+    create(&ws, "SP", r#"city = "sao paulo""#);
+    create(&ws, "Gmail", r#"email contains "gmail""#);
+    let o = ws.run_json(&["audiences", "overlap", "SP", "Gmail"]);
+    assert_eq!(o["pairs"][0][2], 1, "{o:#}");
+    let r = ws.run_json(&["audiences", "rename", "SP", "Capital"]);
+    assert_eq!(r["name"], "Capital");
+    let e = ws.run_json(&["audiences", "edit", "Capital", "--where", r#"city = "sao paulo" and idade < 30"#]);
+    assert_eq!(e["size"], 1);
+    let d = ws.run_json(&["audiences", "describe", "Capital", "--description", "jovens da capital"]);
+    assert_eq!(d["description"], "jovens da capital");
+    assert_eq!(d["size"], 1, "describe leaves members alone");
+    // Without a terminal, delete asks nothing and refuses without --yes.
+    let run = ws.run(&["audiences", "delete", "Capital"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("--yes"), "{}", run.stderr);
+    ws.run(&["audiences", "delete", "Capital", "--yes"]).ok();
+    let run = ws.run(&["audiences", "show", "Capital"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("no audience named"), "{}", run.stderr);
+}
