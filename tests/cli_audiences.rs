@@ -85,3 +85,29 @@ fn rename_edit_describe_delete_and_overlap() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("no audience named"), "{}", run.stderr);
 }
+
+#[test]
+fn every_import_refreshes_manual_audiences_and_reports_who_joined_and_left() {
+    let ws = Workspace::new();
+    ws.import(&[fixture_arg("segment/refresh_1.csv")]).ok();
+    assert_eq!(create(&ws, "Santos", r#"city = "santos""#)["size"], 2);
+    let out = ws.run_json(&["import", &fixture_arg("segment/refresh_2.csv")]);
+    let a = &out["audiences"][0];
+    assert_eq!((a["name"].as_str(), a["size"].as_u64()), (Some("Santos"), Some(2)), "{out:#}");
+    // Bia's latest city is Recife now (she left); Caio is new in Santos (he joined).
+    assert_eq!((a["joined"].as_u64(), a["left"].as_u64()), (Some(1), Some(1)));
+    let text = ws.run(&["import", &fixture_arg("segment/refresh_2.csv")]).ok();
+    assert!(
+        text.stdout.contains("Santos") && text.stdout.contains("(+0 joined, -0 left)"),
+        "{}",
+        text.stdout
+    );
+    // Deleting the audience leaves no members file behind.
+    ws.run(&["audiences", "delete", "Santos", "--yes"]).ok();
+    let left: Vec<_> = std::fs::read_dir(ws.root.join("profiles"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("audience-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -114,7 +114,9 @@ pub fn create(
     };
     let to_insert = row.clone();
     commit_one(ws, lock, move |w| w.insert_audience(&to_insert).map(drop))?;
-    get(ws, &row.name)
+    let saved = get(ws, &row.name)?;
+    refresh(ws, lock, Some(saved.id))?;
+    get(ws, &saved.id.to_string())
 }
 
 /// Updates an audience: a new name, description, or (manual only) filter; the size is
@@ -126,6 +128,7 @@ pub fn update(
     change: Change,
 ) -> Result<AudienceRow, AudienceError> {
     let mut a = get(ws, name)?;
+    let refilter = matches!(change, Change::Filter(_));
     match change {
         Change::Rename(new) => {
             if new.trim().is_empty() {
@@ -152,6 +155,9 @@ pub fn update(
     a.updated_at = crate::ingest::now();
     let to_write = a.clone();
     commit_one(ws, lock, move |w| w.update_audience(&to_write))?;
+    if refilter {
+        refresh(ws, lock, Some(a.id))?;
+    }
     get(ws, &a.id.to_string())
 }
 
@@ -166,7 +172,13 @@ pub enum Change {
 pub fn delete(ws: &mut Workspace, lock: &WriteLock, name: &str) -> Result<AudienceRow, AudienceError> {
     let a = get(ws, name)?;
     let id = a.id;
-    commit_one(ws, lock, move |w| w.delete_audience(id))?;
+    let members = ws.catalog().setting(&members_key(id))?;
+    let commit = Commit {
+        retire: members.into_iter().collect(),
+        catalog: Some(Box::new(move |w| w.delete_audience(id))),
+        ..Commit::default()
+    };
+    ws.commit(lock, commit)?;
     Ok(a)
 }
 
@@ -233,4 +245,135 @@ pub fn overlap(ws: &Workspace, names: &[String]) -> Result<Overlap, AudienceErro
         }
     }
     Ok(Overlap { sizes, pairs })
+}
+
+/// An audience's size after an import, and how it moved.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Refresh {
+    pub name: String,
+    pub size: u64,
+    pub joined: u64,
+    pub left: u64,
+}
+
+fn members_key(id: i64) -> String {
+    format!("audience.{id}.members")
+}
+
+/// The member profile ids an audience had when last refreshed (sorted), if recorded.
+fn stored_members(ws: &Workspace, id: i64) -> Result<Option<(String, Vec<i64>)>, AudienceError> {
+    let Some(rel) = ws.catalog().setting(&members_key(id))? else { return Ok(None) };
+    let t = crate::store::snapshot::read(&ws.data_path(&rel))?;
+    match t.column("profile").map(|c| &c.data) {
+        Some(crate::columns::ColumnData::Int64(c)) => Ok(Some((rel, c.values.clone()))),
+        _ => Err(AudienceError::BadStoredFilter {
+            name: format!("#{id}"),
+            error: "members file has no profile column".into(),
+        }),
+    }
+}
+
+/// How many of `new` are not in `old`, and of `old` not in `new` (both sorted).
+fn moved(old: &[i64], new: &[i64]) -> (u64, u64) {
+    let (mut i, mut j, mut joined, mut left) = (0, 0, 0u64, 0u64);
+    while i < old.len() || j < new.len() {
+        match (old.get(i), new.get(j)) {
+            (Some(a), Some(b)) if a == b => (i, j) = (i + 1, j + 1),
+            (Some(a), Some(b)) if a < b => (i, left) = (i + 1, left + 1),
+            (Some(_), Some(_)) | (None, Some(_)) => (j, joined) = (j + 1, joined + 1),
+            (Some(_), None) => (i, left) = (i + 1, left + 1),
+            (None, None) => unreachable!("loop condition"),
+        }
+    }
+    (joined, left)
+}
+
+/// Evaluates every manual audience (or only `only`) again, records each one's members and
+/// size, and says how many profiles joined and left since the last refresh. One commit.
+pub fn refresh(
+    ws: &mut Workspace,
+    lock: &WriteLock,
+    only: Option<i64>,
+) -> Result<Vec<Refresh>, AudienceError> {
+    let audiences: Vec<AudienceRow> = ws
+        .catalog()
+        .audiences()?
+        .into_iter()
+        .filter(|a| a.kind == "manual" && only.is_none_or(|id| a.id == id))
+        .collect();
+    if audiences.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(table) = identity::profile_table(ws)? else { return Ok(Vec::new()) };
+    let ids = match table.column(identity::profiles::PROFILE_ID).map(|c| &c.data) {
+        Some(crate::columns::ColumnData::Int64(c)) => c.values.clone(),
+        _ => return Err(AudienceError::NoProfiles),
+    };
+    let mut commit = Commit::default();
+    let mut out = Vec::new();
+    let mut rows = Vec::new();
+    let mut settings = Vec::new();
+    let now = crate::ingest::now();
+    for mut a in audiences {
+        let Some(expr) = definition(&a)? else { continue };
+        let selected = select(&expr, &table)?;
+        let mut members: Vec<i64> = selected.iter_ones().map(|r| ids[r]).collect();
+        members.sort_unstable();
+        let previous = stored_members(ws, a.id)?;
+        let (joined, left) = match &previous {
+            Some((_, old)) => moved(old, &members),
+            None => (members.len() as u64, 0),
+        };
+        let generation = previous
+            .as_ref()
+            .and_then(|(rel, _)| rel.rsplit('-').next()?.strip_suffix(".hsc")?.parse::<u64>().ok())
+            .unwrap_or(0)
+            + 1;
+        let rel = format!("profiles/audience-{}-{generation}.hsc", a.id);
+        let n = members.len();
+        let t = Table::new(
+            n,
+            vec![crate::columns::Column {
+                name: "profile".into(),
+                role: crate::columns::Role::System,
+                data: crate::columns::ColumnData::Int64(crate::columns::PrimitiveColumn::new(
+                    members,
+                    Bitmap::new_set(n),
+                )),
+            }],
+        );
+        commit.files.push((ws.stage_table(lock, &t)?, rel.clone()));
+        if let Some((old_rel, _)) = previous {
+            commit.retire.push(old_rel);
+        }
+        settings.push((members_key(a.id), rel));
+        a.size = n as u64;
+        a.updated_at = now.clone();
+        out.push(Refresh { name: a.name.clone(), size: a.size, joined, left });
+        rows.push(a);
+    }
+    commit.catalog = Some(Box::new(move |w| {
+        for (k, v) in &settings {
+            w.set_setting(k, v)?;
+        }
+        for a in &rows {
+            w.update_audience(a)?;
+        }
+        Ok(())
+    }));
+    ws.commit(lock, commit)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::moved;
+
+    #[test]
+    fn moved_counts_joined_and_left() {
+        assert_eq!(moved(&[], &[]), (0, 0));
+        assert_eq!(moved(&[1, 2, 3], &[2, 3, 4, 5]), (2, 1));
+        assert_eq!(moved(&[1, 2], &[]), (0, 2));
+        assert_eq!(moved(&[], &[7]), (1, 0));
+    }
 }

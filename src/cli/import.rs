@@ -96,15 +96,33 @@ pub fn run(dir: &Path, args: ImportArgs, out: &Output) -> anyhow::Result<()> {
         }
     }
     let (committed, stats) = commit_with_identity(&mut ws, &lock, parsed)?;
+    // Manual audiences follow the new profiles (their own commit: the import has landed).
+    let audiences = hyperseg::audience::refresh(&mut ws, &lock, None)?;
     drop(lock);
     let reports: Vec<&ImportReport> = committed.iter().map(|c| &c.report).collect();
     if out.json {
-        return out.json_value(&serde_json::json!({ "imports": reports, "identity": stats }));
+        return out.json_value(
+            &serde_json::json!({ "imports": reports, "identity": stats, "audiences": audiences }),
+        );
     }
     for r in reports {
         out.text(&render(r))?;
     }
-    out.text(&render_identity(&stats))
+    out.text(&render_identity(&stats))?;
+    if !audiences.is_empty() {
+        let mut s = String::from("Audiences:");
+        for a in &audiences {
+            s.push_str(&format!(
+                "\n  {:<28} {:>10} profiles  (+{} joined, -{} left)",
+                a.name,
+                thousands(a.size),
+                thousands(a.joined),
+                thousands(a.left)
+            ));
+        }
+        out.text(&s)?;
+    }
+    Ok(())
 }
 
 /// The human form of a resolution's outcome.
