@@ -111,3 +111,30 @@ fn every_import_refreshes_manual_audiences_and_reports_who_joined_and_left() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn export_writes_one_row_per_profile_phone_first_and_safe_for_spreadsheets() {
+    let ws = Workspace::new();
+    ws.import(&[fixture_arg("segment/export.csv")]).ok();
+    create(&ws, "Santos", r#"city = "santos" and idade > 18"#);
+    let out = ws.root.join("../santos.csv");
+    let done = ws.run_json(&["audiences", "export", "Santos", "--out", out.to_str().unwrap()]);
+    assert_eq!(done["rows"], 2);
+    let mut rdr = csv::Reader::from_path(&out).unwrap();
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_owned).collect();
+    assert_eq!(header, vec!["phoneNumber", "name", "email", "city", "idade"]);
+    let rows: Vec<Vec<String>> =
+        rdr.records().map(|r| r.unwrap().iter().map(str::to_owned).collect()).collect();
+    assert_eq!(rows.len(), 2);
+    // International digits first; a formula is neutralised; quotes and commas survive.
+    assert_eq!(rows[0][0], "5511911110001");
+    assert_eq!(rows[0][1], "'=HYPERLINK(\"x\")");
+    assert_eq!(rows[1][1], "Bia, \"B\"");
+    // The opted-out Zeca never reaches an export.
+    assert!(rows.iter().all(|r| r[1] != "Zeca"));
+    // --all-fields adds every profile field.
+    ws.run(&["audiences", "export", "Santos", "--all-fields", "--out", out.to_str().unwrap()]).ok();
+    let header: Vec<String> =
+        csv::Reader::from_path(&out).unwrap().headers().unwrap().iter().map(str::to_owned).collect();
+    assert!(header.len() > 5 && header.contains(&"profileId".to_owned()), "{header:?}");
+}

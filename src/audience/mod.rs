@@ -2,6 +2,8 @@
 //! are read), automatic ones (a later issue) a clustering result. Names are unique ignoring
 //! case and accents; every audience records its author and creation time.
 
+pub mod export;
+
 use crate::columns::{Bitmap, Table, days_from_date};
 use crate::compute::CpuBackend;
 use crate::identity::{self, IdentityError};
@@ -376,4 +378,30 @@ mod tests {
         assert_eq!(moved(&[1, 2], &[]), (0, 2));
         assert_eq!(moved(&[], &[7]), (1, 0));
     }
+}
+
+/// Exports audience `name` as CSV to `path`: phone, name, e-mail, city, then the fields its
+/// filter uses (or, with `all_fields`, every profile field). Returns the rows written.
+pub fn export_csv(
+    ws: &Workspace,
+    name: &str,
+    path: &std::path::Path,
+    all_fields: bool,
+) -> Result<u64, AudienceError> {
+    let a = get(ws, name)?;
+    let expr = definition(&a)?.ok_or_else(|| AudienceError::NotManual(a.name.clone()))?;
+    let table = profiles(ws)?;
+    let selected = select(&expr, &table)?;
+    let fields: Vec<String> = if all_fields {
+        table
+            .columns()
+            .iter()
+            .filter(|c| c.role != crate::columns::Role::System || c.name == identity::profiles::PROFILE_ID)
+            .map(|c| c.name.clone())
+            .collect()
+    } else {
+        expr.conditions().iter().map(|c| c.field.clone()).collect()
+    };
+    let columns = export::export_columns(&table, &fields);
+    export::write_csv(path, &table, &selected, &columns)
 }

@@ -74,6 +74,20 @@ pub enum AudiencesCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// Write an audience out as CSV: one row per profile, the phone (international digits)
+    /// first, then name, e-mail, city and the fields its filter uses.
+    #[command(after_help = "Example:\n  hyperseg -w ws audiences export 'SP jovens' --out sp-jovens.csv")]
+    Export {
+        name: String,
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+        /// Only csv for now.
+        #[arg(long, value_parser = ["csv"], default_value = "csv")]
+        format: String,
+        /// Every profile field, not only those the filter uses.
+        #[arg(long)]
+        all_fields: bool,
+    },
     /// How many profiles each pair of audiences shares.
     #[command(
         after_help = "Example:\n  hyperseg -w ws audiences overlap 'SP jovens' 'Clientes gmail' 'Newsletter'"
@@ -189,6 +203,13 @@ pub fn run(ws: &mut Workspace, cmd: AudiencesCommand, out: &Output) -> anyhow::R
             let lock = ws.lock()?;
             let a = audience::delete(ws, &lock, &a.id.to_string())?;
             out.message(&format!("deleted audience {:?}", a.name), &a)
+        }
+        AudiencesCommand::Export { name, out: path, format: _, all_fields } => {
+            let rows = audience::export_csv(ws, &name, &path, all_fields)?;
+            out.message(
+                &format!("wrote {} profiles of {name:?} to {}", thousands(rows), path.display()),
+                &serde_json::json!({ "audience": name, "rows": rows, "out": path }),
+            )
         }
         AudiencesCommand::Overlap { names } => {
             let o = audience::overlap(ws, &names)?;
