@@ -367,19 +367,6 @@ pub fn refresh(
     Ok(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::moved;
-
-    #[test]
-    fn moved_counts_joined_and_left() {
-        assert_eq!(moved(&[], &[]), (0, 0));
-        assert_eq!(moved(&[1, 2, 3], &[2, 3, 4, 5]), (2, 1));
-        assert_eq!(moved(&[1, 2], &[]), (0, 2));
-        assert_eq!(moved(&[], &[7]), (1, 0));
-    }
-}
-
 /// Exports audience `name` as CSV to `path`: phone, name, e-mail, city, then the fields its
 /// filter uses (or, with `all_fields`, every profile field). Returns the rows written.
 pub fn export_csv(
@@ -404,4 +391,17 @@ pub fn export_csv(
     };
     let columns = export::export_columns(&table, &fields);
     export::write_csv(path, &table, &selected, &columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::moved;
+
+    #[test]
+    fn moved_counts_joined_and_left() {
+        assert_eq!(moved(&[], &[]), (0, 0));
+        assert_eq!(moved(&[1, 2, 3], &[2, 3, 4, 5]), (2, 1));
+        assert_eq!(moved(&[1, 2], &[]), (0, 2));
+        assert_eq!(moved(&[], &[7]), (1, 0));
+    }
 }
