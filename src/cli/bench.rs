@@ -25,6 +25,19 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         repeat: usize,
     },
+    /// Evaluate the 5-condition filter of the audiences issue over generated profiles.
+    #[command(after_help = "Example:\n  hyperseg bench filter --rows 10000000 --csv profiles.csv")]
+    Filter {
+        #[arg(long, default_value_t = 10_000_000)]
+        rows: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        #[arg(long, default_value_t = 7)]
+        repeat: usize,
+        /// Also write the profiles as CSV, so a peer can filter the same data.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+    },
     /// Resolve a generated CRM dump into profiles; check against its ground truth.
     #[command(after_help = "Example:\n  hyperseg bench identity --rows 1000000")]
     Identity {
@@ -66,6 +79,7 @@ pub fn run(cmd: BenchCommand, out: &Output) -> anyhow::Result<()> {
             ingest_bench(rows, seed, input, repeat.max(1), out)
         }
         BenchCommand::Identity { rows, seed, repeat } => identity_bench(rows, seed, repeat.max(1), out),
+        BenchCommand::Filter { rows, seed, repeat, csv } => filter_bench(rows, seed, repeat.max(1), csv, out),
     }
 }
 
@@ -333,4 +347,58 @@ fn identity_bench(rows: usize, seed: u64, repeat: usize, out: &Output) -> anyhow
         report.import_with_resolution_over_import
     ));
     out.text(&s)
+}
+
+/// The filter of the audiences issue's benchmark.
+pub const BENCH_FILTER: &str = r#"city = "São Paulo" and idade between 18 and 30 and (status_lead = "Não cliente" or status_lead = "Vendas qualificadas") and email contains "gmail" and valor_total > 100"#;
+
+fn filter_bench(
+    rows: usize,
+    seed: u64,
+    repeat: usize,
+    csv_out: Option<PathBuf>,
+    out: &Output,
+) -> anyhow::Result<()> {
+    use hyperseg::columns::Value;
+    let table = hyperseg::generate::profiles::profile_table(rows, seed);
+    if let Some(path) = &csv_out {
+        let mut w = csv::Writer::from_path(path)?;
+        let names: Vec<&str> = table.columns().iter().map(|c| c.name.as_str()).collect();
+        w.write_record(&names)?;
+        for r in 0..table.rows() {
+            w.write_record(table.columns().iter().map(|c| match c.data.value(r) {
+                Value::Null => String::new(),
+                v => v.to_string(),
+            }))?;
+        }
+        w.flush()?;
+    }
+    let expr =
+        hyperseg::segment::parse_filter(BENCH_FILTER).map_err(|e| anyhow::anyhow!(e.render(BENCH_FILTER)))?;
+    let backend = hyperseg::compute::CpuBackend;
+    let mut times = Vec::with_capacity(repeat);
+    let mut selected = 0;
+    for _ in 0..repeat {
+        let t0 = Instant::now();
+        let bits = hyperseg::segment::evaluate(&expr, &table, &backend, 20_000)?;
+        times.push(t0.elapsed());
+        selected = bits.count_ones();
+    }
+    let secs = median(&mut times);
+    let threads = rayon::current_num_threads();
+    let report = serde_json::json!({
+        "rows": rows, "selected": selected, "threads": threads, "median_s": secs,
+        "rows_per_s": rows as f64 / secs, "rows_per_s_per_core": rows as f64 / secs / threads as f64,
+        "filter": BENCH_FILTER,
+    });
+    if out.json {
+        return out.json_value(&report);
+    }
+    out.text(&format!(
+        "filter over {} profiles on {threads} threads, median of {repeat}: {secs:.4} s, {} rows/s ({} per core); {} selected\n  {BENCH_FILTER}",
+        thousands(rows as u64),
+        thousands((rows as f64 / secs) as u64),
+        thousands((rows as f64 / secs / threads as f64) as u64),
+        thousands(selected as u64)
+    ))
 }

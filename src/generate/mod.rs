@@ -33,6 +33,7 @@ mod data;
 mod format;
 mod people;
 mod plan;
+pub mod profiles;
 mod write;
 
 #[cfg(test)]
