@@ -138,3 +138,57 @@ fn export_writes_one_row_per_profile_phone_first_and_safe_for_spreadsheets() {
         csv::Reader::from_path(&out).unwrap().headers().unwrap().iter().map(str::to_owned).collect();
     assert!(header.len() > 5 && header.contains(&"profileId".to_owned()), "{header:?}");
 }
+
+/// A Parquet field as the CSV export writes the same value.
+fn parquet_text(f: &parquet::record::Field) -> String {
+    use parquet::record::Field;
+    match f {
+        Field::Null => String::new(),
+        Field::Str(s) => s.clone(),
+        Field::Long(v) => v.to_string(),
+        Field::Double(v) => v.to_string(),
+        Field::Bool(v) => v.to_string(),
+        Field::Date(days) => {
+            let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+            (epoch + chrono::TimeDelta::days(i64::from(*days))).format("%Y-%m-%d").to_string()
+        }
+        other => panic!("unexpected parquet field {other:?}"),
+    }
+}
+
+#[test]
+fn csv_and_parquet_exports_read_back_equal() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let ws = leads();
+    create(&ws, "Todos", "idade > 0 or idade is empty");
+    let csv_path = ws.root.join("../todos.csv");
+    let pq_path = ws.root.join("../todos.parquet");
+    for (path, format) in [(&csv_path, "csv"), (&pq_path, "parquet")] {
+        ws.run(&[
+            "audiences",
+            "export",
+            "Todos",
+            "--all-fields",
+            "--format",
+            format,
+            "--out",
+            path.to_str().unwrap(),
+        ])
+        .ok();
+    }
+    let mut rdr = csv::Reader::from_path(&csv_path).unwrap();
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_owned).collect();
+    let from_csv: Vec<Vec<String>> =
+        rdr.records().map(|r| r.unwrap().iter().map(str::to_owned).collect()).collect();
+    let reader = SerializedFileReader::new(std::fs::File::open(&pq_path).unwrap()).unwrap();
+    let mut pq_header = Vec::new();
+    let mut from_parquet = Vec::new();
+    for row in reader.get_row_iter(None).unwrap() {
+        let row = row.unwrap();
+        pq_header = row.get_column_iter().map(|(name, _)| name.clone()).collect();
+        from_parquet.push(row.get_column_iter().map(|(_, f)| parquet_text(f)).collect::<Vec<_>>());
+    }
+    assert_eq!(from_csv.len(), 5);
+    assert_eq!(pq_header, header);
+    assert_eq!(from_parquet, from_csv);
+}

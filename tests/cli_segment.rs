@@ -78,3 +78,26 @@ fn a_wrong_filter_points_at_the_spot() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("idade"), "{}", run.stderr);
 }
+
+#[test]
+fn every_operator_through_the_binary() {
+    let ws = leads();
+    // leads.csv: Ana 25 São Paulo gmail; Bia 31 Sao Paulo yahoo; Caio 19 Santos gmail;
+    // Duda (no age, no e-mail) SÃO PAULO; Eva 45 Recife gmail.
+    for (filter, expected) in [
+        (r#"name != "ana""#, 4),
+        (r#"email not contains "gmail""#, 1),
+        (r#"name starts with "b""#, 1),
+        (r#"name not starts with "b""#, 4),
+        ("idade < 25", 1),
+        ("idade <= 25", 2),
+        ("idade > 30", 2),
+        ("email is not empty", 4),
+        ("ultima_compra older than 365 days", 3),
+        ("ultima_compra within 36500 days", 4),
+        (r#"idade in (19, 45)"#, 2),
+        (r#"not (city = "sao paulo") and idade >= 19"#, 2),
+    ] {
+        assert_eq!(preview(&ws, filter)["profiles"], expected, "{filter}");
+    }
+}

@@ -80,3 +80,95 @@ mod tests {
         assert_eq!(neutralise(""), "");
     }
 }
+
+/// Writes the selected rows of `table` as Parquet (one row group, snappy): text as UTF-8
+/// strings, integers as INT64, decimals as DOUBLE, dates as DATE, booleans as BOOLEAN, every
+/// column optional (empty values are nulls). Returns the number of rows written.
+pub fn write_parquet(
+    path: &Path,
+    table: &Table,
+    selected: &Bitmap,
+    columns: &[String],
+) -> Result<u64, AudienceError> {
+    use parquet::basic::{Compression, ConvertedType, Repetition, Type as Physical};
+    use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int32Type, Int64Type};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::types::Type;
+    use std::sync::Arc;
+
+    let fail = |e: parquet::errors::ParquetError| {
+        AudienceError::Store(StoreError::Io {
+            path: path.to_owned(),
+            source: std::io::Error::other(e.to_string()),
+        })
+    };
+    let rows: Vec<usize> = selected.iter_ones().collect();
+    let data: Vec<&ColumnData> = columns.iter().filter_map(|n| table.column(n).map(|c| &c.data)).collect();
+    let names: Vec<&String> = columns.iter().filter(|n| table.column(n).is_some()).collect();
+    let fields = names
+        .iter()
+        .zip(&data)
+        .map(|(name, d)| {
+            let (physical, converted) = match d {
+                ColumnData::Utf8(_) | ColumnData::Dictionary(_) => {
+                    (Physical::BYTE_ARRAY, ConvertedType::UTF8)
+                }
+                ColumnData::Int64(_) => (Physical::INT64, ConvertedType::NONE),
+                ColumnData::Float64(_) => (Physical::DOUBLE, ConvertedType::NONE),
+                ColumnData::Date(_) => (Physical::INT32, ConvertedType::DATE),
+                ColumnData::Boolean(_) => (Physical::BOOLEAN, ConvertedType::NONE),
+            };
+            Type::primitive_type_builder(name, physical)
+                .with_repetition(Repetition::OPTIONAL)
+                .with_converted_type(converted)
+                .build()
+                .map(Arc::new)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(fail)?;
+    let schema = Arc::new(Type::group_type_builder("profile").with_fields(fields).build().map_err(fail)?);
+    let props = Arc::new(WriterProperties::builder().set_compression(Compression::SNAPPY).build());
+    let file = std::fs::File::create(path)
+        .map_err(|source| AudienceError::Store(StoreError::Io { path: path.to_owned(), source }))?;
+    let mut writer = SerializedFileWriter::new(file, schema, props).map_err(fail)?;
+    let mut group = writer.next_row_group().map_err(fail)?;
+    for d in &data {
+        let mut col = group.next_column().map_err(fail)?.expect("one writer per schema column");
+        let valid = d.validity();
+        let levels: Vec<i16> = rows.iter().map(|&r| i16::from(valid.get(r))).collect();
+        let present = || rows.iter().copied().filter(|&r| valid.get(r));
+        match d {
+            ColumnData::Utf8(c) => {
+                let v: Vec<ByteArray> = present().map(|r| ByteArray::from(c.raw_bytes(r).to_vec())).collect();
+                col.typed::<ByteArrayType>().write_batch(&v, Some(&levels), None).map_err(fail)?;
+            }
+            ColumnData::Dictionary(c) => {
+                let v: Vec<ByteArray> = present()
+                    .map(|r| ByteArray::from(c.dictionary().raw_bytes(c.codes()[r] as usize).to_vec()))
+                    .collect();
+                col.typed::<ByteArrayType>().write_batch(&v, Some(&levels), None).map_err(fail)?;
+            }
+            ColumnData::Int64(c) => {
+                let v: Vec<i64> = present().map(|r| c.values[r]).collect();
+                col.typed::<Int64Type>().write_batch(&v, Some(&levels), None).map_err(fail)?;
+            }
+            ColumnData::Float64(c) => {
+                let v: Vec<f64> = present().map(|r| c.values[r]).collect();
+                col.typed::<DoubleType>().write_batch(&v, Some(&levels), None).map_err(fail)?;
+            }
+            ColumnData::Date(c) => {
+                let v: Vec<i32> = present().map(|r| c.values[r]).collect();
+                col.typed::<Int32Type>().write_batch(&v, Some(&levels), None).map_err(fail)?;
+            }
+            ColumnData::Boolean(c) => {
+                let v: Vec<bool> = present().map(|r| c.values.get(r)).collect();
+                col.typed::<BoolType>().write_batch(&v, Some(&levels), None).map_err(fail)?;
+            }
+        }
+        col.close().map_err(fail)?;
+    }
+    group.close().map_err(fail)?;
+    writer.close().map_err(fail)?;
+    Ok(rows.len() as u64)
+}

@@ -367,12 +367,20 @@ pub fn refresh(
     Ok(out)
 }
 
-/// Exports audience `name` as CSV to `path`: phone, name, e-mail, city, then the fields its
-/// filter uses (or, with `all_fields`, every profile field). Returns the rows written.
-pub fn export_csv(
+/// The file formats an audience exports to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Parquet,
+}
+
+/// Exports audience `name` to `path`: phone, name, e-mail, city, then the fields its filter
+/// uses (or, with `all_fields`, every profile field). Returns the rows written.
+pub fn export(
     ws: &Workspace,
     name: &str,
     path: &std::path::Path,
+    format: Format,
     all_fields: bool,
 ) -> Result<u64, AudienceError> {
     let a = get(ws, name)?;
@@ -390,7 +398,10 @@ pub fn export_csv(
         expr.conditions().iter().map(|c| c.field.clone()).collect()
     };
     let columns = export::export_columns(&table, &fields);
-    export::write_csv(path, &table, &selected, &columns)
+    match format {
+        Format::Csv => export::write_csv(path, &table, &selected, &columns),
+        Format::Parquet => export::write_parquet(path, &table, &selected, &columns),
+    }
 }
 
 #[cfg(test)]

@@ -74,15 +74,17 @@ pub enum AudiencesCommand {
         #[arg(long)]
         yes: bool,
     },
-    /// Write an audience out as CSV: one row per profile, the phone (international digits)
-    /// first, then name, e-mail, city and the fields its filter uses.
-    #[command(after_help = "Example:\n  hyperseg -w ws audiences export 'SP jovens' --out sp-jovens.csv")]
+    /// Write an audience out as CSV or Parquet: one row per profile, the phone (international
+    /// digits) first, then name, e-mail, city and the fields its filter uses.
+    #[command(
+        after_help = "Examples:\n  hyperseg -w ws audiences export 'SP jovens' --out sp-jovens.csv\n  hyperseg -w ws audiences export 'SP jovens' --format parquet --all-fields --out sp-jovens.parquet"
+    )]
     Export {
         name: String,
         #[arg(long, value_name = "FILE")]
         out: std::path::PathBuf,
-        /// Only csv for now.
-        #[arg(long, value_parser = ["csv"], default_value = "csv")]
+        /// csv (for bulk-messaging tools and spreadsheets) or parquet (for data engineers).
+        #[arg(long, value_parser = ["csv", "parquet"], default_value = "csv")]
         format: String,
         /// Every profile field, not only those the filter uses.
         #[arg(long)]
@@ -204,8 +206,9 @@ pub fn run(ws: &mut Workspace, cmd: AudiencesCommand, out: &Output) -> anyhow::R
             let a = audience::delete(ws, &lock, &a.id.to_string())?;
             out.message(&format!("deleted audience {:?}", a.name), &a)
         }
-        AudiencesCommand::Export { name, out: path, format: _, all_fields } => {
-            let rows = audience::export_csv(ws, &name, &path, all_fields)?;
+        AudiencesCommand::Export { name, out: path, format, all_fields } => {
+            let format = if format == "parquet" { audience::Format::Parquet } else { audience::Format::Csv };
+            let rows = audience::export(ws, &name, &path, format, all_fields)?;
             out.message(
                 &format!("wrote {} profiles of {name:?} to {}", thousands(rows), path.display()),
                 &serde_json::json!({ "audience": name, "rows": rows, "out": path }),
