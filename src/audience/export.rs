@@ -66,21 +66,6 @@ pub fn write_csv(
     Ok(rows)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formulas_are_neutralised_and_plain_text_kept() {
-        for bad in ["=1+1", "+55", "-2", "@SUM(A1)", "\tx", "\rx"] {
-            assert_eq!(neutralise(bad), format!("'{bad}"));
-        }
-        assert_eq!(neutralise("5511994615075"), "5511994615075");
-        assert_eq!(neutralise("São Paulo"), "São Paulo");
-        assert_eq!(neutralise(""), "");
-    }
-}
-
 /// Writes the selected rows of `table` as Parquet (one row group, snappy): text as UTF-8
 /// strings, integers as INT64, decimals as DOUBLE, dates as DATE, booleans as BOOLEAN, every
 /// column optional (empty values are nulls). Returns the number of rows written.
@@ -171,4 +156,19 @@ pub fn write_parquet(
     group.close().map_err(fail)?;
     writer.close().map_err(fail)?;
     Ok(rows.len() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_and_plain_text_kept() {
+        for bad in ["=1+1", "+55", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(neutralise(bad), format!("'{bad}"));
+        }
+        assert_eq!(neutralise("5511994615075"), "5511994615075");
+        assert_eq!(neutralise("São Paulo"), "São Paulo");
+        assert_eq!(neutralise(""), "");
+    }
 }
