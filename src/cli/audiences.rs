@@ -116,7 +116,12 @@ pub struct FilterArgs {
 }
 
 impl FilterArgs {
-    fn parse(&self) -> anyhow::Result<Expr> {
+    /// The filter as the user wrote it (for error messages with a caret).
+    pub fn source(&self) -> &str {
+        self.filter.as_deref().or(self.where_json.as_deref()).unwrap_or_default()
+    }
+
+    pub fn parse(&self) -> anyhow::Result<Expr> {
         match (&self.filter, &self.where_json) {
             (Some(f), _) => Ok(segment::parse_filter(f).map_err(|e| AudienceError::filter(&e, f))?),
             (None, Some(j)) => Ok(Expr::from_json(j).map_err(|e| AudienceError::filter(&e, j))?),

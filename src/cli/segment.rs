@@ -17,17 +17,8 @@ pub enum SegmentCommand {
         after_help = "Examples:\n  hyperseg -w ws segment preview --where 'city = \"São Paulo\" and idade between 18 and 30'\n  hyperseg -w ws segment preview --where-json '{\"field\":\"city\",\"op\":\"equals\",\"value\":\"Santos\"}'"
     )]
     Preview {
-        /// The filter, one line (see README: filter language).
-        #[arg(
-            long = "where",
-            value_name = "FILTER",
-            required_unless_present = "where_json",
-            conflicts_with = "where_json"
-        )]
-        filter: Option<String>,
-        /// The same filter as a JSON tree.
-        #[arg(long, value_name = "JSON")]
-        where_json: Option<String>,
+        #[command(flatten)]
+        filter: super::audiences::FilterArgs,
         /// How many sample profiles to show.
         #[arg(long, default_value_t = 5)]
         sample: usize,
@@ -45,12 +36,9 @@ struct Preview {
 }
 
 pub fn run(ws: &Workspace, cmd: SegmentCommand, out: &Output) -> anyhow::Result<()> {
-    let SegmentCommand::Preview { filter, where_json, sample } = cmd;
-    let (expr, input) = match (&filter, &where_json) {
-        (Some(f), _) => (segment::parse_filter(f).map_err(|e| UserError(e.render(f)))?, f.clone()),
-        (None, Some(j)) => (Expr::from_json(j).map_err(|e| UserError(e.render(j)))?, j.clone()),
-        (None, None) => unreachable!("clap requires one of --where and --where-json"),
-    };
+    let SegmentCommand::Preview { filter, sample } = cmd;
+    let expr = filter.parse()?;
+    let input = filter.source().to_owned();
     let Some(table) = identity::profile_table(ws)? else {
         return Err(UserError("no profiles yet: import a file first".into()).into());
     };
