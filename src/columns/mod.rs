@@ -184,11 +184,6 @@ impl ColumnData {
         }
     }
 
-    /// How many rows have a value.
-    pub fn non_null_count(&self) -> usize {
-        self.validity().count_ones()
-    }
-
     /// The value of row `i`.
     pub fn value(&self, i: usize) -> Value<'_> {
         let v = match self {

@@ -199,15 +199,6 @@ impl DictionaryColumn {
         Some(Self { codes, dictionary, validity: validity.clone() })
     }
 
-    /// Back to plain text.
-    pub fn decode(&self) -> StringColumn {
-        let mut out = StringColumn::with_capacity(self.len(), 0);
-        for i in 0..self.len() {
-            out.push(self.get(i));
-        }
-        out
-    }
-
     pub fn len(&self) -> usize {
         self.codes.len()
     }

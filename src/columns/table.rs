@@ -97,10 +97,6 @@ impl Table {
         &self.columns
     }
 
-    pub fn into_columns(self) -> Vec<Column> {
-        self.columns
-    }
-
     /// The column named `name`, if any.
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)

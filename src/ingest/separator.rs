@@ -19,14 +19,6 @@ impl Separator {
             Separator::Semicolon => b';',
         }
     }
-
-    pub fn from_byte(b: u8) -> Option<Separator> {
-        match b {
-            b',' => Some(Separator::Comma),
-            b';' => Some(Separator::Semicolon),
-            _ => None,
-        }
-    }
 }
 
 impl std::fmt::Display for Separator {
