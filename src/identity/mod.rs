@@ -142,21 +142,45 @@ pub fn profile_table(ws: &Workspace) -> Result<Option<Table>, IdentityError> {
 
 /// The workspace's imports, identifiers and profiles as of the last resolution.
 pub(crate) struct Current {
-    /// (import id, file name, columns, import day), oldest first.
-    pub imports: Vec<(i64, String, Table, i32)>,
+    pub imports: Vec<LoadedImport>,
     pub norm: keys::Normalized,
     /// The profile of each record.
     pub record_profile: Vec<i64>,
 }
 
+/// A committed import, loaded: its id, file name, columns and import day.
+pub(crate) struct LoadedImport {
+    pub id: i64,
+    pub file_name: String,
+    pub table: Table,
+    /// Days since 1970-01-01 (UTC) of the import's start.
+    pub day: i32,
+}
+
+/// Every committed import, oldest first, with its columns reloaded.
+fn load_imports(ws: &Workspace) -> Result<Vec<LoadedImport>, IdentityError> {
+    let mut imports = Vec::new();
+    for id in ws.catalog().import_ids()? {
+        let row = ws.catalog().import(id)?;
+        imports.push(LoadedImport {
+            id,
+            file_name: row.file_name,
+            table: ws.load_import(id)?,
+            day: day_of(&row.started_at),
+        });
+    }
+    Ok(imports)
+}
+
+/// The loaded imports as sources for the profile table.
+fn sources(imports: &[LoadedImport]) -> Vec<Source<'_>> {
+    imports.iter().map(|i| Source { import_id: i.id, table: &i.table, day: i.day }).collect()
+}
+
 impl Current {
     /// The profile table (see [`profile_table`]).
     pub fn profiles(&self) -> Table {
-        let sources: Vec<Source> = self
-            .imports
-            .iter()
-            .map(|(id, _, t, day)| Source { import_id: *id, table: t, day: *day })
-            .collect();
+        let sources = sources(&self.imports);
         // Profiles numbered densely in order of their first record.
         let mut dense: hashbrown::HashMap<i64, u32> = hashbrown::HashMap::new();
         let mut ids = Vec::new();
@@ -176,8 +200,7 @@ impl Current {
 
     /// The one-row profile table of profile `id` (empty when no record belongs to it).
     pub fn profile(&self, id: i64) -> Table {
-        let sources: Vec<Source> =
-            self.imports.iter().map(|(i, _, t, day)| Source { import_id: *i, table: t, day: *day }).collect();
+        let sources = sources(&self.imports);
         let records: Vec<u32> = (0..self.record_profile.len() as u32)
             .filter(|&r| self.record_profile[r as usize] == id)
             .collect();
@@ -190,12 +213,8 @@ impl Current {
 pub(crate) fn load_current(ws: &Workspace) -> Result<Option<Current>, IdentityError> {
     let Some(assignment) = load_assignment(ws)? else { return Ok(None) };
     let config = load_config(ws)?;
-    let mut imports = Vec::new();
-    for id in ws.catalog().import_ids()? {
-        let row = ws.catalog().import(id)?;
-        imports.push((id, row.file_name, ws.load_import(id)?, day_of(&row.started_at)));
-    }
-    let tables: Vec<&Table> = imports.iter().map(|(_, _, t, _)| t).collect();
+    let imports = load_imports(ws)?;
+    let tables: Vec<&Table> = imports.iter().map(|i| &i.table).collect();
     let norm = keys::normalize_all(&tables, &config);
     let record_profile = int_values(&assignment, "profile")?.to_vec();
     if record_profile.len() != norm.records {
@@ -306,20 +325,14 @@ pub fn resolve(
     };
     config.validate()?;
     // Every import already committed, oldest first, then the new ones.
-    let old_ids = ws.catalog().import_ids()?;
-    let mut old_tables = Vec::with_capacity(old_ids.len());
-    for &id in &old_ids {
-        let row = ws.catalog().import(id)?;
-        old_tables.push((id, ws.load_import(id)?, day_of(&row.started_at)));
-    }
-    let mut sources: Vec<Source> =
-        old_tables.iter().map(|(id, t, day)| Source { import_id: *id, table: t, day: *day }).collect();
+    let old = load_imports(ws)?;
+    let mut sources = sources(&old);
     sources.extend(new.iter().map(|s| Source {
         import_id: s.import_id,
         table: s.table,
         day: day_of(s.started_at),
     }));
-    let old_records: usize = old_tables.iter().map(|(_, t, _)| t.rows()).sum();
+    let old_records: usize = old.iter().map(|i| i.table.rows()).sum();
 
     let g = generation(ws)?;
     let (previous, origin): (Vec<i64>, Vec<i64>) = match load_assignment(ws)? {

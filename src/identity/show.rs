@@ -110,7 +110,8 @@ pub fn find_profile(ws: &Workspace, query: &str) -> Result<ProfileView, Identity
         }
     };
     let mut start = 0;
-    for (import_id, file, table, _) in tables {
+    for import in tables {
+        let (import_id, file, table) = (&import.id, &import.file_name, &import.table);
         let lines = int_values(table, crate::ingest::LINE_COLUMN)?;
         for (i, &line) in lines.iter().enumerate() {
             let r = start + i;
@@ -141,28 +142,29 @@ pub fn find_profile(ws: &Workspace, query: &str) -> Result<ProfileView, Identity
 /// Writes every record's profile as CSV: `import_id,file,line,profile_id`, in import and row
 /// order. Returns how many records were written.
 pub fn write_assignment_csv(ws: &Workspace, out: &mut dyn std::io::Write) -> Result<u64, IdentityError> {
-    let io = |e: std::io::Error| {
-        IdentityError::Store(crate::store::StoreError::Io { path: "(output)".into(), source: e })
+    let io = |e: csv::Error| {
+        IdentityError::Store(crate::store::StoreError::Io {
+            path: "(output)".into(),
+            source: std::io::Error::other(e.to_string()),
+        })
     };
     let assignment = load_assignment(ws)?.ok_or_else(|| IdentityError::NotFound("any profile".into()))?;
     let imports = int_values(&assignment, "import")?;
     let owners = int_values(&assignment, "profile")?;
-    writeln!(out, "import_id,file,line,profile_id").map_err(io)?;
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["import_id", "file", "line", "profile_id"]).map_err(io)?;
     let mut r = 0;
     while r < imports.len() {
         let imp = imports[r];
-        let row = ws.catalog().import(imp)?;
+        let file = ws.catalog().import(imp)?.file_name;
         let table = ws.load_import(imp)?;
         let lines = int_values(&table, crate::ingest::LINE_COLUMN)?;
-        let file = csv_field(&row.file_name);
         for (i, line) in lines.iter().enumerate() {
-            writeln!(out, "{imp},{file},{line},{}", owners[r + i]).map_err(io)?;
+            w.write_record([imp.to_string(), file.clone(), line.to_string(), owners[r + i].to_string()])
+                .map_err(io)?;
         }
         r += lines.len();
     }
+    w.flush().map_err(|e| io(e.into()))?;
     Ok(imports.len() as u64)
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
 }
