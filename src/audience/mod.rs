@@ -100,7 +100,8 @@ pub fn create(
     if name.trim().is_empty() {
         return Err(AudienceError::NoName);
     }
-    let size = select(expr, &profiles(ws)?)?.count_ones() as u64;
+    let table = profiles(ws)?;
+    let size = select(expr, &table)?.count_ones() as u64;
     let now = crate::ingest::now();
     let row = AudienceRow {
         id: 0,
@@ -117,7 +118,7 @@ pub fn create(
     let to_insert = row.clone();
     commit_one(ws, lock, move |w| w.insert_audience(&to_insert).map(drop))?;
     let saved = get(ws, &row.name)?;
-    refresh(ws, lock, Some(saved.id))?;
+    refresh_on(ws, lock, &table, Some(saved.id))?;
     get(ws, &saved.id.to_string())
 }
 
@@ -130,7 +131,8 @@ pub fn update(
     change: Change,
 ) -> Result<AudienceRow, AudienceError> {
     let mut a = get(ws, name)?;
-    let refilter = matches!(change, Change::Filter(_));
+    // The profile table, when the filter changes (built once, for the size and the refresh).
+    let mut table = None;
     match change {
         Change::Rename(new) => {
             if new.trim().is_empty() {
@@ -150,15 +152,17 @@ pub fn update(
             if a.kind != "manual" {
                 return Err(AudienceError::NotManual(a.name));
             }
-            a.size = select(&expr, &profiles(ws)?)?.count_ones() as u64;
+            let t = profiles(ws)?;
+            a.size = select(&expr, &t)?.count_ones() as u64;
             a.filter = expr.to_json();
+            table = Some(t);
         }
     }
     a.updated_at = crate::ingest::now();
     let to_write = a.clone();
     commit_one(ws, lock, move |w| w.update_audience(&to_write))?;
-    if refilter {
-        refresh(ws, lock, Some(a.id))?;
+    if let Some(t) = &table {
+        refresh_on(ws, lock, t, Some(a.id))?;
     }
     get(ws, &a.id.to_string())
 }
@@ -297,16 +301,41 @@ pub fn refresh(
     lock: &WriteLock,
     only: Option<i64>,
 ) -> Result<Vec<Refresh>, AudienceError> {
-    let audiences: Vec<AudienceRow> = ws
-        .catalog()
-        .audiences()?
-        .into_iter()
-        .filter(|a| a.kind == "manual" && only.is_none_or(|id| a.id == id))
-        .collect();
+    let audiences = manual_audiences(ws, only)?;
     if audiences.is_empty() {
         return Ok(Vec::new());
     }
     let Some(table) = identity::profile_table(ws)? else { return Ok(Vec::new()) };
+    refresh_audiences(ws, lock, &table, audiences)
+}
+
+/// [`refresh`] over a profile table the caller already built.
+fn refresh_on(
+    ws: &mut Workspace,
+    lock: &WriteLock,
+    table: &Table,
+    only: Option<i64>,
+) -> Result<Vec<Refresh>, AudienceError> {
+    let audiences = manual_audiences(ws, only)?;
+    refresh_audiences(ws, lock, table, audiences)
+}
+
+/// Manual audiences, all or only the one with id `only`.
+fn manual_audiences(ws: &Workspace, only: Option<i64>) -> Result<Vec<AudienceRow>, AudienceError> {
+    Ok(ws
+        .catalog()
+        .audiences()?
+        .into_iter()
+        .filter(|a| a.kind == "manual" && only.is_none_or(|id| a.id == id))
+        .collect())
+}
+
+fn refresh_audiences(
+    ws: &mut Workspace,
+    lock: &WriteLock,
+    table: &Table,
+    audiences: Vec<AudienceRow>,
+) -> Result<Vec<Refresh>, AudienceError> {
     let ids = match table.column(identity::profiles::PROFILE_ID).map(|c| &c.data) {
         Some(crate::columns::ColumnData::Int64(c)) => c.values.clone(),
         _ => return Err(AudienceError::NoProfiles),
@@ -318,7 +347,7 @@ pub fn refresh(
     let now = crate::ingest::now();
     for mut a in audiences {
         let Some(expr) = definition(&a)? else { continue };
-        let selected = select(&expr, &table)?;
+        let selected = select(&expr, table)?;
         let mut members: Vec<i64> = selected.iter_ones().map(|r| ids[r]).collect();
         members.sort_unstable();
         let previous = stored_members(ws, a.id)?;
