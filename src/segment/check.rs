@@ -121,7 +121,7 @@ impl TextTest {
         } else {
             scratch.clear();
             // Column values are UTF-8 by construction; a broken one reads as "".
-            fold_into(std::str::from_utf8(value).unwrap_or_default(), scratch);
+            crate::text::fold_into(std::str::from_utf8(value).unwrap_or_default(), scratch);
             self.hit(scratch)
         };
         hit != self.negate
@@ -132,31 +132,6 @@ impl TextTest {
             TextKind::Equals => self.needles.iter().any(|n| n.as_bytes() == value),
             TextKind::StartsWith => self.needles.iter().any(|n| value.starts_with(n.as_bytes())),
             TextKind::Contains => self.finders.iter().any(|f| f.find(value).is_some()),
-        }
-    }
-}
-
-/// Appends [`fold`]`(s)` to `out` without allocating: lower case, accents removed.
-///
-/// `fold` decomposes the whole string (NFD), drops combining marks and lower-cases. Doing
-/// it one character at a time gives the same text: NFD is each character's full canonical
-/// decomposition followed by a reordering of characters with a non-zero combining class,
-/// and those are all combining marks, which are dropped (pinned by a test).
-pub(crate) fn fold_into(s: &str, out: &mut Vec<u8>) {
-    use unicode_normalization::char::{decompose_canonical, is_combining_mark};
-    let mut push = |c: char| {
-        let mut buf = [0u8; 4];
-        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-    };
-    for c in s.chars() {
-        if c.is_ascii() {
-            push(c.to_ascii_lowercase());
-        } else {
-            decompose_canonical(c, |d| {
-                if !is_combining_mark(d) {
-                    d.to_lowercase().for_each(&mut push);
-                }
-            });
         }
     }
 }

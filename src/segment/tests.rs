@@ -707,28 +707,6 @@ fn many_rows_cross_word_and_task_edges() {
     same_on_both(r#"not starts with "o""#);
 }
 
-#[test]
-fn fold_into_equals_text_fold_on_every_character() {
-    use unicode_normalization::char::{canonical_combining_class, is_combining_mark};
-    // The premise of folding one character at a time: everything canonical ordering moves
-    // is a combining mark, which folding drops.
-    let all: Vec<char> = (0..=0x10FFFFu32).filter_map(char::from_u32).collect();
-    for &c in &all {
-        assert!(canonical_combining_class(c) == 0 || is_combining_mark(c), "{c:?} (U+{:04X})", c as u32);
-    }
-    // Every character, in runs of 64, with marks between some of them.
-    let mut scratch = Vec::new();
-    for (i, run) in all.chunks(64).enumerate() {
-        let mut s: String = run.iter().collect();
-        if i % 2 == 1 {
-            s = run.iter().flat_map(|&c| [c, '\u{301}', '\u{327}']).collect();
-        }
-        scratch.clear();
-        super::check::fold_into(&s, &mut scratch);
-        assert_eq!(String::from_utf8(scratch.clone()).unwrap(), crate::text::fold(&s), "run {i}");
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // Property: the columnar evaluator equals the row-by-row reference
 
