@@ -1,7 +1,8 @@
 //! The CPU backend: rayon over tasks of 64-row words, one vectorisable loop per operator.
 
 use super::bits::select_values;
-use super::{Backend, CmpOp, Predicate};
+use super::kmeans::{CpuRun, KMeansRun, Points};
+use super::{Backend, CmpOp, ComputeError, Predicate};
 use crate::columns::Bitmap;
 
 /// Runs every kernel on the CPU, in parallel on rayon's pool.
@@ -32,19 +33,42 @@ impl Backend for CpuBackend {
         "cpu"
     }
 
-    fn compare_f64(&self, values: &[f64], validity: &Bitmap, pred: Predicate<f64>) -> Bitmap {
-        compare(values, validity, pred)
+    fn compare_f64(
+        &self,
+        values: &[f64],
+        validity: &Bitmap,
+        pred: Predicate<f64>,
+    ) -> Result<Bitmap, ComputeError> {
+        Ok(compare(values, validity, pred))
     }
 
-    fn compare_i64(&self, values: &[i64], validity: &Bitmap, pred: Predicate<i64>) -> Bitmap {
-        compare(values, validity, pred)
+    fn compare_i64(
+        &self,
+        values: &[i64],
+        validity: &Bitmap,
+        pred: Predicate<i64>,
+    ) -> Result<Bitmap, ComputeError> {
+        Ok(compare(values, validity, pred))
     }
 
-    fn compare_i32(&self, values: &[i32], validity: &Bitmap, pred: Predicate<i32>) -> Bitmap {
-        compare(values, validity, pred)
+    fn compare_i32(
+        &self,
+        values: &[i32],
+        validity: &Bitmap,
+        pred: Predicate<i32>,
+    ) -> Result<Bitmap, ComputeError> {
+        Ok(compare(values, validity, pred))
     }
 
-    fn codes_in(&self, codes: &[u32], validity: &Bitmap, lut: &[bool]) -> Bitmap {
-        select_values(codes, validity, |c| lut.get(c as usize).copied().unwrap_or(false))
+    fn codes_in(&self, codes: &[u32], validity: &Bitmap, lut: &[bool]) -> Result<Bitmap, ComputeError> {
+        Ok(select_values(codes, validity, |c| lut.get(c as usize).copied().unwrap_or(false)))
+    }
+
+    fn kmeans_run<'a>(
+        &'a self,
+        points: &Points<'a>,
+        k: usize,
+    ) -> Result<Box<dyn KMeansRun + 'a>, ComputeError> {
+        Ok(Box::new(CpuRun::new(points, k)))
     }
 }

@@ -22,6 +22,10 @@ pub enum FilterError {
 
     #[error("bad value for \"{field}\" ({type_name}): {reason}")]
     Value { field: String, type_name: &'static str, reason: String, at: usize },
+
+    /// The backend failed while evaluating (a GPU error; the CPU does not fail).
+    #[error(transparent)]
+    Compute(#[from] crate::compute::ComputeError),
 }
 
 fn did_you_mean(suggestions: &[String]) -> String {
@@ -48,7 +52,7 @@ impl FilterError {
     pub fn column(&self, input: &str) -> Option<usize> {
         let (at, part) = match self {
             FilterError::Syntax { column, .. } => return Some(*column),
-            FilterError::Json(_) => return None,
+            FilterError::Json(_) | FilterError::Compute(_) => return None,
             FilterError::UnknownField { at, .. } => (*at, Part::Field),
             FilterError::Operator { at, .. } => (*at, Part::Op),
             FilterError::Value { at, .. } => (*at, Part::Value),

@@ -15,7 +15,7 @@ use super::FilterError;
 use super::ast::Expr;
 use super::check::{Node, Test, TextTest, compile};
 use crate::columns::{Bitmap, ColumnData, DataType, Table};
-use crate::compute::{Backend, CmpOp, Predicate, bits};
+use crate::compute::{Backend, CmpOp, ComputeError, Predicate, bits};
 use rayon::prelude::*;
 
 /// The rows of `table` that `expr` selects, as a bitmap of `table.rows()` bits.
@@ -45,7 +45,7 @@ pub fn evaluate(
         table.columns().iter().map(|c| (c.name.as_str(), c.data_type())).collect();
     let node = compile(expr, &schema)?;
     let ctx = Ctx { table, backend, today };
-    Ok(ctx.run(&node, None))
+    Ok(ctx.run(&node, None)?)
 }
 
 struct Ctx<'a> {
@@ -61,9 +61,9 @@ impl Ctx<'_> {
     ///
     /// Only plain-text tests use the mask, to skip rows: their cost is per row and per byte,
     /// while every other test is a vectorised pass cheaper than building the mask.
-    fn run(&self, node: &Node, mask: Option<&Bitmap>) -> Bitmap {
+    fn run(&self, node: &Node, mask: Option<&Bitmap>) -> Result<Bitmap, ComputeError> {
         let rows = self.table.rows();
-        match node {
+        Ok(match node {
             Node::And(xs) => {
                 let mut acc = mask.cloned().unwrap_or_else(|| Bitmap::new_set(rows));
                 for x in self.cheapest_first(xs) {
@@ -71,7 +71,7 @@ impl Ctx<'_> {
                     if acc.count_ones() == 0 {
                         break;
                     }
-                    acc = self.backend.and(&acc, &self.run(x, Some(&acc)));
+                    acc = self.backend.and(&acc, &self.run(x, Some(&acc))?)?;
                 }
                 acc
             }
@@ -79,21 +79,21 @@ impl Ctx<'_> {
                 let mut acc = Bitmap::new_unset(rows);
                 for x in self.cheapest_first(xs) {
                     // Rows still to decide: in the mask and not yet selected.
-                    let open = self.backend.not(&acc);
+                    let open = self.backend.not(&acc)?;
                     let open = match mask {
-                        Some(m) => self.backend.and(m, &open),
+                        Some(m) => self.backend.and(m, &open)?,
                         None => open,
                     };
                     if open.count_ones() == 0 {
                         break;
                     }
-                    acc = self.backend.or(&acc, &self.run(x, Some(&open)));
+                    acc = self.backend.or(&acc, &self.run(x, Some(&open))?)?;
                 }
                 acc
             }
-            Node::Not(x) => self.backend.not(&self.run(x, mask)),
-            Node::Leaf { column, test } => self.leaf(&self.table.columns()[*column].data, test, mask),
-        }
+            Node::Not(x) => self.backend.not(&self.run(x, mask)?)?,
+            Node::Leaf { column, test } => self.leaf(&self.table.columns()[*column].data, test, mask)?,
+        })
     }
 
     /// Whether a node holds a per-row text test (the only kind that uses a mask).
@@ -115,12 +115,12 @@ impl Ctx<'_> {
         order
     }
 
-    fn leaf(&self, data: &ColumnData, test: &Test, mask: Option<&Bitmap>) -> Bitmap {
+    fn leaf(&self, data: &ColumnData, test: &Test, mask: Option<&Bitmap>) -> Result<Bitmap, ComputeError> {
         let (backend, today) = (self.backend, self.today);
         let mismatch = || -> ! { unreachable!("test {test:?} compiled for a {:?} column", data.data_type()) };
         match (test, data) {
             (Test::IsEmpty, _) => backend.not(data.validity()),
-            (Test::IsNotEmpty, _) => data.validity().clone(),
+            (Test::IsNotEmpty, _) => Ok(data.validity().clone()),
             (Test::Float(p), ColumnData::Float64(c)) => backend.compare_f64(&c.values, &c.validity, *p),
             (Test::Int(p), ColumnData::Int64(c)) => backend.compare_i64(&c.values, &c.validity, *p),
             (Test::IntAsFloat(p), ColumnData::Int64(c)) => {
@@ -137,13 +137,14 @@ impl Ctx<'_> {
                 backend.compare_i32(&c.values, &c.validity, before)
             }
             (Test::Bool(true), ColumnData::Boolean(c)) => backend.and(&c.values, &c.validity),
-            (Test::Bool(false), ColumnData::Boolean(c)) => backend.and(&backend.not(&c.values), &c.validity),
+            (Test::Bool(false), ColumnData::Boolean(c)) => backend.and(&backend.not(&c.values)?, &c.validity),
             (Test::Text(t), ColumnData::Utf8(c)) => {
                 let rows = match mask {
-                    Some(m) => backend.and(m, c.validity()),
+                    Some(m) => backend.and(m, c.validity())?,
                     None => c.validity().clone(),
                 };
-                bits::select_rows(&rows, Vec::new, |scratch, i| t.matches(c.raw_bytes(i), scratch))
+                // Per-row, per-byte text tests have no GPU kernel: they run here on any backend.
+                Ok(bits::select_rows(&rows, Vec::new, |scratch, i| t.matches(c.raw_bytes(i), scratch)))
             }
             (Test::Text(t), ColumnData::Dictionary(c)) => {
                 let lut = dictionary_lut(t, c.dictionary());
