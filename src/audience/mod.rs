@@ -5,7 +5,7 @@
 pub mod export;
 
 use crate::columns::{Bitmap, Table, days_from_date};
-use crate::compute::CpuBackend;
+use crate::compute::Backend;
 use crate::identity::{self, IdentityError};
 use crate::segment::{self, Expr, FilterError};
 use crate::store::{AudienceRow, Commit, StoreError, Workspace, WriteLock};
@@ -30,6 +30,8 @@ pub enum AudienceError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Identity(#[from] IdentityError),
+    #[error(transparent)]
+    Compute(#[from] crate::compute::ComputeError),
 }
 
 impl AudienceError {
@@ -37,6 +39,7 @@ impl AudienceError {
         match self {
             AudienceError::Store(e) => e.is_user_error(),
             AudienceError::Identity(e) => e.is_user_error(),
+            AudienceError::Compute(e) => e.is_user_error(),
             AudienceError::BadStoredFilter { .. } => false,
             _ => true,
         }
@@ -64,9 +67,11 @@ pub fn today() -> i32 {
 }
 
 /// The profiles a filter selects in `profiles`.
-pub fn select(expr: &Expr, profiles: &Table) -> Result<Bitmap, AudienceError> {
-    segment::evaluate(expr, profiles, &CpuBackend, today())
-        .map_err(|e| AudienceError::Filter(e.render(&expr.to_string())))
+pub fn select(expr: &Expr, profiles: &Table, backend: &dyn Backend) -> Result<Bitmap, AudienceError> {
+    segment::evaluate(expr, profiles, backend, today()).map_err(|e| match e {
+        segment::FilterError::Compute(c) => AudienceError::Compute(c),
+        e => AudienceError::Filter(e.render(&expr.to_string())),
+    })
 }
 
 /// The audience named (or numbered) `name`.
@@ -96,12 +101,13 @@ pub fn create(
     description: &str,
     expr: &Expr,
     by: &str,
+    backend: &dyn Backend,
 ) -> Result<AudienceRow, AudienceError> {
     if name.trim().is_empty() {
         return Err(AudienceError::NoName);
     }
     let table = profiles(ws)?;
-    let size = select(expr, &table)?.count_ones() as u64;
+    let size = select(expr, &table, backend)?.count_ones() as u64;
     let now = crate::ingest::now();
     let row = AudienceRow {
         id: 0,
@@ -118,7 +124,7 @@ pub fn create(
     let to_insert = row.clone();
     commit_one(ws, lock, move |w| w.insert_audience(&to_insert).map(drop))?;
     let saved = get(ws, &row.name)?;
-    refresh_on(ws, lock, &table, Some(saved.id))?;
+    refresh_on(ws, lock, &table, Some(saved.id), backend)?;
     get(ws, &saved.id.to_string())
 }
 
@@ -129,6 +135,7 @@ pub fn update(
     lock: &WriteLock,
     name: &str,
     change: Change,
+    backend: &dyn Backend,
 ) -> Result<AudienceRow, AudienceError> {
     let mut a = get(ws, name)?;
     // The profile table, when the filter changes (built once, for the size and the refresh).
@@ -153,7 +160,7 @@ pub fn update(
                 return Err(AudienceError::NotManual(a.name));
             }
             let t = profiles(ws)?;
-            a.size = select(&expr, &t)?.count_ones() as u64;
+            a.size = select(&expr, &t, backend)?.count_ones() as u64;
             a.filter = expr.to_json();
             table = Some(t);
         }
@@ -162,7 +169,7 @@ pub fn update(
     let to_write = a.clone();
     commit_one(ws, lock, move |w| w.update_audience(&to_write))?;
     if let Some(t) = &table {
-        refresh_on(ws, lock, t, Some(a.id))?;
+        refresh_on(ws, lock, t, Some(a.id), backend)?;
     }
     get(ws, &a.id.to_string())
 }
@@ -218,9 +225,9 @@ pub fn list(ws: &Workspace, f: &ListFilter) -> Result<Vec<AudienceRow>, Audience
 }
 
 /// One audience's members now, as a selection over `profiles`.
-pub fn members(a: &AudienceRow, profiles: &Table) -> Result<Bitmap, AudienceError> {
+pub fn members(a: &AudienceRow, profiles: &Table, backend: &dyn Backend) -> Result<Bitmap, AudienceError> {
     match definition(a)? {
-        Some(expr) => select(&expr, profiles),
+        Some(expr) => select(&expr, profiles, backend),
         None => Err(AudienceError::NotManual(a.name.clone())),
     }
 }
@@ -234,12 +241,12 @@ pub struct Overlap {
 }
 
 /// How many profiles each pair of `names` shares.
-pub fn overlap(ws: &Workspace, names: &[String]) -> Result<Overlap, AudienceError> {
+pub fn overlap(ws: &Workspace, names: &[String], backend: &dyn Backend) -> Result<Overlap, AudienceError> {
     let table = profiles(ws)?;
     let mut sets = Vec::with_capacity(names.len());
     for n in names {
         let a = get(ws, n)?;
-        let m = members(&a, &table)?;
+        let m = members(&a, &table, backend)?;
         sets.push((a.name, m));
     }
     let sizes = sets.iter().map(|(n, m)| (n.clone(), m.count_ones() as u64)).collect();
@@ -300,13 +307,14 @@ pub fn refresh(
     ws: &mut Workspace,
     lock: &WriteLock,
     only: Option<i64>,
+    backend: &dyn Backend,
 ) -> Result<Vec<Refresh>, AudienceError> {
     let audiences = manual_audiences(ws, only)?;
     if audiences.is_empty() {
         return Ok(Vec::new());
     }
     let Some(table) = identity::profile_table(ws)? else { return Ok(Vec::new()) };
-    refresh_audiences(ws, lock, &table, audiences)
+    refresh_audiences(ws, lock, &table, audiences, backend)
 }
 
 /// [`refresh`] over a profile table the caller already built.
@@ -315,9 +323,10 @@ fn refresh_on(
     lock: &WriteLock,
     table: &Table,
     only: Option<i64>,
+    backend: &dyn Backend,
 ) -> Result<Vec<Refresh>, AudienceError> {
     let audiences = manual_audiences(ws, only)?;
-    refresh_audiences(ws, lock, table, audiences)
+    refresh_audiences(ws, lock, table, audiences, backend)
 }
 
 /// Manual audiences, all or only the one with id `only`.
@@ -335,6 +344,7 @@ fn refresh_audiences(
     lock: &WriteLock,
     table: &Table,
     audiences: Vec<AudienceRow>,
+    backend: &dyn Backend,
 ) -> Result<Vec<Refresh>, AudienceError> {
     let ids = match table.column(identity::profiles::PROFILE_ID).map(|c| &c.data) {
         Some(crate::columns::ColumnData::Int64(c)) => c.values.clone(),
@@ -347,7 +357,7 @@ fn refresh_audiences(
     let now = crate::ingest::now();
     for mut a in audiences {
         let Some(expr) = definition(&a)? else { continue };
-        let selected = select(&expr, table)?;
+        let selected = select(&expr, table, backend)?;
         let mut members: Vec<i64> = selected.iter_ones().map(|r| ids[r]).collect();
         members.sort_unstable();
         let previous = stored_members(ws, a.id)?;
@@ -411,11 +421,12 @@ pub fn export(
     path: &std::path::Path,
     format: Format,
     all_fields: bool,
+    backend: &dyn Backend,
 ) -> Result<u64, AudienceError> {
     let a = get(ws, name)?;
     let expr = definition(&a)?.ok_or_else(|| AudienceError::NotManual(a.name.clone()))?;
     let table = profiles(ws)?;
-    let selected = select(&expr, &table)?;
+    let selected = select(&expr, &table, backend)?;
     let fields: Vec<String> = if all_fields {
         table
             .columns()

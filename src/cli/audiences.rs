@@ -1,8 +1,10 @@
 //! `hyperseg audiences …`: saved audiences.
 
 use super::UserError;
+use super::compute::LazyBackend;
 use super::output::{Output, thousands};
 use hyperseg::audience::{self, AudienceError, Change, ListFilter};
+use hyperseg::compute::{BackendChoice, Work};
 use hyperseg::ingest;
 use hyperseg::segment::{self, Expr};
 use hyperseg::store::{AudienceRow, Workspace};
@@ -135,13 +137,19 @@ fn day(s: &str, flag: &str) -> anyhow::Result<chrono::NaiveDate> {
         .map_err(|_| UserError(format!("{flag} {s:?} is not a date; expected YYYY-MM-DD")).into())
 }
 
-pub fn run(ws: &mut Workspace, cmd: AudiencesCommand, out: &Output) -> anyhow::Result<()> {
+pub fn run(
+    ws: &mut Workspace,
+    cmd: AudiencesCommand,
+    choice: BackendChoice,
+    out: &Output,
+) -> anyhow::Result<()> {
+    let backend = LazyBackend::new(choice, Work::Filter);
     match cmd {
         AudiencesCommand::Create { name, description, filter, by } => {
             let expr = filter.parse()?;
             let lock = ws.lock()?;
             let by = by.unwrap_or_else(ingest::default_user);
-            let a = audience::create(ws, &lock, &name, &description, &expr, &by)?;
+            let a = audience::create(ws, &lock, &name, &description, &expr, &by, &backend)?;
             out.message(
                 &format!("saved audience {:?} (#{}): {} profiles", a.name, a.id, thousands(a.size)),
                 &a,
@@ -182,16 +190,16 @@ pub fn run(ws: &mut Workspace, cmd: AudiencesCommand, out: &Output) -> anyhow::R
             }
             out.text(s.trim_end())
         }
-        AudiencesCommand::Show { name } => show(ws, &name, out),
+        AudiencesCommand::Show { name } => show(ws, &name, &backend, out),
         AudiencesCommand::Rename { name, new_name } => {
             let lock = ws.lock()?;
-            let a = audience::update(ws, &lock, &name, Change::Rename(new_name))?;
+            let a = audience::update(ws, &lock, &name, Change::Rename(new_name), &backend)?;
             out.message(&format!("renamed to {:?}", a.name), &a)
         }
         AudiencesCommand::Edit { name, filter } => {
             let expr = filter.parse()?;
             let lock = ws.lock()?;
-            let a = audience::update(ws, &lock, &name, Change::Filter(expr))?;
+            let a = audience::update(ws, &lock, &name, Change::Filter(expr), &backend)?;
             out.message(&format!("audience {:?} now has {} profiles", a.name, thousands(a.size)), &a)
         }
         AudiencesCommand::Describe { name, description, characteristics } => {
@@ -199,7 +207,13 @@ pub fn run(ws: &mut Workspace, cmd: AudiencesCommand, out: &Output) -> anyhow::R
                 return Err(UserError("give --description and/or --characteristics".into()).into());
             }
             let lock = ws.lock()?;
-            let a = audience::update(ws, &lock, &name, Change::Describe { description, characteristics })?;
+            let a = audience::update(
+                ws,
+                &lock,
+                &name,
+                Change::Describe { description, characteristics },
+                &backend,
+            )?;
             out.message(&format!("updated the description of {:?}", a.name), &a)
         }
         AudiencesCommand::Delete { name, yes } => {
@@ -213,14 +227,14 @@ pub fn run(ws: &mut Workspace, cmd: AudiencesCommand, out: &Output) -> anyhow::R
         }
         AudiencesCommand::Export { name, out: path, format, all_fields } => {
             let format = if format == "parquet" { audience::Format::Parquet } else { audience::Format::Csv };
-            let rows = audience::export(ws, &name, &path, format, all_fields)?;
+            let rows = audience::export(ws, &name, &path, format, all_fields, &backend)?;
             out.message(
                 &format!("wrote {} profiles of {name:?} to {}", thousands(rows), path.display()),
                 &serde_json::json!({ "audience": name, "rows": rows, "out": path }),
             )
         }
         AudiencesCommand::Overlap { names } => {
-            let o = audience::overlap(ws, &names)?;
+            let o = audience::overlap(ws, &names, &backend)?;
             if out.json {
                 return out.json_value(&o);
             }
@@ -250,11 +264,11 @@ fn confirm(question: &str) -> anyhow::Result<bool> {
     Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes" | "s" | "sim"))
 }
 
-fn show(ws: &Workspace, name: &str, out: &Output) -> anyhow::Result<()> {
+fn show(ws: &Workspace, name: &str, backend: &LazyBackend, out: &Output) -> anyhow::Result<()> {
     let a: AudienceRow = audience::get(ws, name)?;
     let expr = audience::definition(&a)?;
     let size_now = match (&expr, hyperseg::identity::profile_table(ws)?) {
-        (Some(e), Some(t)) => Some(audience::select(e, &t)?.count_ones() as u64),
+        (Some(e), Some(t)) => Some(audience::select(e, &t, backend)?.count_ones() as u64),
         _ => None,
     };
     let conditions: Vec<(String, String, String)> = expr

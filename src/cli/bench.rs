@@ -1,6 +1,7 @@
 //! `hyperseg bench`: the pipeline's stages on generated data, as rows/s and MB/s.
 
 use super::output::{Output, thousands};
+use hyperseg::compute::{Backend, BackendChoice, CpuBackend, Points, Work, choose, kmeans};
 use hyperseg::generate::GenerateOptions;
 use hyperseg::ingest::{self, ImportOptions};
 use hyperseg::store::{Workspace, snapshot};
@@ -38,6 +39,30 @@ pub enum BenchCommand {
         #[arg(long, value_name = "FILE")]
         csv: Option<PathBuf>,
     },
+    /// k-means on generated points (uniform in the unit cube, so it runs every iteration):
+    /// the assignment step alone, and whole runs; with a GPU, the CPU too, for the ratio.
+    #[command(
+        after_help = "Examples:\n  hyperseg bench kmeans --points 1000000 --dims 16 -k 8 --iterations 20\n  hyperseg --backend gpu bench kmeans --points 10000000"
+    )]
+    Kmeans {
+        #[arg(long, default_value_t = 1_000_000)]
+        points: usize,
+        #[arg(long, default_value_t = 16)]
+        dims: usize,
+        #[arg(short, long, default_value_t = 8)]
+        k: usize,
+        #[arg(long, default_value_t = 20)]
+        iterations: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// How many timed runs (the median is reported).
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+        /// Also write the points as raw little-endian f32, row-major, so a peer (faiss) can
+        /// cluster the same data.
+        #[arg(long, value_name = "FILE")]
+        save: Option<PathBuf>,
+    },
     /// Resolve a generated CRM dump into profiles; check against its ground truth.
     #[command(after_help = "Example:\n  hyperseg bench identity --rows 1000000")]
     Identity {
@@ -73,13 +98,19 @@ struct IngestBench {
     peak_rss_over_file: Option<f64>,
 }
 
-pub fn run(cmd: BenchCommand, out: &Output) -> anyhow::Result<()> {
+pub fn run(cmd: BenchCommand, choice: BackendChoice, out: &Output) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Ingest { rows, seed, input, repeat } => {
             ingest_bench(rows, seed, input, repeat.max(1), out)
         }
         BenchCommand::Identity { rows, seed, repeat } => identity_bench(rows, seed, repeat.max(1), out),
-        BenchCommand::Filter { rows, seed, repeat, csv } => filter_bench(rows, seed, repeat.max(1), csv, out),
+        BenchCommand::Filter { rows, seed, repeat, csv } => {
+            filter_bench(rows, seed, repeat.max(1), csv, choice, out)
+        }
+        BenchCommand::Kmeans { points, dims, k, iterations, seed, repeat, save } => {
+            let shape = KMeansShape { points, dims, k, iterations, seed };
+            kmeans_bench(shape, repeat.max(1), save, choice, out)
+        }
     }
 }
 
@@ -357,6 +388,7 @@ fn filter_bench(
     seed: u64,
     repeat: usize,
     csv_out: Option<PathBuf>,
+    choice: BackendChoice,
     out: &Output,
 ) -> anyhow::Result<()> {
     use hyperseg::columns::Value;
@@ -375,7 +407,7 @@ fn filter_bench(
     }
     let expr =
         hyperseg::segment::parse_filter(BENCH_FILTER).map_err(|e| anyhow::anyhow!(e.render(BENCH_FILTER)))?;
-    let backend = hyperseg::compute::CpuBackend;
+    let backend = super::compute::LazyBackend::new(choice, Work::Filter);
     let mut times = Vec::with_capacity(repeat);
     let mut selected = 0;
     for _ in 0..repeat {
@@ -387,6 +419,7 @@ fn filter_bench(
     let secs = median(&mut times);
     let threads = rayon::current_num_threads();
     let report = serde_json::json!({
+        "backend": backend.name(),
         "rows": rows, "selected": selected, "threads": threads, "median_s": secs,
         "rows_per_s": rows as f64 / secs, "rows_per_s_per_core": rows as f64 / secs / threads as f64,
         "filter": BENCH_FILTER,
@@ -395,10 +428,155 @@ fn filter_bench(
         return out.json_value(&report);
     }
     out.text(&format!(
-        "filter over {} profiles on {threads} threads, median of {repeat}: {secs:.4} s, {} rows/s ({} per core); {} selected\n  {BENCH_FILTER}",
+        "filter over {} profiles on {} ({threads} threads), median of {repeat}: {secs:.4} s, {} rows/s ({} per core); {} selected\n  {BENCH_FILTER}",
         thousands(rows as u64),
+        backend.name(),
         thousands((rows as f64 / secs) as u64),
         thousands((rows as f64 / secs / threads as f64) as u64),
         thousands(selected as u64)
     ))
+}
+
+#[derive(Clone, Copy, Debug)]
+struct KMeansShape {
+    points: usize,
+    dims: usize,
+    k: usize,
+    iterations: usize,
+    seed: u64,
+}
+
+/// One backend's k-means figures.
+#[derive(Serialize)]
+struct KMeansFigures {
+    backend: String,
+    /// Making the run: the CPU's lane layout, or the GPU's upload, buffers and pipelines.
+    setup_s: f64,
+    /// One assignment of every point (median).
+    assign_s: f64,
+    /// Distance evaluations (points × k) per second in the assignment.
+    assign_distances_per_s: f64,
+    /// One update: per-cluster sums and counts (median).
+    sums_s: f64,
+    /// A whole `kmeans()` call: k-means++, setup, the iterations and the final assignment.
+    kmeans_s: f64,
+    iterations: usize,
+    inertia: f64,
+}
+
+/// Points uniform in the unit cube, generated in parallel from `seed` (the same on any
+/// number of threads).
+fn uniform_points(n: usize, dims: usize, seed: u64) -> Vec<f32> {
+    use rand::{Rng, SeedableRng};
+    use rayon::prelude::*;
+    const CHUNK: usize = 1 << 16;
+    let mut data = vec![0f32; n * dims];
+    data.par_chunks_mut(CHUNK * dims).enumerate().for_each(|(i, chunk)| {
+        let mut rng =
+            rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        for v in chunk {
+            *v = rng.random::<f32>();
+        }
+    });
+    data
+}
+
+fn kmeans_figures(
+    points: &Points<'_>,
+    shape: KMeansShape,
+    repeat: usize,
+    backend: &dyn Backend,
+) -> anyhow::Result<KMeansFigures> {
+    let centroids = hyperseg::compute::kmeans::kmeans_plus_plus(points, shape.k, shape.seed);
+    let t0 = Instant::now();
+    let mut run = backend.kmeans_run(points, shape.k)?;
+    let setup_s = t0.elapsed().as_secs_f64();
+    // One untimed pass (the GPU compiles its pipelines on first use).
+    run.assign(&centroids)?;
+    run.sums()?;
+    let (mut assign, mut sums) = (Vec::with_capacity(repeat), Vec::with_capacity(repeat));
+    for _ in 0..repeat {
+        let t = Instant::now();
+        run.assign(&centroids)?;
+        assign.push(t.elapsed());
+        let t = Instant::now();
+        run.sums()?;
+        sums.push(t.elapsed());
+    }
+    drop(run);
+    let mut whole = Vec::with_capacity(repeat);
+    let mut result = None;
+    for _ in 0..repeat {
+        let t = Instant::now();
+        result = Some(kmeans(points, shape.k, shape.iterations, shape.seed, backend)?);
+        whole.push(t.elapsed());
+    }
+    let result = result.expect("repeat is at least 1");
+    let assign_s = median(&mut assign);
+    Ok(KMeansFigures {
+        backend: backend.name().to_string(),
+        setup_s,
+        assign_s,
+        assign_distances_per_s: (shape.points * shape.k) as f64 / assign_s,
+        sums_s: median(&mut sums),
+        kmeans_s: median(&mut whole),
+        iterations: result.iterations,
+        inertia: result.inertia,
+    })
+}
+
+fn kmeans_bench(
+    shape: KMeansShape,
+    repeat: usize,
+    save: Option<PathBuf>,
+    choice: BackendChoice,
+    out: &Output,
+) -> anyhow::Result<()> {
+    let data = uniform_points(shape.points, shape.dims, shape.seed);
+    if let Some(path) = &save {
+        std::fs::write(path, bytemuck::cast_slice::<f32, u8>(&data))?;
+    }
+    let points = Points::new(&data, shape.dims)?;
+    let work =
+        Work::KMeans { points: shape.points, dims: shape.dims, k: shape.k, iterations: shape.iterations };
+    let chosen = choose(choice, work)?;
+    super::output::note(&format!("backend {}", chosen.reason));
+    let mut figures = vec![kmeans_figures(&points, shape, repeat, chosen.backend.as_ref())?];
+    if chosen.backend.name() != "cpu" {
+        figures.push(kmeans_figures(&points, shape, repeat, &CpuBackend)?);
+    }
+    let threads = rayon::current_num_threads();
+    let ratio = (figures.len() == 2)
+        .then(|| (figures[1].assign_s / figures[0].assign_s, figures[1].kmeans_s / figures[0].kmeans_s));
+    if out.json {
+        return out.json_value(&serde_json::json!({
+            "points": shape.points, "dims": shape.dims, "k": shape.k, "iterations": shape.iterations,
+            "seed": shape.seed, "threads": threads, "repeat": repeat, "figures": figures,
+            "assign_speedup_over_cpu": ratio.map(|r| r.0), "kmeans_speedup_over_cpu": ratio.map(|r| r.1),
+        }));
+    }
+    let mut s = format!(
+        "k-means of {} × {} points into {} clusters, {} iterations, {threads} CPU threads, median of {repeat}\n",
+        thousands(shape.points as u64),
+        shape.dims,
+        shape.k,
+        shape.iterations
+    );
+    for f in &figures {
+        s.push_str(&format!(
+            "  {:<4} setup {:.4} s; assign {:.4} s ({} distances/s); sums {:.4} s; whole k-means {:.4} s ({} iterations, inertia {:.6e})\n",
+            f.backend,
+            f.setup_s,
+            f.assign_s,
+            thousands(f.assign_distances_per_s as u64),
+            f.sums_s,
+            f.kmeans_s,
+            f.iterations,
+            f.inertia
+        ));
+    }
+    if let Some((assign, whole)) = ratio {
+        s.push_str(&format!("  {} over cpu: assignment {assign:.2}×, whole k-means {whole:.2}× (above 1: faster than the CPU)\n", figures[0].backend));
+    }
+    out.text(s.trim_end())
 }

@@ -3,6 +3,7 @@
 use super::output::{Output, thousands};
 use super::progress::Bar;
 use anyhow::Context;
+use hyperseg::compute::{BackendChoice, Work};
 use hyperseg::identity::{self, NewSource, ResolveStats};
 use hyperseg::ingest::{
     self, CommittedImport, DecimalMark, ImportOptions, ImportReport, Ingested, Separator,
@@ -57,7 +58,7 @@ pub fn parse_bytes(s: &str) -> Result<u64, String> {
     n.checked_mul(mult).ok_or_else(|| format!("{s} is too large"))
 }
 
-pub fn run(dir: &Path, args: ImportArgs, out: &Output) -> anyhow::Result<()> {
+pub fn run(dir: &Path, args: ImportArgs, choice: BackendChoice, out: &Output) -> anyhow::Result<()> {
     let mut ws = Workspace::open(dir).with_context(|| format!("opening workspace {}", dir.display()))?;
     let lock = ws.lock()?;
     let opts = ImportOptions {
@@ -97,7 +98,8 @@ pub fn run(dir: &Path, args: ImportArgs, out: &Output) -> anyhow::Result<()> {
     }
     let (committed, stats) = commit_with_identity(&mut ws, &lock, parsed)?;
     // Manual audiences follow the new profiles (their own commit: the import has landed).
-    let audiences = hyperseg::audience::refresh(&mut ws, &lock, None)?;
+    let backend = super::compute::LazyBackend::new(choice, Work::Filter);
+    let audiences = hyperseg::audience::refresh(&mut ws, &lock, None, &backend)?;
     drop(lock);
     let reports: Vec<&ImportReport> = committed.iter().map(|c| &c.report).collect();
     if out.json {

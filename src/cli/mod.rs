@@ -3,6 +3,7 @@
 
 mod audiences;
 mod bench;
+mod compute;
 mod demo;
 mod fields;
 mod generate;
@@ -16,6 +17,7 @@ mod segment;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hyperseg::audience::AudienceError;
+use hyperseg::compute::{BackendChoice, ComputeError};
 use hyperseg::identity::IdentityError;
 use hyperseg::ingest::IngestError;
 use hyperseg::store::{StoreError, Workspace};
@@ -33,6 +35,12 @@ pub struct Cli {
     /// Print machine-readable JSON on stdout instead of text.
     #[arg(long, global = true)]
     json: bool,
+
+    /// Where filters and k-means run: `auto` (a hardware GPU when the work pays for the
+    /// copies, else the CPU), `cpu`, or `gpu` (any adapter; an error when there is none).
+    #[arg(long, global = true, env = "HYPERSEG_BACKEND", default_value = "auto",
+          value_parser = clap::builder::PossibleValuesParser::new(["auto", "cpu", "gpu"]))]
+    backend: String,
 
     #[command(subcommand)]
     command: Command,
@@ -115,12 +123,14 @@ fn is_user_error(err: &anyhow::Error) -> bool {
             || e.downcast_ref::<StoreError>().is_some_and(StoreError::is_user_error)
             || e.downcast_ref::<IdentityError>().is_some_and(IdentityError::is_user_error)
             || e.downcast_ref::<AudienceError>().is_some_and(AudienceError::is_user_error)
+            || e.downcast_ref::<ComputeError>().is_some_and(ComputeError::is_user_error)
             || e.downcast_ref::<clap::Error>().is_some()
     })
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let out = output::Output::new(cli.json);
+    let backend: BackendChoice = cli.backend.parse()?;
     match cli.command {
         Command::Init { dir } => {
             Workspace::init(&dir)?;
@@ -129,15 +139,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 &serde_json::json!({ "workspace": dir }),
             )
         }
-        Command::Import(args) => import::run(&workspace_dir(cli.workspace)?, args, &out),
+        Command::Import(args) => import::run(&workspace_dir(cli.workspace)?, args, backend, &out),
         Command::Imports(cmd) => imports::run(&open(cli.workspace)?, cmd, &out),
         Command::Profiles(cmd) => profiles::run_profiles(&open(cli.workspace)?, cmd, &out),
         Command::Fields(args) => fields::run(&open(cli.workspace)?, args, &out),
-        Command::Audiences(cmd) => audiences::run(&mut open(cli.workspace)?, cmd, &out),
-        Command::Segment(cmd) => segment::run(&open(cli.workspace)?, cmd, &out),
+        Command::Audiences(cmd) => audiences::run(&mut open(cli.workspace)?, cmd, backend, &out),
+        Command::Segment(cmd) => segment::run(&open(cli.workspace)?, cmd, backend, &out),
         Command::Identity(cmd) => profiles::run_identity(&mut open(cli.workspace)?, cmd, &out),
         Command::Generate(args) => generate::run(args, &out),
-        Command::Bench(cmd) => bench::run(cmd, &out),
+        Command::Bench(cmd) => bench::run(cmd, backend, &out),
         Command::Demo(args) => demo::run(args, &out),
     }
 }

@@ -1,9 +1,10 @@
 //! `hyperseg segment preview`: how many profiles a filter selects, before anything is saved.
 
 use super::UserError;
+use super::compute::LazyBackend;
 use super::output::{Output, thousands};
 use hyperseg::columns::{Table, Value, days_from_date};
-use hyperseg::compute::CpuBackend;
+use hyperseg::compute::{BackendChoice, Work};
 use hyperseg::identity;
 use hyperseg::segment::{self, Expr};
 use hyperseg::store::Workspace;
@@ -35,7 +36,7 @@ struct Preview {
     sample: Vec<Vec<(String, String)>>,
 }
 
-pub fn run(ws: &Workspace, cmd: SegmentCommand, out: &Output) -> anyhow::Result<()> {
+pub fn run(ws: &Workspace, cmd: SegmentCommand, choice: BackendChoice, out: &Output) -> anyhow::Result<()> {
     let SegmentCommand::Preview { filter, sample } = cmd;
     let expr = filter.parse()?;
     let input = filter.source().to_owned();
@@ -43,9 +44,8 @@ pub fn run(ws: &Workspace, cmd: SegmentCommand, out: &Output) -> anyhow::Result<
         return Err(UserError("no profiles yet: import a file first".into()).into());
     };
     let today = days_from_date(chrono::Utc::now().date_naive());
-    let backend = CpuBackend;
-    let selected =
-        segment::evaluate(&expr, &table, &backend, today).map_err(|e| UserError(e.render(&input)))?;
+    let backend = LazyBackend::new(choice, Work::Filter);
+    let selected = segment::evaluate(&expr, &table, &backend, today).map_err(|e| filter_error(e, &input))?;
     let count = selected.count_ones();
     // Each top-level condition alone.
     let parts: Vec<&Expr> = match &expr {
@@ -54,8 +54,7 @@ pub fn run(ws: &Workspace, cmd: SegmentCommand, out: &Output) -> anyhow::Result<
     };
     let mut conditions = Vec::with_capacity(parts.len());
     for part in parts {
-        let alone =
-            segment::evaluate(part, &table, &backend, today).map_err(|e| UserError(e.render(&input)))?;
+        let alone = segment::evaluate(part, &table, &backend, today).map_err(|e| filter_error(e, &input))?;
         conditions.push((part.to_string(), alone.count_ones()));
     }
     let columns = sample_columns(&table, &expr);
@@ -121,4 +120,12 @@ fn sample_columns(table: &Table, expr: &Expr) -> Vec<String> {
         }
     }
     names
+}
+
+/// A filter error as the user's to fix (with a caret under `input`), except a failing GPU.
+fn filter_error(e: segment::FilterError, input: &str) -> anyhow::Error {
+    match e {
+        segment::FilterError::Compute(c) => c.into(),
+        e => UserError(e.render(input)).into(),
+    }
 }

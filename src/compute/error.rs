@@ -24,3 +24,11 @@ pub enum ComputeError {
     #[error("unknown backend \"{0}\": expected auto, cpu or gpu")]
     UnknownBackend(String),
 }
+
+impl ComputeError {
+    /// Whether the user can fix it (another `--backend`, other input), as opposed to the
+    /// device failing.
+    pub fn is_user_error(&self) -> bool {
+        !matches!(self, ComputeError::Device { .. } | ComputeError::Run { .. })
+    }
+}

@@ -85,7 +85,7 @@ impl<T: PartialOrd + Copy> Predicate<T> {
 /// Lengths: `values`/`codes` and `validity` must have the same length (implementations
 /// panic otherwise); the result has that length, with bits past it clear. The CPU never
 /// fails; the GPU can (a lost device, memory), hence the `Result`s.
-pub trait Backend: Sync {
+pub trait Backend: Send + Sync {
     /// A short name for reports (`"cpu"`, `"gpu"`).
     fn name(&self) -> &'static str;
 

@@ -851,6 +851,20 @@ fn filter() -> impl Strategy<Value = Expr> {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Whole filters on the GPU (when an adapter opens) select what the CPU selects.
+    #[test]
+    fn gpu_evaluation_equals_cpu(rows in prop::collection::vec(row(), 0..150), expr in filter()) {
+        if let Some(gpu) = crate::compute::gpu::test_gpu() {
+            let t = row_table(&rows, true);
+            let cpu = evaluate(&expr, &t, &CpuBackend, TODAY).unwrap();
+            prop_assert_eq!(&evaluate(&expr, &t, gpu, TODAY).unwrap(), &cpu, "{}", expr);
+        }
+    }
+}
+
+proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]

@@ -72,6 +72,7 @@ pub fn command(cwd: &Path) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.current_dir(cwd)
         .env_remove("HYPERSEG_WORKSPACE")
+        .env_remove("HYPERSEG_BACKEND")
         .env_remove("USERNAME")
         .env_remove("LOGNAME")
         .env("USER", TEST_USER);
