@@ -390,3 +390,31 @@ pub(crate) fn test_gpu() -> Option<&'static GpuBackend> {
     })
     .as_ref()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_limit_that_falls_short_is_named() {
+        let small_binding =
+            wgpu::Limits { max_storage_buffer_binding_size: 1 << 20, ..wgpu::Limits::default() };
+        let err = check_limits("test adapter", &small_binding).unwrap_err();
+        assert_eq!(
+            err,
+            ComputeError::Limit {
+                adapter: "test adapter".into(),
+                limit: "max_storage_buffer_binding_size",
+                needed: MIN_BINDING,
+                available: 1 << 20,
+            }
+        );
+        assert!(
+            err.to_string().contains("max_storage_buffer_binding_size is 1048576, hyperseg needs at least")
+        );
+        let webgl = wgpu::Limits::downlevel_webgl2_defaults();
+        let err = check_limits("gl", &webgl).unwrap_err().to_string();
+        assert!(err.contains("max_storage_buffers_per_shader_stage is 0"), "{err}");
+        assert_eq!(check_limits("default", &wgpu::Limits::default()), Ok(()));
+    }
+}
