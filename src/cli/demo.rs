@@ -1,7 +1,10 @@
 //! `hyperseg demo`: the whole pipeline on the bundled sample.
 
 use super::UserError;
-use super::output::Output;
+use super::compute::LazyBackend;
+use super::output::{Output, thousands};
+use hyperseg::audience::{self, AudienceError};
+use hyperseg::compute::{BackendChoice, Work};
 use hyperseg::identity;
 use hyperseg::ingest::{self, ImportOptions};
 use hyperseg::store::Workspace;
@@ -21,7 +24,11 @@ pub struct DemoArgs {
     input: Option<PathBuf>,
 }
 
-pub fn run(args: DemoArgs, out: &Output) -> anyhow::Result<()> {
+/// The audience the demo saves and exports.
+const AUDIENCE: (&str, &str) =
+    ("São Paulo, leads quentes e mornos", r#"city = "São Paulo" and status_lead in ("quente", "morno")"#);
+
+pub fn run(args: DemoArgs, choice: BackendChoice, out: &Output) -> anyhow::Result<()> {
     let input = args.input.unwrap_or_else(|| PathBuf::from(SAMPLE));
     let ws_dir = args.out.join("workspace");
     if args.out.exists() {
@@ -45,21 +52,41 @@ pub fn run(args: DemoArgs, out: &Output) -> anyhow::Result<()> {
     let mut ingested = ingested;
     ingested.report.rejects_file = Some(rejects.display().to_string());
     let (committed, stats) = super::import::commit_with_identity(&mut ws, &lock, vec![ingested])?;
-    drop(lock);
     let report = &committed[0].report;
     let records = args.out.join("profiles.csv");
     let mut w = std::io::BufWriter::new(std::fs::File::create(&records)?);
     identity::write_assignment_csv(&ws, &mut w)?;
     std::io::Write::flush(&mut w)?;
+    // An audience, saved and exported; skipped when another --input lacks its fields.
+    let backend = LazyBackend::new(choice, Work::Filter);
+    let exported = args.out.join("audience.csv");
+    let expr = hyperseg::segment::parse_filter(AUDIENCE.1).expect("the demo filter parses");
+    let by = ingest::default_user();
+    let saved = match audience::create(&mut ws, &lock, AUDIENCE.0, "hyperseg demo", &expr, &by, &backend) {
+        Ok(a) => {
+            audience::export(&ws, &a.name, &exported, audience::Format::Csv, false, &backend)?;
+            Some(a)
+        }
+        Err(AudienceError::Filter(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    drop(lock);
     if out.json {
-        return out
-            .json_value(&serde_json::json!({ "workspace": ws_dir, "import": report, "identity": stats }));
+        return out.json_value(&serde_json::json!({
+            "workspace": ws_dir, "import": report, "identity": stats, "audience": saved,
+        }));
     }
     out.text(&format!("hyperseg demo on {}\n", input.display()))?;
     out.text(&super::import::render(report))?;
     out.text(&super::import::render_identity(&stats))?;
+    match &saved {
+        Some(a) => {
+            out.text(&format!("Audience {:?}: {} profiles\n  {}", a.name, thousands(a.size), AUDIENCE.1))?
+        }
+        None => out.text(&format!("No audience: this dump lacks the fields of {}", AUDIENCE.1))?,
+    }
     out.text(&format!(
-        "\nResults are in {}:\n  workspace/    the workspace (try: hyperseg -w {ws} imports list, hyperseg -w {ws} profiles stats)\n  rejects.csv   the rejected rows, with line and reason\n  profiles.csv  every imported record with its profile id",
+        "\nResults are in {}:\n  workspace/    the workspace (try: hyperseg -w {ws} imports list, hyperseg -w {ws} profiles stats)\n  rejects.csv   the rejected rows, with line and reason\n  profiles.csv  every imported record with its profile id\n  audience.csv  the audience's profiles, phone first (when it was saved)",
         args.out.display(),
         ws = ws_dir.display()
     ))

@@ -148,7 +148,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Identity(cmd) => profiles::run_identity(&mut open(cli.workspace)?, cmd, &out),
         Command::Generate(args) => generate::run(args, &out),
         Command::Bench(cmd) => bench::run(cmd, backend, &out),
-        Command::Demo(args) => demo::run(args, &out),
+        Command::Demo(args) => demo::run(args, backend, &out),
     }
 }
 

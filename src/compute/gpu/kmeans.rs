@@ -131,6 +131,8 @@ impl<'a> GpuRun<'a> {
             current = 1 - current;
             parts = outputs;
         }
+        // Buffer creation reports running out of device memory here, not by panicking.
+        gpu.check("kmeans setup")?;
         Ok(GpuRun {
             gpu,
             points: *points,

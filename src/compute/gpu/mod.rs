@@ -12,8 +12,8 @@ mod filter;
 mod kmeans;
 
 use super::ComputeError;
-use std::sync::OnceLock;
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
 use wgpu::util::DeviceExt;
 
 /// Which adapters [`GpuBackend::new`] may take.
@@ -110,6 +110,9 @@ pub struct GpuBackend {
     /// edges with small inputs).
     chunk_rows: Option<usize>,
     pipelines: Pipelines,
+    /// The first error the device reported outside a call's own checks (out of memory, a
+    /// validation error): wgpu would panic on it; we keep it and fail the next read.
+    failure: Arc<Mutex<Option<String>>>,
 }
 
 #[derive(Default)]
@@ -178,7 +181,21 @@ impl GpuBackend {
         let (device, queue) = pollster::block_on(adapter.request_device(&descriptor))
             .map_err(|e| ComputeError::Device { adapter: name, reason: e.to_string() })?;
         let binding = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
-        Ok(GpuBackend { device, queue, info, binding, chunk_rows: None, pipelines: Pipelines::default() })
+        let failure = Arc::new(Mutex::new(None));
+        let seen = Arc::clone(&failure);
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            let mut first = seen.lock().unwrap_or_else(|p| p.into_inner());
+            first.get_or_insert_with(|| e.to_string());
+        }));
+        Ok(GpuBackend {
+            device,
+            queue,
+            info,
+            binding,
+            chunk_rows: None,
+            pipelines: Pipelines::default(),
+            failure,
+        })
     }
 
     /// Caps the rows per chunk (rounded down to whole workgroups of 256, at least one), to
@@ -330,6 +347,15 @@ impl GpuBackend {
         self.read(kernel, buffer, bytes)
     }
 
+    /// Fails with the first error the device reported, if any.
+    pub(crate) fn check(&self, kernel: &'static str) -> Result<(), ComputeError> {
+        let first = self.failure.lock().unwrap_or_else(|p| p.into_inner());
+        match first.as_ref() {
+            Some(reason) => Err(ComputeError::Run { kernel, reason: reason.clone() }),
+            None => Ok(()),
+        }
+    }
+
     /// Maps `buffer` (after the work already submitted) and copies out `bytes` as words.
     fn read(
         &self,
@@ -348,6 +374,7 @@ impl GpuBackend {
         self.device
             .poll(wgpu::PollType::wait_indefinitely())
             .map_err(|e| ComputeError::Run { kernel, reason: e.to_string() })?;
+        self.check(kernel)?;
         rx.recv()
             .map_err(|e| ComputeError::Run { kernel, reason: e.to_string() })?
             .map_err(|e| ComputeError::Run { kernel, reason: e.to_string() })?;
