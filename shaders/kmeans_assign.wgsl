@@ -43,6 +43,11 @@ var<workgroup> part: array<f32, 256>;
 fn assign(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) local: u32) {
     let group = linear_group(wid, nwg);
+    // Workgroups past the chunk (the last row of a two-dimensional dispatch) must not
+    // write an inertia partial: it would land on the next chunk's. `group` is uniform.
+    if group >= (ap.rows + 255u) / 256u {
+        return;
+    }
     let i = group * 256u + local;
     var mine = 0.0;
     if i < ap.rows {
