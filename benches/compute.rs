@@ -63,7 +63,7 @@ fn kmeans(c: &mut Criterion) {
     let mut rng = ChaCha8Rng::seed_from_u64(5);
     let data: Vec<f32> = (0..POINTS * DIMS).map(|_| rng.random::<f32>()).collect();
     let points = Points::new(&data, DIMS).unwrap();
-    let centroids = hyperseg::compute::kmeans::kmeans_plus_plus(&points, K, 1);
+    let centroids = hyperseg::compute::kmeans::kmeans_plus_plus(&points, K, 1).unwrap();
     let mut cpu = CpuBackend.kmeans_run(&points, K).unwrap();
     cpu.assign(&centroids).unwrap();
     let (want, want_sums) = (cpu.assignments().unwrap(), cpu.sums().unwrap());

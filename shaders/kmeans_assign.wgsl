@@ -51,9 +51,12 @@ fn assign(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
     let i = group * 256u + local;
     var mine = 0.0;
     if i < ap.rows {
-        let inf = bitcast<f32>(0x7f800000u);
-        var best = inf;
-        var second = inf;
+        // f32::MAX, not infinity, as the start: Metal's fast math may assume no infinities.
+        // (The CPU starts from infinity; the two differ only for a distance of exactly
+        // f32::MAX.)
+        let start = bitcast<f32>(0x7f7fffffu);
+        var best = start;
+        var second = start;
         var index = 0u;
         let p = i * ap.dims;
         for (var c = 0u; c < ap.k; c++) {
@@ -73,7 +76,8 @@ fn assign(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
         }
         assignment[i] = index;
         mine = best;
-        if second - best <= ap.tol * second + ap.tiny {
+        // With one centroid there is nothing to be close to.
+        if ap.k > 1u && second - best <= ap.tol * second + ap.tiny {
             let slot = atomicAdd(&close_count, 1u);
             if slot < ap.capacity {
                 close_calls[3u * slot] = ap.base + i;

@@ -121,3 +121,16 @@ fn bench_kmeans_reports_both_backends_with_the_same_inertia() {
     assert!((g - c).abs() <= 1e-5 * c, "gpu {g} cpu {c}");
     assert!(gpu["assign_speedup_over_cpu"].as_f64().unwrap() > 0.0);
 }
+
+#[test]
+fn bench_kmeans_refuses_empty_input_and_zero_k_without_panicking() {
+    let ws = Workspace::new();
+    for backend in ["cpu", "gpu"] {
+        let run = ws.run(&["--backend", backend, "bench", "kmeans", "--points", "100", "-k", "0"]);
+        if run.code == 1 && run.stderr.contains("no GPU adapter found") {
+            continue;
+        }
+        run.user_error(&["k must be at least 1"]);
+    }
+    ws.run(&["--backend", "cpu", "bench", "kmeans", "--points", "0"]).user_error(&["no points to cluster"]);
+}

@@ -45,14 +45,19 @@ pub enum BenchCommand {
         after_help = "Examples:\n  hyperseg bench kmeans --points 1000000 --dims 16 -k 8 --iterations 20\n  hyperseg --backend gpu bench kmeans --points 10000000"
     )]
     Kmeans {
+        /// Points to generate.
         #[arg(long, default_value_t = 1_000_000)]
         points: usize,
+        /// Dimensions per point.
         #[arg(long, default_value_t = 16)]
         dims: usize,
+        /// Clusters.
         #[arg(short, long, default_value_t = 8)]
         k: usize,
+        /// Updates per k-means run.
         #[arg(long, default_value_t = 20)]
         iterations: usize,
+        /// Seeds both the points and the k-means++ start.
         #[arg(long, default_value_t = 7)]
         seed: u64,
         /// How many timed runs (the median is reported).
@@ -487,7 +492,7 @@ fn kmeans_figures(
     repeat: usize,
     backend: &dyn Backend,
 ) -> anyhow::Result<KMeansFigures> {
-    let centroids = hyperseg::compute::kmeans::kmeans_plus_plus(points, shape.k, shape.seed);
+    let centroids = hyperseg::compute::kmeans::kmeans_plus_plus(points, shape.k, shape.seed)?;
     let t0 = Instant::now();
     let mut run = backend.kmeans_run(points, shape.k)?;
     let setup_s = t0.elapsed().as_secs_f64();

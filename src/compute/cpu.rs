@@ -69,6 +69,6 @@ impl Backend for CpuBackend {
         points: &Points<'a>,
         k: usize,
     ) -> Result<Box<dyn KMeansRun + 'a>, ComputeError> {
-        Ok(Box::new(CpuRun::new(points, k)))
+        Ok(Box::new(CpuRun::new(points, k)?))
     }
 }

@@ -284,8 +284,9 @@ const INIT_CHUNK: usize = 16 * 1024;
 
 /// Seeded k-means++: the first centroid uniformly, each next one with probability
 /// proportional to the squared distance to the nearest chosen so far (uniformly when every
-/// point sits on a centroid, as when `k > n`).
-pub fn kmeans_plus_plus(points: &Points<'_>, k: usize, seed: u64) -> Vec<f32> {
+/// point sits on a centroid, as when `k > n`). Fails as [`check`] does.
+pub fn kmeans_plus_plus(points: &Points<'_>, k: usize, seed: u64) -> Result<Vec<f32>, ComputeError> {
+    check(points, k)?;
     let n = points.len();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut centroids = Vec::with_capacity(k * points.dims());
@@ -327,7 +328,26 @@ pub fn kmeans_plus_plus(points: &Points<'_>, k: usize, seed: u64) -> Vec<f32> {
             }
         });
     }
-    centroids
+    Ok(centroids)
+}
+
+/// Whether `k` clusters of `points` can be computed: at least one point, `1 <= k`, and at
+/// most 2^24 centroid values (sums and counts) per update. Every entry point checks this.
+pub fn check(points: &Points<'_>, k: usize) -> Result<(), ComputeError> {
+    if points.is_empty() {
+        return Err(ComputeError::Input("no points to cluster".into()));
+    }
+    if k == 0 {
+        return Err(ComputeError::Input("k must be at least 1".into()));
+    }
+    if u32::try_from(k).is_err() || k.saturating_mul(points.dims() + 1) > 1 << 24 {
+        return Err(ComputeError::Input(format!(
+            "k = {k} with {} dimensions is more than the {} centroid values supported",
+            points.dims(),
+            1 << 24
+        )));
+    }
+    Ok(())
 }
 
 /// k-means of `points` into `k` clusters: k-means++ from `seed`, then at most `iterations`
@@ -349,21 +369,9 @@ pub fn kmeans(
     seed: u64,
     backend: &dyn Backend,
 ) -> Result<KMeans, ComputeError> {
-    if points.is_empty() {
-        return Err(ComputeError::Input("no points to cluster".into()));
-    }
-    if k == 0 {
-        return Err(ComputeError::Input("k must be at least 1".into()));
-    }
-    if u32::try_from(k).is_err() || k.saturating_mul(points.dims() + 1) > 1 << 24 {
-        return Err(ComputeError::Input(format!(
-            "k = {k} with {} dimensions is more than the {} centroid values supported",
-            points.dims(),
-            1 << 24
-        )));
-    }
+    check(points, k)?;
     let dims = points.dims();
-    let mut centroids = kmeans_plus_plus(points, k, seed);
+    let mut centroids = kmeans_plus_plus(points, k, seed)?;
     let mut run = backend.kmeans_run(points, k)?;
     let mut done = 0;
     for _ in 0..iterations {
@@ -407,7 +415,8 @@ pub(crate) struct CpuRun<'a> {
 }
 
 impl<'a> CpuRun<'a> {
-    pub(crate) fn new(points: &Points<'a>, k: usize) -> Self {
+    pub(crate) fn new(points: &Points<'a>, k: usize) -> Result<Self, ComputeError> {
+        check(points, k)?;
         let (n, dims) = (points.len(), points.dims());
         let mut lanes = vec![0f32; n.div_ceil(LANES) * LANES * dims];
         lanes.par_chunks_mut(LANES * dims).enumerate().for_each(|(b, block)| {
@@ -417,7 +426,7 @@ impl<'a> CpuRun<'a> {
                 }
             }
         });
-        CpuRun { points: *points, k, lanes, assignment: vec![0; n] }
+        Ok(CpuRun { points: *points, k, lanes, assignment: vec![0; n] })
     }
 }
 

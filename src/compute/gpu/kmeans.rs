@@ -53,6 +53,7 @@ pub(crate) struct GpuRun<'a> {
 
 impl<'a> GpuRun<'a> {
     pub(crate) fn new(gpu: &'a GpuBackend, points: &Points<'a>, k: usize) -> Result<Self, ComputeError> {
+        crate::compute::kmeans::check(points, k)?;
         let (n, dims) = (points.len(), points.dims());
         let plan = SumPlan::new(n, dims, k);
         let multiple = plan.block.max(256);

@@ -180,7 +180,9 @@ impl GpuBackend {
         };
         let (device, queue) = pollster::block_on(adapter.request_device(&descriptor))
             .map_err(|e| ComputeError::Device { adapter: name, reason: e.to_string() })?;
-        let binding = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
+        // Kernels index with u32: keep a binding under 2^32 bytes (2^30 values of 4 bytes).
+        let binding =
+            limits.max_storage_buffer_binding_size.min(limits.max_buffer_size).min(u64::from(u32::MAX) - 3);
         let failure = Arc::new(Mutex::new(None));
         let seen = Arc::clone(&failure);
         device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
