@@ -101,3 +101,40 @@ fn every_operator_through_the_binary() {
         assert_eq!(preview(&ws, filter)["profiles"], expected, "{filter}");
     }
 }
+
+/// The cache files of the profile table in the workspace.
+fn table_caches(ws: &Workspace) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(ws.root.join("profiles"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("cache-table-"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn the_profile_table_is_cached_per_resolution_and_rebuilt_when_damaged() {
+    let ws = leads();
+    assert!(table_caches(&ws).is_empty(), "an import writes no cache");
+    let first = preview(&ws, r#"city = "sao paulo""#);
+    let caches = table_caches(&ws);
+    assert_eq!(caches.len(), 1, "{caches:?}");
+    assert!(caches[0].starts_with("cache-table-1-v"), "{caches:?}");
+    assert_eq!(preview(&ws, r#"city = "sao paulo""#), first, "the cached table gives the same answer");
+    // A damaged cache is ignored and replaced.
+    let path = ws.root.join("profiles").join(&caches[0]);
+    std::fs::write(&path, b"HSEGCOL1 not really").unwrap();
+    assert_eq!(preview(&ws, r#"city = "sao paulo""#), first);
+    assert!(std::fs::metadata(&path).unwrap().len() > 100, "rewritten");
+    // A write command (it takes the lock and clears leftovers) keeps the cache; a new import
+    // makes a new resolution, whose first reader replaces it.
+    ws.run(&["audiences", "create", "--name", "sp", "--where", r#"city = "sao paulo""#]).ok();
+    assert_eq!(table_caches(&ws).len(), 1);
+    ws.import(&[fixture_arg("segment/leads.csv")]).ok();
+    let second = preview(&ws, r#"city = "sao paulo""#);
+    assert_eq!(second["total"], 5, "the same people again: still 5 profiles");
+    let caches = table_caches(&ws);
+    assert_eq!(caches.len(), 1, "{caches:?}");
+    assert!(caches[0].starts_with("cache-table-2-v"), "{caches:?}");
+}

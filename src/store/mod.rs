@@ -53,6 +53,10 @@ pub struct Commit {
     pub catalog: Option<CatalogWrites>,
 }
 
+/// Data files named with this prefix are derived caches (such as the profile table): not in
+/// the catalog, never part of a commit, rebuilt when missing.
+pub const CACHE_PREFIX: &str = "cache-";
+
 /// Writes tables to staged files; `Send + Sync`, so staging can overlap other work.
 pub struct Stager {
     dir: PathBuf,
@@ -138,7 +142,8 @@ impl Workspace {
         Ok(lock)
     }
 
-    /// Removes staged files and data files the catalog does not name.
+    /// Removes staged files and data files the catalog does not name, except derived caches
+    /// (names starting with [`CACHE_PREFIX`]), which the stage that writes them keeps current.
     fn remove_leftovers(&self) -> Result<(), StoreError> {
         let known = self.catalog.data_files()?;
         for d in DATA_DIRS {
@@ -146,8 +151,9 @@ impl Workspace {
             std::fs::create_dir_all(&dir).map_err(io(&dir))?;
             for entry in std::fs::read_dir(&dir).map_err(io(&dir))? {
                 let entry = entry.map_err(io(&dir))?;
-                let rel = format!("{d}/{}", entry.file_name().to_string_lossy());
-                if !known.contains(&rel) {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let rel = format!("{d}/{name}");
+                if !known.contains(&rel) && !name.starts_with(CACHE_PREFIX) {
                     std::fs::remove_file(entry.path()).map_err(io(entry.path()))?;
                 }
             }
