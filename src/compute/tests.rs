@@ -369,14 +369,22 @@ fn kmeans_separates_clear_clusters_and_is_seeded() {
 }
 
 #[test]
-fn kmeans_rejects_bad_input() {
-    let err = |data: &[f32], dims, k| match Points::new(data, dims) {
-        Err(e) => e.to_string(),
-        Ok(p) => kmeans(&p, k, 5, 1, &CpuBackend).unwrap_err().to_string(),
-    };
-    assert!(err(&[], 2, 3).contains("no points"));
-    assert!(err(&[1.0, 2.0], 2, 0).contains("k must be at least 1"));
-    assert!(err(&[1.0, 2.0, 3.0], 2, 1).contains("do not divide"));
-    assert!(err(&[1.0, f32::NAN], 2, 1).contains("point 0 dimension 1 is NaN"));
-    assert!(err(&[1.0], 0, 1).contains("at least one dimension"));
+fn kmeans_rejects_bad_input_on_every_backend() {
+    for backend in backends() {
+        let err = |data: &[f32], dims, k| match Points::new(data, dims) {
+            Err(e) => e.to_string(),
+            Ok(p) => {
+                // The run itself refuses too, not only `kmeans()`.
+                let run_err = backend.kmeans_run(&p, k).err().map(|e| e.to_string());
+                let err = kmeans(&p, k, 5, 1, backend).unwrap_err().to_string();
+                assert_eq!(run_err.as_deref(), Some(err.as_str()));
+                err
+            }
+        };
+        assert!(err(&[], 2, 3).contains("no points"));
+        assert!(err(&[1.0, 2.0], 2, 0).contains("k must be at least 1"));
+        assert!(err(&[1.0, 2.0, 3.0], 2, 1).contains("do not divide"));
+        assert!(err(&[1.0, f32::NAN], 2, 1).contains("point 0 dimension 1 is NaN"));
+        assert!(err(&[1.0], 0, 1).contains("at least one dimension"));
+    }
 }
