@@ -137,7 +137,7 @@ pub struct SumPlan {
 }
 
 impl SumPlan {
-    /// The smallest block (128 points, doubled) whose partials fit [`PARTIAL_BYTES`].
+    /// The smallest block (128 points, doubled) whose first-level partials fit in 64 MiB.
     pub fn new(n: usize, dims: usize, k: usize) -> Self {
         let slots = k * (dims + 1);
         let mut block = 128;
