@@ -134,3 +134,36 @@ fn bench_kmeans_refuses_empty_input_and_zero_k_without_panicking() {
     }
     ws.run(&["--backend", "cpu", "bench", "kmeans", "--points", "0"]).user_error(&["no points to cluster"]);
 }
+
+/// `hyperseg` with `WGPU_BACKEND=dx12` (no adapter on Linux) in `ws`.
+fn without_adapter(ws: &Workspace, args: &[&str]) -> common::Run {
+    let mut cmd = common::command(ws.tmp.path());
+    cmd.env("WGPU_BACKEND", "dx12").arg("--workspace").arg(&ws.root).args(args);
+    common::run_command(&mut cmd)
+}
+
+#[test]
+fn gpu_is_checked_even_when_the_filter_needs_no_kernel() {
+    let ws = leads();
+    // A text test on plain text runs on the CPU under any backend; --backend gpu still
+    // has to find a GPU, and says so.
+    let text_only = ["--backend", "gpu", "segment", "preview", "--where", r#"email contains "gmail""#];
+    without_adapter(&ws, &text_only).user_error(&["no GPU adapter found"]);
+    if gpu_available(&ws) {
+        let run = ws.run(&text_only).ok();
+        assert!(run.stderr.contains("backend gpu: asked for with --backend gpu"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn an_import_that_would_refresh_audiences_on_a_missing_gpu_fails_before_writing() {
+    let ws = leads();
+    ws.run(&["audiences", "create", "--name", "sp", "--where", r#"city = "sao paulo""#]).ok();
+    let before = common::snapshot(&ws.root);
+    without_adapter(&ws, &["--backend", "gpu", "import", &fixture_arg("segment/leads.csv")])
+        .user_error(&["no GPU adapter found"]);
+    assert_eq!(common::snapshot(&ws.root), before, "the workspace changed");
+    // Without audiences there is nothing to compute: the import runs.
+    let fresh = Workspace::new();
+    without_adapter(&fresh, &["--backend", "gpu", "import", &fixture_arg("segment/leads.csv")]).ok();
+}

@@ -147,6 +147,7 @@ pub fn run(
     match cmd {
         AudiencesCommand::Create { name, description, filter, by } => {
             let expr = filter.parse()?;
+            backend.announce()?;
             let lock = ws.lock()?;
             let by = by.unwrap_or_else(ingest::default_user);
             let a = audience::create(ws, &lock, &name, &description, &expr, &by, &backend)?;
@@ -190,7 +191,10 @@ pub fn run(
             }
             out.text(s.trim_end())
         }
-        AudiencesCommand::Show { name } => show(ws, &name, &backend, out),
+        AudiencesCommand::Show { name } => {
+            backend.announce()?;
+            show(ws, &name, &backend, out)
+        }
         AudiencesCommand::Rename { name, new_name } => {
             let lock = ws.lock()?;
             let a = audience::update(ws, &lock, &name, Change::Rename(new_name), &backend)?;
@@ -198,6 +202,7 @@ pub fn run(
         }
         AudiencesCommand::Edit { name, filter } => {
             let expr = filter.parse()?;
+            backend.announce()?;
             let lock = ws.lock()?;
             let a = audience::update(ws, &lock, &name, Change::Filter(expr), &backend)?;
             out.message(&format!("audience {:?} now has {} profiles", a.name, thousands(a.size)), &a)
@@ -226,6 +231,7 @@ pub fn run(
             out.message(&format!("deleted audience {:?}", a.name), &a)
         }
         AudiencesCommand::Export { name, out: path, format, all_fields } => {
+            backend.announce()?;
             let format = if format == "parquet" { audience::Format::Parquet } else { audience::Format::Csv };
             let rows = audience::export(ws, &name, &path, format, all_fields, &backend)?;
             out.message(
@@ -234,6 +240,7 @@ pub fn run(
             )
         }
         AudiencesCommand::Overlap { names } => {
+            backend.announce()?;
             let o = audience::overlap(ws, &names, &backend)?;
             if out.json {
                 return out.json_value(&o);

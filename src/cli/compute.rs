@@ -19,6 +19,13 @@ impl LazyBackend {
         LazyBackend { choice, work, chosen: OnceLock::new() }
     }
 
+    /// Chooses now, for a command about to evaluate: the stderr line appears, and
+    /// `--backend gpu` without an adapter fails, even if the filter turns out to need no
+    /// kernel (a text test on plain text runs on the CPU under any backend).
+    pub fn announce(&self) -> Result<(), ComputeError> {
+        self.get().map(drop)
+    }
+
     /// The backend, chosen now if not yet (and said on stderr).
     pub fn get(&self) -> Result<&dyn Backend, ComputeError> {
         let chosen = self.chosen.get_or_init(|| {

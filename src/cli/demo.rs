@@ -59,6 +59,7 @@ pub fn run(args: DemoArgs, choice: BackendChoice, out: &Output) -> anyhow::Resul
     std::io::Write::flush(&mut w)?;
     // An audience, saved and exported; skipped when another --input lacks its fields.
     let backend = LazyBackend::new(choice, Work::Filter);
+    backend.announce()?;
     let exported = args.out.join("audience.csv");
     let expr = hyperseg::segment::parse_filter(AUDIENCE.1).expect("the demo filter parses");
     let by = ingest::default_user();

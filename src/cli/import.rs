@@ -61,6 +61,12 @@ pub fn parse_bytes(s: &str) -> Result<u64, String> {
 pub fn run(dir: &Path, args: ImportArgs, choice: BackendChoice, out: &Output) -> anyhow::Result<()> {
     let mut ws = Workspace::open(dir).with_context(|| format!("opening workspace {}", dir.display()))?;
     let lock = ws.lock()?;
+    // Audiences are refreshed after the import: a backend that cannot run (--backend gpu
+    // without an adapter) fails here, before anything is written.
+    let backend = super::compute::LazyBackend::new(choice, Work::Filter);
+    if !hyperseg::audience::list(&ws, &hyperseg::audience::ListFilter::default())?.is_empty() {
+        backend.announce()?;
+    }
     let opts = ImportOptions {
         separator: args.separator,
         decimal: args.decimal,
@@ -98,7 +104,6 @@ pub fn run(dir: &Path, args: ImportArgs, choice: BackendChoice, out: &Output) ->
     }
     let (committed, stats) = commit_with_identity(&mut ws, &lock, parsed)?;
     // Manual audiences follow the new profiles (their own commit: the import has landed).
-    let backend = super::compute::LazyBackend::new(choice, Work::Filter);
     let audiences = hyperseg::audience::refresh(&mut ws, &lock, None, &backend)?;
     drop(lock);
     let reports: Vec<&ImportReport> = committed.iter().map(|c| &c.report).collect();

@@ -45,6 +45,7 @@ pub fn run(ws: &Workspace, cmd: SegmentCommand, choice: BackendChoice, out: &Out
     };
     let today = days_from_date(chrono::Utc::now().date_naive());
     let backend = LazyBackend::new(choice, Work::Filter);
+    backend.announce()?;
     let selected = segment::evaluate(&expr, &table, &backend, today).map_err(|e| filter_error(e, &input))?;
     let count = selected.count_ones();
     // Each top-level condition alone.
