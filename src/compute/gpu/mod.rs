@@ -151,21 +151,30 @@ pub const SHADERS: [(&str, &str); 5] = [
 ];
 
 impl GpuBackend {
-    /// Opens the best adapter `policy` allows.
+    /// Opens the best adapter `policy` allows; when one falls short (a limit) or does not
+    /// open, the next is tried, and the first failure is reported if none opens.
     pub fn new(policy: AdapterPolicy) -> Result<Self, ComputeError> {
         let all = adapters();
         let seen: Vec<String> = all.iter().map(|a| describe(&a.get_info())).collect();
-        let adapter = all
-            .into_iter()
-            .find(|a| policy == AdapterPolicy::Any || a.get_info().device_type != wgpu::DeviceType::Cpu)
-            .ok_or_else(|| {
-                ComputeError::NoAdapter(if seen.is_empty() {
-                    "no Vulkan, Metal or DirectX 12 driver answered".to_string()
-                } else {
-                    format!("only software adapters: {}", seen.join(", "))
-                })
-            })?;
-        Self::open(adapter)
+        let mut first_failure = None;
+        for adapter in all {
+            if policy == AdapterPolicy::Hardware && adapter.get_info().device_type == wgpu::DeviceType::Cpu {
+                continue;
+            }
+            match Self::open(adapter) {
+                Ok(gpu) => return Ok(gpu),
+                Err(e) => {
+                    first_failure.get_or_insert(e);
+                }
+            }
+        }
+        Err(first_failure.unwrap_or_else(|| {
+            ComputeError::NoAdapter(if seen.is_empty() {
+                "no Vulkan, Metal or DirectX 12 driver answered".to_string()
+            } else {
+                format!("only software adapters: {}", seen.join(", "))
+            })
+        }))
     }
 
     fn open(adapter: wgpu::Adapter) -> Result<Self, ComputeError> {
