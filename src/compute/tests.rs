@@ -3,7 +3,7 @@
 //! random inputs; and k-means on both backends, which must agree exactly.
 
 use super::bits;
-use super::gpu::{SHADERS, test_gpu};
+use super::gpu::{SHADERS, test_gpu, test_gpu_2d};
 use super::kmeans::{SumPlan, assign_exact};
 use super::*;
 use rand::{Rng, SeedableRng};
@@ -15,10 +15,11 @@ const LENGTHS: [usize; 13] = [0, 1, 63, 64, 65, 255, 256, 257, 511, 512, 513, 10
 
 const OPS: [CmpOp; 6] = [CmpOp::Eq, CmpOp::Ne, CmpOp::Lt, CmpOp::Le, CmpOp::Gt, CmpOp::Ge];
 
-/// The CPU, then the GPU when one opens.
+/// The CPU, then the GPU when one opens: with 512-row chunks, and with dispatches laid
+/// out in two dimensions past 3 workgroups.
 fn backends() -> Vec<&'static dyn Backend> {
     let mut all: Vec<&'static dyn Backend> = vec![&CpuBackend];
-    if let Some(gpu) = test_gpu() {
+    for gpu in [test_gpu(), test_gpu_2d()].into_iter().flatten() {
         all.push(gpu);
     }
     all

@@ -109,6 +109,9 @@ pub struct GpuBackend {
     /// A cap on rows per chunk, below what the binding allows (tests use it to cross chunk
     /// edges with small inputs).
     chunk_rows: Option<usize>,
+    /// Workgroups per dispatch dimension ([`MAX_GROUPS_X`]; lowered by tests so that small
+    /// inputs take the two-dimensional layout).
+    max_groups: u32,
     pipelines: Pipelines,
     /// The first error the device reported outside a call's own checks (out of memory, a
     /// validation error): wgpu would panic on it; we keep it and fail the next read.
@@ -204,6 +207,7 @@ impl GpuBackend {
             info,
             binding,
             chunk_rows: None,
+            max_groups: MAX_GROUPS_X,
             pipelines: Pipelines::default(),
             failure,
         })
@@ -213,6 +217,13 @@ impl GpuBackend {
     /// exercise chunking with small inputs.
     pub fn with_chunk_rows(mut self, rows: usize) -> Self {
         self.chunk_rows = Some((rows / WORKGROUP as usize).max(1) * WORKGROUP as usize);
+        self
+    }
+
+    /// Lays dispatches of more than `groups` workgroups out in two dimensions (tests).
+    #[cfg(test)]
+    pub(crate) fn with_max_groups(mut self, groups: u32) -> Self {
+        self.max_groups = groups.max(1);
         self
     }
 
@@ -230,7 +241,7 @@ impl GpuBackend {
     /// multiple of 256): as many as one binding holds and one dispatch dimension reaches.
     pub(crate) fn chunk_rows(&self, bytes_per_row: u64, multiple: usize) -> Result<usize, ComputeError> {
         let by_binding = (self.binding / bytes_per_row.max(1)) as usize;
-        let by_dispatch = MAX_GROUPS_X as usize * WORKGROUP as usize;
+        let by_dispatch = self.max_groups as usize * WORKGROUP as usize;
         let mut rows = by_binding.min(by_dispatch);
         if let Some(cap) = self.chunk_rows {
             rows = rows.min(cap);
@@ -330,7 +341,7 @@ impl GpuBackend {
         if groups == 0 {
             return;
         }
-        let x = groups.min(MAX_GROUPS_X);
+        let x = groups.min(self.max_groups);
         let y = groups.div_ceil(x);
         // Kernels skip the threads of the last row's extra workgroups by their row bound.
         let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
@@ -414,8 +425,22 @@ pub const REQUIRE_GPU_ENV: &str = "HYPERSEG_REQUIRE_GPU";
 #[allow(clippy::print_stderr)]
 pub(crate) fn test_gpu() -> Option<&'static GpuBackend> {
     static GPU: OnceLock<Option<GpuBackend>> = OnceLock::new();
-    GPU.get_or_init(|| match GpuBackend::new(AdapterPolicy::Any) {
-        Ok(gpu) => Some(gpu.with_chunk_rows(512)),
+    GPU.get_or_init(|| open_test_gpu(|gpu| gpu.with_chunk_rows(512))).as_ref()
+}
+
+/// A second test GPU whose dispatches go two-dimensional past 3 workgroups, so every
+/// kernel's handling of the extra workgroups of the last row is exercised.
+#[cfg(test)]
+pub(crate) fn test_gpu_2d() -> Option<&'static GpuBackend> {
+    static GPU: OnceLock<Option<GpuBackend>> = OnceLock::new();
+    GPU.get_or_init(|| open_test_gpu(|gpu| gpu.with_max_groups(3))).as_ref()
+}
+
+#[cfg(test)]
+#[allow(clippy::print_stderr)]
+fn open_test_gpu(setup: impl FnOnce(GpuBackend) -> GpuBackend) -> Option<GpuBackend> {
+    match GpuBackend::new(AdapterPolicy::Any) {
+        Ok(gpu) => Some(setup(gpu)),
         Err(e) => {
             let required = std::env::var_os(REQUIRE_GPU_ENV).is_some_and(|v| !v.is_empty() && v != "0");
             assert!(!required, "{REQUIRE_GPU_ENV} is set but no GPU adapter opened: {e}");
@@ -425,8 +450,7 @@ pub(crate) fn test_gpu() -> Option<&'static GpuBackend> {
             );
             None
         }
-    })
-    .as_ref()
+    }
 }
 
 #[cfg(test)]
