@@ -18,9 +18,10 @@ struct Params {
     a_hi: u32,
     b_lo: u32,
     b_hi: u32,
-    // Bits in the code lookup table (codes_in only).
+    // Bits in the code lookup table (codes only).
     lut_len: u32,
-    _pad: u32,
+    // What a row holds: 0 f64, 1 i64, 2 i32, 3 dictionary code (tested against `lut`).
+    kind: u32,
 }
 
 const OP_EQ: u32 = 0u;
@@ -149,50 +150,21 @@ fn emit(row: u32, local: u32, group: u32, hit: bool) {
     }
 }
 
-fn row_index(wid: vec3<u32>, nwg: vec3<u32>, local: u32) -> u32 {
-    return (wid.x + wid.y * nwg.x) * 256u + local;
-}
-
+// One thread per row: the row's value tested as `params.kind` says (the same branch for
+// every thread of a dispatch).
 @compute @workgroup_size(256)
-fn compare_f64(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+fn select_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                @builtin(local_invocation_index) local: u32) {
-    let row = row_index(wid, nwg, local);
+    let group = wid.x + wid.y * nwg.x;
+    let row = group * 256u + local;
     var hit = false;
     if row < params.rows {
-        hit = test_f64(values[2u * row + 1u], values[2u * row]);
+        switch params.kind {
+            case 0u: { hit = test_f64(values[2u * row + 1u], values[2u * row]); }
+            case 1u: { hit = test_i64(values[2u * row + 1u], values[2u * row]); }
+            case 2u: { hit = test_i32(bitcast<i32>(values[row])); }
+            default: { hit = test_code(values[row]); }
+        }
     }
-    emit(row, local, wid.x + wid.y * nwg.x, hit);
-}
-
-@compute @workgroup_size(256)
-fn compare_i64(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-               @builtin(local_invocation_index) local: u32) {
-    let row = row_index(wid, nwg, local);
-    var hit = false;
-    if row < params.rows {
-        hit = test_i64(values[2u * row + 1u], values[2u * row]);
-    }
-    emit(row, local, wid.x + wid.y * nwg.x, hit);
-}
-
-@compute @workgroup_size(256)
-fn compare_i32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-               @builtin(local_invocation_index) local: u32) {
-    let row = row_index(wid, nwg, local);
-    var hit = false;
-    if row < params.rows {
-        hit = test_i32(bitcast<i32>(values[row]));
-    }
-    emit(row, local, wid.x + wid.y * nwg.x, hit);
-}
-
-@compute @workgroup_size(256)
-fn codes_in(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-            @builtin(local_invocation_index) local: u32) {
-    let row = row_index(wid, nwg, local);
-    var hit = false;
-    if row < params.rows {
-        hit = test_code(values[row]);
-    }
-    emit(row, local, wid.x + wid.y * nwg.x, hit);
+    emit(row, local, group, hit);
 }

@@ -4,19 +4,18 @@
 //! run one thread per row, copy the packed selection back. Bitmaps cross as `u32` words
 //! (the little-endian halves of [`Bitmap`]'s `u64` words).
 
-use super::{FILTER_WGSL, GpuBackend, Kernel, LOGIC_WGSL, groups_for};
+use super::{FILTER, GpuBackend, LOGIC, groups_for};
 use crate::columns::Bitmap;
 use crate::compute::{Backend, CmpOp, ComputeError, Predicate, bits};
 
-const fn filter(entry: &'static str) -> Kernel {
-    Kernel { name: entry, source: FILTER_WGSL, entry }
+/// What a row holds, as the filter shader's `params.kind` names it.
+#[derive(Clone, Copy)]
+enum Rows {
+    F64 = 0,
+    I64 = 1,
+    I32 = 2,
+    Codes = 3,
 }
-
-const COMPARE_F64: Kernel = filter("compare_f64");
-const COMPARE_I64: Kernel = filter("compare_i64");
-const COMPARE_I32: Kernel = filter("compare_i32");
-const CODES_IN: Kernel = filter("codes_in");
-const LOGIC: Kernel = Kernel { name: "logic", source: LOGIC_WGSL, entry: "logic" };
 
 /// The shader's operator code and the constants' raw 64-bit patterns.
 fn encode<T: Copy>(pred: Predicate<T>, bits: impl Fn(T) -> u64) -> (u32, u64, u64) {
@@ -36,8 +35,8 @@ fn encode<T: Copy>(pred: Predicate<T>, bits: impl Fn(T) -> u64) -> (u32, u64, u6
     }
 }
 
-fn params(rows: usize, (op, a, b): (u32, u64, u64), lut_len: u32) -> [u32; 8] {
-    [rows as u32, op, a as u32, (a >> 32) as u32, b as u32, (b >> 32) as u32, lut_len, 0]
+fn params(kind: Rows, (op, a, b): (u32, u64, u64), lut_len: u32) -> [u32; 8] {
+    [0, op, a as u32, (a >> 32) as u32, b as u32, (b >> 32) as u32, lut_len, kind as u32]
 }
 
 /// `u32` halves back into `u64` words (little-endian: low half first).
@@ -46,11 +45,10 @@ fn join_words(halves: &[u32]) -> Vec<u64> {
 }
 
 impl GpuBackend {
-    /// Runs a row kernel over `rows` rows of `values` (`per_row` words each) in chunks.
-    /// `head` is the params without the row count (filled per chunk).
+    /// Runs the filter kernel over `rows` rows of `values` (`per_row` words each) in
+    /// chunks. `head` is the params without the row count (filled per chunk).
     fn select(
         &self,
-        kernel: Kernel,
         values: &[u32],
         per_row: usize,
         validity: &Bitmap,
@@ -73,10 +71,7 @@ impl GpuBackend {
         if !lut.is_empty() {
             self.queue.write_buffer(&lut_buf, 0, bytemuck::cast_slice(lut));
         }
-        let bind = match kernel.entry {
-            "codes_in" => self.bind(kernel, &[&uniform, &values_buf, &valid_buf, &out_buf, &lut_buf]),
-            _ => self.bind(kernel, &[&uniform, &values_buf, &valid_buf, &out_buf]),
-        };
+        let bind = self.bind(FILTER, &[&uniform, &values_buf, &valid_buf, &out_buf, &lut_buf]);
         let mut halves = Vec::with_capacity(validity.words().len() * 2);
         let mut start = 0;
         while start < rows {
@@ -96,10 +91,10 @@ impl GpuBackend {
             v.resize(words, 0);
             self.queue.write_buffer(&valid_buf, 0, bytemuck::cast_slice(&v));
             let mut encoder = self.encoder();
-            self.dispatch(&mut encoder, kernel, &bind, groups_for(n));
+            self.dispatch(&mut encoder, FILTER, &bind, groups_for(n));
             encoder.copy_buffer_to_buffer(&out_buf, 0, &back, 0, (words * 4).next_multiple_of(4) as u64);
             halves.extend_from_slice(
-                &self.finish_and_read(kernel.name, encoder, &back, (words * 4) as u64)?[..words],
+                &self.finish_and_read(FILTER.name, encoder, &back, (words * 4) as u64)?[..words],
             );
             start += n;
         }
@@ -152,8 +147,8 @@ impl Backend for GpuBackend {
         validity: &Bitmap,
         pred: Predicate<f64>,
     ) -> Result<Bitmap, ComputeError> {
-        let head = params(0, encode(pred, f64::to_bits), 0);
-        self.select(COMPARE_F64, bytemuck::cast_slice(values), 2, validity, head, &[])
+        let head = params(Rows::F64, encode(pred, f64::to_bits), 0);
+        self.select(bytemuck::cast_slice(values), 2, validity, head, &[])
     }
 
     fn compare_i64(
@@ -162,8 +157,8 @@ impl Backend for GpuBackend {
         validity: &Bitmap,
         pred: Predicate<i64>,
     ) -> Result<Bitmap, ComputeError> {
-        let head = params(0, encode(pred, |v| v as u64), 0);
-        self.select(COMPARE_I64, bytemuck::cast_slice(values), 2, validity, head, &[])
+        let head = params(Rows::I64, encode(pred, |v| v as u64), 0);
+        self.select(bytemuck::cast_slice(values), 2, validity, head, &[])
     }
 
     fn compare_i32(
@@ -172,8 +167,8 @@ impl Backend for GpuBackend {
         validity: &Bitmap,
         pred: Predicate<i32>,
     ) -> Result<Bitmap, ComputeError> {
-        let head = params(0, encode(pred, |v| u64::from(v as u32)), 0);
-        self.select(COMPARE_I32, bytemuck::cast_slice(values), 1, validity, head, &[])
+        let head = params(Rows::I32, encode(pred, |v| u64::from(v as u32)), 0);
+        self.select(bytemuck::cast_slice(values), 1, validity, head, &[])
     }
 
     fn codes_in(&self, codes: &[u32], validity: &Bitmap, lut: &[bool]) -> Result<Bitmap, ComputeError> {
@@ -182,8 +177,8 @@ impl Backend for GpuBackend {
             packed[i / 32] |= 1 << (i % 32);
         }
         let lut_len = u32::try_from(lut.len()).unwrap_or(u32::MAX);
-        let head = params(0, (0, 0, 0), lut_len);
-        self.select(CODES_IN, codes, 1, validity, head, &packed)
+        let head = params(Rows::Codes, (0, 0, 0), lut_len);
+        self.select(codes, 1, validity, head, &packed)
     }
 
     fn and(&self, a: &Bitmap, b: &Bitmap) -> Result<Bitmap, ComputeError> {

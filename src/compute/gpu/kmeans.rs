@@ -2,16 +2,12 @@
 //! binding, and every buffer, bind group and pipeline is made once per run; an iteration
 //! then only writes the centroids and reads back a few kilobytes.
 
-use super::{ASSIGN_WGSL, GpuBackend, Kernel, REDUCE_WGSL, SUMS_WGSL, groups_for};
+use super::{ASSIGN, BLOCK_SUMS, GpuBackend, REDUCE, groups_for};
 use crate::compute::ComputeError;
 use crate::compute::kmeans::{
     ClusterSums, GROUP, KMeansRun, Points, SumPlan, assign_exact, close_call_tolerance,
 };
 use rayon::prelude::*;
-
-const ASSIGN: Kernel = Kernel { name: "kmeans assign", source: ASSIGN_WGSL, entry: "assign" };
-const BLOCK_SUMS: Kernel = Kernel { name: "kmeans block sums", source: SUMS_WGSL, entry: "block_sums" };
-const REDUCE: Kernel = Kernel { name: "kmeans reduce", source: REDUCE_WGSL, entry: "reduce" };
 
 /// Close calls the assignment kernel can list per pass; past that the host assigns every
 /// point itself for that pass (only degenerate data, such as many equidistant points).

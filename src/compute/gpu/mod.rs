@@ -112,31 +112,34 @@ pub struct GpuBackend {
     /// Workgroups per dispatch dimension ([`MAX_GROUPS_X`]; lowered by tests so that small
     /// inputs take the two-dimensional layout).
     max_groups: u32,
-    pipelines: Pipelines,
+    /// Each kernel's pipeline, by [`Kernel::slot`], compiled on first use.
+    pipelines: [OnceLock<wgpu::ComputePipeline>; KERNELS],
     /// The first error the device reported outside a call's own checks (out of memory, a
     /// validation error): wgpu would panic on it; we keep it and fail the next read.
     failure: Arc<Mutex<Option<String>>>,
 }
 
-#[derive(Default)]
-struct Pipelines {
-    compare_f64: OnceLock<wgpu::ComputePipeline>,
-    compare_i64: OnceLock<wgpu::ComputePipeline>,
-    compare_i32: OnceLock<wgpu::ComputePipeline>,
-    codes_in: OnceLock<wgpu::ComputePipeline>,
-    logic: OnceLock<wgpu::ComputePipeline>,
-    assign: OnceLock<wgpu::ComputePipeline>,
-    block_sums: OnceLock<wgpu::ComputePipeline>,
-    reduce: OnceLock<wgpu::ComputePipeline>,
-}
+/// How many kernels there are (the filter, bitmap logic, and k-means' three).
+const KERNELS: usize = 5;
 
-/// A shader source and its entry point.
+/// A shader source, its entry point, and its pipeline's slot in [`GpuBackend`].
 #[derive(Clone, Copy)]
 pub(crate) struct Kernel {
     pub name: &'static str,
     source: &'static str,
     entry: &'static str,
+    slot: usize,
 }
+
+pub(crate) const FILTER: Kernel =
+    Kernel { name: "filter", source: FILTER_WGSL, entry: "select_rows", slot: 0 };
+pub(crate) const LOGIC: Kernel = Kernel { name: "logic", source: LOGIC_WGSL, entry: "logic", slot: 1 };
+pub(crate) const ASSIGN: Kernel =
+    Kernel { name: "kmeans assign", source: ASSIGN_WGSL, entry: "assign", slot: 2 };
+pub(crate) const BLOCK_SUMS: Kernel =
+    Kernel { name: "kmeans block sums", source: SUMS_WGSL, entry: "block_sums", slot: 3 };
+pub(crate) const REDUCE: Kernel =
+    Kernel { name: "kmeans reduce", source: REDUCE_WGSL, entry: "reduce", slot: 4 };
 
 pub(crate) const FILTER_WGSL: &str = include_str!("../../../shaders/filter.wgsl");
 pub(crate) const LOGIC_WGSL: &str = include_str!("../../../shaders/logic.wgsl");
@@ -208,7 +211,7 @@ impl GpuBackend {
             binding,
             chunk_rows: None,
             max_groups: MAX_GROUPS_X,
-            pipelines: Pipelines::default(),
+            pipelines: Default::default(),
             failure,
         })
     }
@@ -259,18 +262,7 @@ impl GpuBackend {
     }
 
     fn pipeline(&self, kernel: Kernel) -> &wgpu::ComputePipeline {
-        let slot = match kernel.entry {
-            "compare_f64" => &self.pipelines.compare_f64,
-            "compare_i64" => &self.pipelines.compare_i64,
-            "compare_i32" => &self.pipelines.compare_i32,
-            "codes_in" => &self.pipelines.codes_in,
-            "logic" => &self.pipelines.logic,
-            "assign" => &self.pipelines.assign,
-            "block_sums" => &self.pipelines.block_sums,
-            "reduce" => &self.pipelines.reduce,
-            other => unreachable!("no pipeline slot for entry point {other}"),
-        };
-        slot.get_or_init(|| {
+        self.pipelines[kernel.slot].get_or_init(|| {
             let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
                 label: Some(kernel.name),
                 source: wgpu::ShaderSource::Wgsl(kernel.source.into()),
