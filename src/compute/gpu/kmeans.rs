@@ -25,11 +25,12 @@ struct Chunk {
 pub(crate) struct GpuRun<'a> {
     gpu: &'a GpuBackend,
     points: Points<'a>,
-    k: usize,
     chunk_rows: usize,
     chunks: Vec<Chunk>,
     centroids: wgpu::Buffer,
     inertia: wgpu::Buffer,
+    /// Assignment workgroups over all chunks (each chunk starts on a workgroup edge), one
+    /// inertia partial each.
     groups: usize,
     close_count: wgpu::Buffer,
     close_calls: wgpu::Buffer,
@@ -61,15 +62,13 @@ impl<'a> GpuRun<'a> {
             gpu.storage("partials", (blocks * plan.slots * 4) as u64),
             gpu.storage("partials", (blocks.div_ceil(GROUP) * plan.slots * 4) as u64),
         ];
-        let groups: usize =
-            (0..n.div_ceil(chunk_rows)).map(|c| chunk_rows.min(n - c * chunk_rows).div_ceil(256)).sum();
+        let groups = n.div_ceil(256);
         let inertia = gpu.storage("inertia", (groups * 4) as u64);
         let close_count = gpu.storage("close count", 4);
         let close_calls = gpu.storage("close calls", (CLOSE_CAPACITY * 12) as u64);
         let mut uniforms = Vec::new();
         let mut chunks = Vec::new();
         let mut start = 0;
-        let mut first_group = 0;
         while start < n {
             let rows = chunk_rows.min(n - start);
             let buffer = gpu.storage("points", (rows * dims * 4) as u64);
@@ -86,7 +85,8 @@ impl<'a> GpuRun<'a> {
                     dims as u32,
                     k as u32,
                     start as u32,
-                    first_group as u32,
+                    // The chunk's first workgroup: chunks start on multiples of 256 points.
+                    (start / 256) as u32,
                     CLOSE_CAPACITY as u32,
                     tol.to_bits(),
                     tiny.to_bits(),
@@ -112,7 +112,6 @@ impl<'a> GpuRun<'a> {
             let sums_bind = gpu.bind(BLOCK_SUMS, &[&sum_params, &buffer, &assignment, &partials[0]]);
             uniforms.extend([assign_params, sum_params]);
             chunks.push(Chunk { start, rows, assignment, assign_bind, sums_bind });
-            first_group += rows.div_ceil(256);
             start += rows;
         }
         let mut levels = Vec::new();
@@ -133,7 +132,6 @@ impl<'a> GpuRun<'a> {
         Ok(GpuRun {
             gpu,
             points: *points,
-            k,
             chunk_rows,
             chunks,
             centroids,
@@ -221,7 +219,6 @@ impl KMeansRun for GpuRun<'_> {
         let bytes = (self.plan.slots * 4) as u64;
         encoder.copy_buffer_to_buffer(&self.partials[self.final_sums], 0, &self.sums_back, 0, bytes);
         let words = gpu.finish_and_read(BLOCK_SUMS.name, encoder, &self.sums_back, bytes)?;
-        debug_assert_eq!(self.k * (self.points.dims() + 1), self.plan.slots);
         Ok(self.plan.unpack(&words[..self.plan.slots]))
     }
 
