@@ -1,10 +1,10 @@
 //! `hyperseg audiences …`: saved audiences.
 
 use super::UserError;
-use super::compute::LazyBackend;
+use super::compute::backend;
 use super::output::{Output, thousands};
 use hyperseg::audience::{self, AudienceError, Change, ListFilter};
-use hyperseg::compute::{BackendChoice, Work};
+use hyperseg::compute::{Backend, BackendChoice, Work};
 use hyperseg::ingest;
 use hyperseg::segment::{self, Expr};
 use hyperseg::store::{AudienceRow, Workspace};
@@ -143,14 +143,16 @@ pub fn run(
     choice: BackendChoice,
     out: &Output,
 ) -> anyhow::Result<()> {
-    let backend = LazyBackend::new(choice, Work::Filter);
+    let filters = || backend(choice, Work::Filter);
+    // Renaming or describing evaluates nothing: `update` gets a backend it will not use.
+    let unused = hyperseg::compute::CpuBackend;
     match cmd {
         AudiencesCommand::Create { name, description, filter, by } => {
             let expr = filter.parse()?;
-            backend.announce()?;
+            let backend = filters()?;
             let lock = ws.lock()?;
             let by = by.unwrap_or_else(ingest::default_user);
-            let a = audience::create(ws, &lock, &name, &description, &expr, &by, &backend)?;
+            let a = audience::create(ws, &lock, &name, &description, &expr, &by, backend.as_ref())?;
             out.message(
                 &format!("saved audience {:?} (#{}): {} profiles", a.name, a.id, thousands(a.size)),
                 &a,
@@ -191,20 +193,17 @@ pub fn run(
             }
             out.text(s.trim_end())
         }
-        AudiencesCommand::Show { name } => {
-            backend.announce()?;
-            show(ws, &name, &backend, out)
-        }
+        AudiencesCommand::Show { name } => show(ws, &name, filters()?.as_ref(), out),
         AudiencesCommand::Rename { name, new_name } => {
             let lock = ws.lock()?;
-            let a = audience::update(ws, &lock, &name, Change::Rename(new_name), &backend)?;
+            let a = audience::update(ws, &lock, &name, Change::Rename(new_name), &unused)?;
             out.message(&format!("renamed to {:?}", a.name), &a)
         }
         AudiencesCommand::Edit { name, filter } => {
             let expr = filter.parse()?;
-            backend.announce()?;
+            let backend = filters()?;
             let lock = ws.lock()?;
-            let a = audience::update(ws, &lock, &name, Change::Filter(expr), &backend)?;
+            let a = audience::update(ws, &lock, &name, Change::Filter(expr), backend.as_ref())?;
             out.message(&format!("audience {:?} now has {} profiles", a.name, thousands(a.size)), &a)
         }
         AudiencesCommand::Describe { name, description, characteristics } => {
@@ -217,7 +216,7 @@ pub fn run(
                 &lock,
                 &name,
                 Change::Describe { description, characteristics },
-                &backend,
+                &unused,
             )?;
             out.message(&format!("updated the description of {:?}", a.name), &a)
         }
@@ -231,17 +230,16 @@ pub fn run(
             out.message(&format!("deleted audience {:?}", a.name), &a)
         }
         AudiencesCommand::Export { name, out: path, format, all_fields } => {
-            backend.announce()?;
+            let backend = filters()?;
             let format = if format == "parquet" { audience::Format::Parquet } else { audience::Format::Csv };
-            let rows = audience::export(ws, &name, &path, format, all_fields, &backend)?;
+            let rows = audience::export(ws, &name, &path, format, all_fields, backend.as_ref())?;
             out.message(
                 &format!("wrote {} profiles of {name:?} to {}", thousands(rows), path.display()),
                 &serde_json::json!({ "audience": name, "rows": rows, "out": path }),
             )
         }
         AudiencesCommand::Overlap { names } => {
-            backend.announce()?;
-            let o = audience::overlap(ws, &names, &backend)?;
+            let o = audience::overlap(ws, &names, filters()?.as_ref())?;
             if out.json {
                 return out.json_value(&o);
             }
@@ -271,7 +269,7 @@ fn confirm(question: &str) -> anyhow::Result<bool> {
     Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes" | "s" | "sim"))
 }
 
-fn show(ws: &Workspace, name: &str, backend: &LazyBackend, out: &Output) -> anyhow::Result<()> {
+fn show(ws: &Workspace, name: &str, backend: &dyn Backend, out: &Output) -> anyhow::Result<()> {
     let a: AudienceRow = audience::get(ws, name)?;
     let expr = audience::definition(&a)?;
     let size_now = match (&expr, hyperseg::identity::profile_table(ws)?) {

@@ -1,7 +1,7 @@
 //! `hyperseg bench`: the pipeline's stages on generated data, as rows/s and MB/s.
 
 use super::output::{Output, thousands};
-use hyperseg::compute::{Backend, BackendChoice, CpuBackend, Points, Work, choose, kmeans};
+use hyperseg::compute::{Backend, BackendChoice, CpuBackend, Points, Work, kmeans};
 use hyperseg::generate::GenerateOptions;
 use hyperseg::ingest::{self, ImportOptions};
 use hyperseg::store::{Workspace, snapshot};
@@ -412,12 +412,12 @@ fn filter_bench(
     }
     let expr =
         hyperseg::segment::parse_filter(BENCH_FILTER).map_err(|e| anyhow::anyhow!(e.render(BENCH_FILTER)))?;
-    let backend = super::compute::LazyBackend::new(choice, Work::Filter);
+    let backend = super::compute::backend(choice, Work::Filter)?;
     let mut times = Vec::with_capacity(repeat);
     let mut selected = 0;
     for _ in 0..repeat {
         let t0 = Instant::now();
-        let bits = hyperseg::segment::evaluate(&expr, &table, &backend, 20_000)?;
+        let bits = hyperseg::segment::evaluate(&expr, &table, backend.as_ref(), 20_000)?;
         times.push(t0.elapsed());
         selected = bits.count_ones();
     }
@@ -544,12 +544,11 @@ fn kmeans_bench(
     let points = Points::new(&data, shape.dims)?;
     let work =
         Work::KMeans { points: shape.points, dims: shape.dims, k: shape.k, iterations: shape.iterations };
-    let chosen = choose(choice, work)?;
-    super::output::note(&format!("backend {}", chosen.reason));
-    let mut figures = match kmeans_figures(&points, shape, repeat, chosen.backend.as_ref()) {
+    let chosen = super::compute::backend(choice, work)?;
+    let mut figures = match kmeans_figures(&points, shape, repeat, chosen.as_ref()) {
         Ok(f) => vec![f],
         // Under auto, a GPU that cannot take this shape (a limit) leaves the work to the CPU.
-        Err(e) if choice == BackendChoice::Auto && chosen.backend.name() != "cpu" => {
+        Err(e) if choice == BackendChoice::Auto && chosen.name() != "cpu" => {
             let e = e.downcast::<hyperseg::compute::ComputeError>()?;
             if !e.is_user_error() {
                 return Err(e.into());

@@ -1,7 +1,6 @@
 //! `hyperseg demo`: the whole pipeline on the bundled sample.
 
 use super::UserError;
-use super::compute::LazyBackend;
 use super::output::{Output, thousands};
 use hyperseg::audience::{self, AudienceError};
 use hyperseg::compute::{BackendChoice, Work};
@@ -58,19 +57,19 @@ pub fn run(args: DemoArgs, choice: BackendChoice, out: &Output) -> anyhow::Resul
     identity::write_assignment_csv(&ws, &mut w)?;
     std::io::Write::flush(&mut w)?;
     // An audience, saved and exported; skipped when another --input lacks its fields.
-    let backend = LazyBackend::new(choice, Work::Filter);
-    backend.announce()?;
+    let backend = super::compute::backend(choice, Work::Filter)?;
     let exported = args.out.join("audience.csv");
     let expr = hyperseg::segment::parse_filter(AUDIENCE.1).expect("the demo filter parses");
     let by = ingest::default_user();
-    let saved = match audience::create(&mut ws, &lock, AUDIENCE.0, "hyperseg demo", &expr, &by, &backend) {
-        Ok(a) => {
-            audience::export(&ws, &a.name, &exported, audience::Format::Csv, false, &backend)?;
-            Some(a)
-        }
-        Err(AudienceError::Filter(_)) => None,
-        Err(e) => return Err(e.into()),
-    };
+    let saved =
+        match audience::create(&mut ws, &lock, AUDIENCE.0, "hyperseg demo", &expr, &by, backend.as_ref()) {
+            Ok(a) => {
+                audience::export(&ws, &a.name, &exported, audience::Format::Csv, false, backend.as_ref())?;
+                Some(a)
+            }
+            Err(AudienceError::Filter(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
     drop(lock);
     if out.json {
         return out.json_value(&serde_json::json!({

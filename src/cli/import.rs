@@ -63,10 +63,12 @@ pub fn run(dir: &Path, args: ImportArgs, choice: BackendChoice, out: &Output) ->
     let lock = ws.lock()?;
     // Audiences are refreshed after the import: a backend that cannot run (--backend gpu
     // without an adapter) fails here, before anything is written.
-    let backend = super::compute::LazyBackend::new(choice, Work::Filter);
-    if !hyperseg::audience::list(&ws, &hyperseg::audience::ListFilter::default())?.is_empty() {
-        backend.announce()?;
-    }
+    let has_audiences =
+        !hyperseg::audience::list(&ws, &hyperseg::audience::ListFilter::default())?.is_empty();
+    let backend = match has_audiences {
+        true => super::compute::backend(choice, Work::Filter)?,
+        false => Box::new(hyperseg::compute::CpuBackend),
+    };
     let opts = ImportOptions {
         separator: args.separator,
         decimal: args.decimal,
@@ -104,7 +106,7 @@ pub fn run(dir: &Path, args: ImportArgs, choice: BackendChoice, out: &Output) ->
     }
     let (committed, stats) = commit_with_identity(&mut ws, &lock, parsed)?;
     // Manual audiences follow the new profiles (their own commit: the import has landed).
-    let audiences = hyperseg::audience::refresh(&mut ws, &lock, None, &backend)?;
+    let audiences = hyperseg::audience::refresh(&mut ws, &lock, None, backend.as_ref())?;
     drop(lock);
     let reports: Vec<&ImportReport> = committed.iter().map(|c| &c.report).collect();
     if out.json {

@@ -1,7 +1,7 @@
 //! `hyperseg segment preview`: how many profiles a filter selects, before anything is saved.
 
 use super::UserError;
-use super::compute::LazyBackend;
+use super::compute::backend;
 use super::output::{Output, thousands};
 use hyperseg::columns::{Table, Value, days_from_date};
 use hyperseg::compute::{BackendChoice, Work};
@@ -44,9 +44,9 @@ pub fn run(ws: &Workspace, cmd: SegmentCommand, choice: BackendChoice, out: &Out
         return Err(UserError("no profiles yet: import a file first".into()).into());
     };
     let today = days_from_date(chrono::Utc::now().date_naive());
-    let backend = LazyBackend::new(choice, Work::Filter);
-    backend.announce()?;
-    let selected = segment::evaluate(&expr, &table, &backend, today).map_err(|e| filter_error(e, &input))?;
+    let backend = backend(choice, Work::Filter)?;
+    let selected =
+        segment::evaluate(&expr, &table, backend.as_ref(), today).map_err(|e| filter_error(e, &input))?;
     let count = selected.count_ones();
     // Each top-level condition alone.
     let parts: Vec<&Expr> = match &expr {
@@ -55,7 +55,8 @@ pub fn run(ws: &Workspace, cmd: SegmentCommand, choice: BackendChoice, out: &Out
     };
     let mut conditions = Vec::with_capacity(parts.len());
     for part in parts {
-        let alone = segment::evaluate(part, &table, &backend, today).map_err(|e| filter_error(e, &input))?;
+        let alone =
+            segment::evaluate(part, &table, backend.as_ref(), today).map_err(|e| filter_error(e, &input))?;
         conditions.push((part.to_string(), alone.count_ones()));
     }
     let columns = sample_columns(&table, &expr);
