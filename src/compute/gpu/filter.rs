@@ -107,25 +107,28 @@ impl GpuBackend {
             assert_eq!(a.len(), b.len(), "bitmaps differ in length");
         }
         let xa: &[u32] = bytemuck::cast_slice(a.words());
-        let xb: &[u32] = b.map(|b| bytemuck::cast_slice(b.words())).unwrap_or(xa);
+        let xb: Option<&[u32]> = b.map(|b| bytemuck::cast_slice(b.words()));
         let total = xa.len();
         if total == 0 {
             return Ok(Bitmap::new_unset(a.len()));
         }
         let chunk = self.chunk_rows(4, 256)?.min(total.next_multiple_of(256));
         let a_buf = self.storage("a", (chunk * 4) as u64);
-        let b_buf = self.storage("b", (chunk * 4) as u64);
+        // NOT reads only `a`: its `b` binding is `a` again, uploaded once.
+        let b_buf = xb.map(|_| self.storage("b", (chunk * 4) as u64));
         let out_buf = self.storage("result", (chunk * 4) as u64);
         let back = self.readback("result", (chunk * 4) as u64);
         let uniform = self.uniform("params", &[0, op, 0, 0]);
-        let bind = self.bind(LOGIC, &[&uniform, &a_buf, &b_buf, &out_buf]);
+        let bind = self.bind(LOGIC, &[&uniform, &a_buf, b_buf.as_ref().unwrap_or(&a_buf), &out_buf]);
         let mut halves = Vec::with_capacity(total);
         let mut start = 0;
         while start < total {
             let n = chunk.min(total - start);
             self.queue.write_buffer(&uniform, 0, bytemuck::cast_slice(&[n as u32, op, 0, 0]));
             self.queue.write_buffer(&a_buf, 0, bytemuck::cast_slice(&xa[start..start + n]));
-            self.queue.write_buffer(&b_buf, 0, bytemuck::cast_slice(&xb[start..start + n]));
+            if let (Some(buf), Some(xb)) = (&b_buf, xb) {
+                self.queue.write_buffer(buf, 0, bytemuck::cast_slice(&xb[start..start + n]));
+            }
             let mut encoder = self.encoder();
             self.dispatch(&mut encoder, LOGIC, &bind, groups_for(n));
             encoder.copy_buffer_to_buffer(&out_buf, 0, &back, 0, (n * 4) as u64);
