@@ -60,8 +60,7 @@ fn filters(c: &mut Criterion) {
 }
 
 fn kmeans(c: &mut Criterion) {
-    let mut rng = ChaCha8Rng::seed_from_u64(5);
-    let data: Vec<f32> = (0..POINTS * DIMS).map(|_| rng.random::<f32>()).collect();
+    let data = hyperseg::generate::points::uniform(POINTS, DIMS, 5);
     let points = Points::new(&data, DIMS).unwrap();
     let centroids = hyperseg::compute::kmeans::kmeans_plus_plus(&points, K, 1).unwrap();
     let mut cpu = CpuBackend.kmeans_run(&points, K).unwrap();

@@ -469,23 +469,6 @@ struct KMeansFigures {
     inertia: f64,
 }
 
-/// Points uniform in the unit cube, generated in parallel from `seed` (the same on any
-/// number of threads).
-fn uniform_points(n: usize, dims: usize, seed: u64) -> Vec<f32> {
-    use rand::{Rng, SeedableRng};
-    use rayon::prelude::*;
-    const CHUNK: usize = 1 << 16;
-    let mut data = vec![0f32; n * dims];
-    data.par_chunks_mut(CHUNK * dims).enumerate().for_each(|(i, chunk)| {
-        let mut rng =
-            rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        for v in chunk {
-            *v = rng.random::<f32>();
-        }
-    });
-    data
-}
-
 fn kmeans_figures(
     points: &Points<'_>,
     shape: KMeansShape,
@@ -537,7 +520,7 @@ fn kmeans_bench(
     choice: BackendChoice,
     out: &Output,
 ) -> anyhow::Result<()> {
-    let data = uniform_points(shape.points, shape.dims, shape.seed);
+    let data = hyperseg::generate::points::uniform(shape.points, shape.dims, shape.seed);
     if let Some(path) = &save {
         std::fs::write(path, bytemuck::cast_slice::<f32, u8>(&data))?;
     }

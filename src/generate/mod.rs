@@ -33,8 +33,15 @@ mod data;
 mod format;
 mod people;
 mod plan;
+pub mod points;
 pub mod profiles;
 mod write;
+
+/// The random stream of block `b` of a generator seeded with `seed`: blocks generated in
+/// parallel give the same values on any number of threads.
+fn block_rng(seed: u64, b: usize) -> rand_chacha::ChaCha8Rng {
+    rand::SeedableRng::seed_from_u64(seed ^ (b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
 
 #[cfg(test)]
 mod tests;

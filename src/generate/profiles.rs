@@ -4,8 +4,7 @@
 use crate::columns::{
     Bitmap, Column, ColumnData, DictionaryColumn, PrimitiveColumn, Role, StringColumn, Table,
 };
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use rand::Rng;
 use rayon::prelude::*;
 
 const CITIES: [&str; 12] = [
@@ -39,7 +38,7 @@ pub fn profile_table(rows: usize, seed: u64) -> Table {
     let parts: Vec<Part> = (0..rows.div_ceil(BLOCK))
         .into_par_iter()
         .map(|b| {
-            let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let mut rng = super::block_rng(seed, b);
             let n = BLOCK.min(rows - b * BLOCK);
             let mut p = Part {
                 city: Vec::with_capacity(n),
