@@ -127,8 +127,11 @@ fn generation(ws: &Workspace) -> Result<u64, IdentityError> {
     Ok(ws.catalog().setting(GENERATION)?.and_then(|g| g.parse().ok()).unwrap_or(0))
 }
 
+/// The workspace folder of identity's data files.
+const PROFILES_DIR: &str = "profiles";
+
 fn assignment_file(g: u64) -> String {
-    format!("profiles/assignment-{g}.hsc")
+    format!("{PROFILES_DIR}/assignment-{g}.hsc")
 }
 
 /// The profile table, built from the imported columns and the current assignment (one row
@@ -136,59 +139,22 @@ fn assignment_file(g: u64) -> String {
 ///
 /// The table is derived data: an import does not write it, so it pays only for resolving
 /// (the assignment). The first reader of a resolution builds it and leaves a cache,
-/// `profiles/cache-table-G-vVERSION.hsc` (G the identity generation, VERSION this build's), which
-/// later readers reload by mmap instead of building again; see [`cached_table_file`].
+/// `profiles/cache-table-G-vVERSION.hsc` (G the identity generation, VERSION this build's:
+/// a build whose rules differ never reads another's cache), which later readers reload by
+/// mmap instead of building again.
 pub fn profile_table(ws: &Workspace) -> Result<Option<Table>, IdentityError> {
     let g = generation(ws)?;
     if g == 0 {
         return Ok(None);
     }
-    let cached = ws.data_path(&cached_table_file(g));
-    if cached.is_file()
-        && let Ok(table) = snapshot::read(&cached)
-    {
+    let key = format!("{g}-v{}", env!("CARGO_PKG_VERSION"));
+    if let Some(table) = ws.cached_table(PROFILES_DIR, "table", &key) {
         return Ok(Some(table));
     }
     let Some(current) = load_current(ws)? else { return Ok(None) };
     let table = current.profiles();
-    cache_table(&cached, &table);
+    ws.cache_table(PROFILES_DIR, "table", &key, &table);
     Ok(Some(table))
-}
-
-/// The cache file of the profile table of generation `g`. The key changes with the crate
-/// version, so a build whose rules differ never reads another's cache.
-pub fn cached_table_file(g: u64) -> String {
-    format!("profiles/{}table-{g}-v{}.hsc", crate::store::CACHE_PREFIX, env!("CARGO_PKG_VERSION"))
-}
-
-/// Writes the cache (flushed to disk, then renamed into place, so a reader never sees a
-/// partial file) and removes older generations' caches. Best effort: a read-only or full
-/// workspace just goes without, since the table can always be built again. No lock is
-/// needed: two readers of one generation write the same table, and the rename is atomic.
-fn cache_table(path: &std::path::Path, table: &Table) {
-    let Some(dir) = path.parent() else { return };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".table-").suffix(".tmp");
-    // Readable like the workspace's other files (a temporary file is private by default).
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let Ok(tmp) = builder.tempfile_in(dir) else { return };
-    let tmp = tmp.into_temp_path();
-    if snapshot::write(&tmp, table).is_err() || tmp.persist(path).is_err() {
-        return;
-    }
-    let keep = path.file_name();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let name = e.file_name();
-            let stale = name.to_str().is_some_and(|n| {
-                n.strip_prefix(crate::store::CACHE_PREFIX).is_some_and(|n| n.starts_with("table-"))
-            });
-            if stale && Some(name.as_os_str()) != keep {
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
-    }
 }
 
 /// The workspace's imports, identifiers and profiles as of the last resolution.

@@ -54,8 +54,8 @@ pub struct Commit {
 }
 
 /// Data files named with this prefix are derived caches (such as the profile table): not in
-/// the catalog, never part of a commit, rebuilt when missing.
-pub const CACHE_PREFIX: &str = "cache-";
+/// the catalog, never part of a commit, rebuilt when missing. See [`Workspace::cached_table`].
+const CACHE_PREFIX: &str = "cache-";
 
 /// Writes tables to staged files; `Send + Sync`, so staging can overlap other work.
 pub struct Stager {
@@ -240,6 +240,34 @@ impl Workspace {
                     let _ = std::fs::rename(&target, &staged);
                 }
                 Err(e)
+            }
+        }
+    }
+
+    /// The derived table cached as `DIR/cache-KIND-KEY.hsc`, if there is one and it reads
+    /// back whole (a damaged cache counts as none).
+    pub fn cached_table(&self, dir: &str, kind: &str, key: &str) -> Option<Table> {
+        snapshot::read(&self.root.join(dir).join(format!("{CACHE_PREFIX}{kind}-{key}.hsc"))).ok()
+    }
+
+    /// Caches a derived table as `DIR/cache-KIND-KEY.hsc` and removes the other caches of
+    /// `kind` in `DIR`. Written like a staged table (flushed, then renamed into place), so a
+    /// reader never sees a partial file. Best effort: a read-only or full workspace just goes
+    /// without, since the table can be derived again. Needs no lock: two writers of one key
+    /// write the same table, and the rename is atomic.
+    pub fn cache_table(&self, dir: &str, kind: &str, key: &str, table: &Table) {
+        let dir = self.root.join(dir);
+        let name = format!("{CACHE_PREFIX}{kind}-{key}.hsc");
+        let Ok(staged) = (Stager { dir: dir.clone() }).stage(table) else { return };
+        if std::fs::rename(&staged.path, dir.join(&name)).is_err() {
+            return;
+        }
+        staged.keep();
+        let others = format!("{CACHE_PREFIX}{kind}-");
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let file = entry.file_name();
+            if file.to_str().is_some_and(|f| f.starts_with(&others) && f != name) {
+                let _ = std::fs::remove_file(entry.path());
             }
         }
     }
