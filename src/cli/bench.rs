@@ -528,19 +528,7 @@ fn kmeans_bench(
     let work =
         Work::KMeans { points: shape.points, dims: shape.dims, k: shape.k, iterations: shape.iterations };
     let chosen = super::compute::backend(choice, work)?;
-    let mut figures = match kmeans_figures(&points, shape, repeat, chosen.as_ref()) {
-        Ok(f) => vec![f],
-        // Under auto, a GPU that cannot take this shape (a limit) leaves the work to the CPU.
-        Err(e) if choice == BackendChoice::Auto && chosen.name() != "cpu" => {
-            let e = e.downcast::<hyperseg::compute::ComputeError>()?;
-            if !e.is_user_error() {
-                return Err(e.into());
-            }
-            super::output::note(&format!("backend cpu: the GPU cannot run it: {e}"));
-            vec![kmeans_figures(&points, shape, repeat, &CpuBackend)?]
-        }
-        Err(e) => return Err(e),
-    };
+    let mut figures = vec![kmeans_figures(&points, shape, repeat, chosen.as_ref())?];
     if figures[0].backend != "cpu" {
         figures.push(kmeans_figures(&points, shape, repeat, &CpuBackend)?);
     }

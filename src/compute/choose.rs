@@ -93,7 +93,7 @@ pub fn choose(choice: BackendChoice, work: Work) -> Result<Chosen, ComputeError>
 }
 
 fn auto(work: Work) -> Chosen {
-    let (iterations_per_point, flops, what) = match work {
+    let (iterations_per_point, flops, what, shape) = match work {
         Work::Filter => {
             return cpu("cpu: a filter reads each value once, so copying the columns to a GPU would cost \
                  more than scanning them here"
@@ -103,12 +103,16 @@ fn auto(work: Work) -> Chosen {
             k * iterations.max(1),
             3.0 * points as f64 * dims as f64 * k as f64 * (iterations + 1) as f64,
             format!("k-means of {points} × {dims} into {k} clusters, {iterations} iterations"),
+            (points, dims, k),
         ),
     };
     if flops < GPU_MIN_FLOPS || iterations_per_point < GPU_MIN_REUSE {
         return cpu(format!("cpu: {what} is too small to pay for starting a GPU and copying the points"));
     }
-    match GpuBackend::new(AdapterPolicy::Hardware) {
+    let (points, dims, k) = shape;
+    match GpuBackend::new(AdapterPolicy::Hardware)
+        .and_then(|gpu| gpu.kmeans_chunk_rows(points, dims, k).map(|_| gpu))
+    {
         Ok(gpu) => {
             let reason = format!("gpu: {what} on {}", gpu.adapter());
             Chosen { backend: Box::new(gpu), reason }

@@ -53,8 +53,7 @@ impl<'a> GpuRun<'a> {
         crate::compute::kmeans::check(points, k)?;
         let (n, dims) = (points.len(), points.dims());
         let plan = SumPlan::new(n, dims, k);
-        let multiple = plan.block.max(256);
-        let chunk_rows = gpu.chunk_rows(4 * dims as u64, multiple)?;
+        let chunk_rows = gpu.kmeans_chunk_rows(n, dims, k)?;
         let (tol, tiny) = close_call_tolerance(dims);
         let centroids = gpu.storage("centroids", (k * dims * 4) as u64);
         let blocks = plan.blocks(n);

@@ -261,6 +261,14 @@ impl GpuBackend {
         Ok(rows)
     }
 
+    /// Points per chunk of a k-means run of `n` × `dims` into `k` clusters: whole update
+    /// blocks and workgroups that fit one binding. A [`ComputeError::Limit`] when not even
+    /// one block fits (very wide points with many clusters).
+    pub fn kmeans_chunk_rows(&self, n: usize, dims: usize, k: usize) -> Result<usize, ComputeError> {
+        let plan = super::kmeans::SumPlan::new(n, dims, k);
+        self.chunk_rows(4 * dims as u64, plan.block.max(WORKGROUP as usize))
+    }
+
     fn pipeline(&self, kernel: Kernel) -> &wgpu::ComputePipeline {
         self.pipelines[kernel.slot].get_or_init(|| {
             let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
