@@ -20,9 +20,12 @@ struct Params {
     b_hi: u32,
     // Bits in the code lookup table (codes only).
     lut_len: u32,
-    // What a row holds: 0 f64, 1 i64, 2 i32, 3 dictionary code (tested against `lut`).
-    kind: u32,
+    _pad: u32,
 }
+
+// What a row holds: 0 f64, 1 i64, 2 i32, 3 dictionary code (tested against `lut`). Set when
+// the pipeline is made, so each of the four pipelines holds only its own test.
+override KIND: u32 = 0u;
 
 const OP_EQ: u32 = 0u;
 const OP_NE: u32 = 1u;
@@ -150,8 +153,7 @@ fn emit(row: u32, local: u32, group: u32, hit: bool) {
     }
 }
 
-// One thread per row: the row's value tested as `params.kind` says (the same branch for
-// every thread of a dispatch).
+// One thread per row: the row's value tested as `KIND` says.
 @compute @workgroup_size(256)
 fn select_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                @builtin(local_invocation_index) local: u32) {
@@ -159,7 +161,7 @@ fn select_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
     let row = group * 256u + local;
     var hit = false;
     if row < params.rows {
-        switch params.kind {
+        switch KIND {
             case 0u: { hit = test_f64(values[2u * row + 1u], values[2u * row]); }
             case 1u: { hit = test_i64(values[2u * row + 1u], values[2u * row]); }
             case 2u: { hit = test_i32(bitcast<i32>(values[row])); }

@@ -17,8 +17,9 @@ fn gpu_available(ws: &Workspace) -> bool {
         return true;
     }
     assert!(run.stderr.contains("no GPU adapter found"), "unexpected failure:\n{}", run.stderr);
-    let required = std::env::var_os("HYPERSEG_REQUIRE_GPU").is_some_and(|v| !v.is_empty() && v != "0");
-    assert!(!required, "HYPERSEG_REQUIRE_GPU is set but no GPU adapter opened:\n{}", run.stderr);
+    let var = hyperseg::compute::gpu::REQUIRE_GPU_ENV;
+    let required = std::env::var_os(var).is_some_and(|v| !v.is_empty() && v != "0");
+    assert!(!required, "{var} is set but no GPU adapter opened:\n{}", run.stderr);
     eprintln!("GPU cases skipped: no adapter (install mesa-vulkan-drivers to run them)");
     false
 }

@@ -4,11 +4,11 @@
 //! run one thread per row, copy the packed selection back. Bitmaps cross as `u32` words
 //! (the little-endian halves of [`Bitmap`]'s `u64` words).
 
-use super::{FILTER, GpuBackend, LOGIC, groups_for};
+use super::{GpuBackend, LOGIC, filter_kernel, groups_for};
 use crate::columns::Bitmap;
 use crate::compute::{Backend, CmpOp, ComputeError, Predicate, bits};
 
-/// What a row holds, as the filter shader's `params.kind` names it.
+/// What a row holds, as the filter shader's `KIND` names it.
 #[derive(Clone, Copy)]
 enum Rows {
     F64 = 0,
@@ -35,8 +35,8 @@ fn encode<T: Copy>(pred: Predicate<T>, bits: impl Fn(T) -> u64) -> (u32, u64, u6
     }
 }
 
-fn params(kind: Rows, (op, a, b): (u32, u64, u64), lut_len: u32) -> [u32; 8] {
-    [0, op, a as u32, (a >> 32) as u32, b as u32, (b >> 32) as u32, lut_len, kind as u32]
+fn params((op, a, b): (u32, u64, u64), lut_len: u32) -> [u32; 8] {
+    [0, op, a as u32, (a >> 32) as u32, b as u32, (b >> 32) as u32, lut_len, 0]
 }
 
 /// `u32` halves back into `u64` words (little-endian: low half first).
@@ -49,6 +49,7 @@ impl GpuBackend {
     /// chunks. `head` is the params without the row count (filled per chunk).
     fn select(
         &self,
+        kind: Rows,
         values: &[u32],
         per_row: usize,
         validity: &Bitmap,
@@ -71,7 +72,8 @@ impl GpuBackend {
         if !lut.is_empty() {
             self.queue.write_buffer(&lut_buf, 0, bytemuck::cast_slice(lut));
         }
-        let bind = self.bind(FILTER, &[&uniform, &values_buf, &valid_buf, &out_buf, &lut_buf]);
+        let kernel = filter_kernel(kind as usize);
+        let bind = self.bind(kernel, &[&uniform, &values_buf, &valid_buf, &out_buf, &lut_buf]);
         let mut halves = Vec::with_capacity(validity.words().len() * 2);
         let mut start = 0;
         while start < rows {
@@ -91,10 +93,10 @@ impl GpuBackend {
             v.resize(words, 0);
             self.queue.write_buffer(&valid_buf, 0, bytemuck::cast_slice(&v));
             let mut encoder = self.encoder();
-            self.dispatch(&mut encoder, FILTER, &bind, groups_for(n));
+            self.dispatch(&mut encoder, kernel, &bind, groups_for(n));
             encoder.copy_buffer_to_buffer(&out_buf, 0, &back, 0, (words * 4).next_multiple_of(4) as u64);
             halves.extend_from_slice(
-                &self.finish_and_read(FILTER.name, encoder, &back, (words * 4) as u64)?[..words],
+                &self.finish_and_read(kernel.name, encoder, &back, (words * 4) as u64)?[..words],
             );
             start += n;
         }
@@ -150,8 +152,8 @@ impl Backend for GpuBackend {
         validity: &Bitmap,
         pred: Predicate<f64>,
     ) -> Result<Bitmap, ComputeError> {
-        let head = params(Rows::F64, encode(pred, f64::to_bits), 0);
-        self.select(bytemuck::cast_slice(values), 2, validity, head, &[])
+        let head = params(encode(pred, f64::to_bits), 0);
+        self.select(Rows::F64, bytemuck::cast_slice(values), 2, validity, head, &[])
     }
 
     fn compare_i64(
@@ -160,8 +162,8 @@ impl Backend for GpuBackend {
         validity: &Bitmap,
         pred: Predicate<i64>,
     ) -> Result<Bitmap, ComputeError> {
-        let head = params(Rows::I64, encode(pred, |v| v as u64), 0);
-        self.select(bytemuck::cast_slice(values), 2, validity, head, &[])
+        let head = params(encode(pred, |v| v as u64), 0);
+        self.select(Rows::I64, bytemuck::cast_slice(values), 2, validity, head, &[])
     }
 
     fn compare_i32(
@@ -170,8 +172,8 @@ impl Backend for GpuBackend {
         validity: &Bitmap,
         pred: Predicate<i32>,
     ) -> Result<Bitmap, ComputeError> {
-        let head = params(Rows::I32, encode(pred, |v| u64::from(v as u32)), 0);
-        self.select(bytemuck::cast_slice(values), 1, validity, head, &[])
+        let head = params(encode(pred, |v| u64::from(v as u32)), 0);
+        self.select(Rows::I32, bytemuck::cast_slice(values), 1, validity, head, &[])
     }
 
     fn codes_in(&self, codes: &[u32], validity: &Bitmap, lut: &[bool]) -> Result<Bitmap, ComputeError> {
@@ -180,8 +182,8 @@ impl Backend for GpuBackend {
             packed[i / 32] |= 1 << (i % 32);
         }
         let lut_len = u32::try_from(lut.len()).unwrap_or(u32::MAX);
-        let head = params(Rows::Codes, (0, 0, 0), lut_len);
-        self.select(codes, 1, validity, head, &packed)
+        let head = params((0, 0, 0), lut_len);
+        self.select(Rows::Codes, codes, 1, validity, head, &packed)
     }
 
     fn and(&self, a: &Bitmap, b: &Bitmap) -> Result<Bitmap, ComputeError> {

@@ -119,27 +119,36 @@ pub struct GpuBackend {
     failure: Arc<Mutex<Option<String>>>,
 }
 
-/// How many kernels there are (the filter, bitmap logic, and k-means' three).
-const KERNELS: usize = 5;
+/// How many pipelines there are (the filter for each of four value kinds, bitmap logic,
+/// and k-means' three).
+const KERNELS: usize = 8;
 
-/// A shader source, its entry point, and its pipeline's slot in [`GpuBackend`].
+/// A shader source, its entry point and overridable constants, and its pipeline's slot in
+/// [`GpuBackend`].
 #[derive(Clone, Copy)]
 pub(crate) struct Kernel {
     pub name: &'static str,
     source: &'static str,
     entry: &'static str,
+    constants: &'static [(&'static str, f64)],
     slot: usize,
 }
 
-pub(crate) const FILTER: Kernel =
-    Kernel { name: "filter", source: FILTER_WGSL, entry: "select_rows", slot: 0 };
-pub(crate) const LOGIC: Kernel = Kernel { name: "logic", source: LOGIC_WGSL, entry: "logic", slot: 1 };
-pub(crate) const ASSIGN: Kernel =
-    Kernel { name: "kmeans assign", source: ASSIGN_WGSL, entry: "assign", slot: 2 };
-pub(crate) const BLOCK_SUMS: Kernel =
-    Kernel { name: "kmeans block sums", source: SUMS_WGSL, entry: "block_sums", slot: 3 };
-pub(crate) const REDUCE: Kernel =
-    Kernel { name: "kmeans reduce", source: REDUCE_WGSL, entry: "reduce", slot: 4 };
+const fn kernel(name: &'static str, source: &'static str, entry: &'static str, slot: usize) -> Kernel {
+    Kernel { name, source, entry, constants: &[], slot }
+}
+
+/// The filter for rows of one kind (`KIND` in `filter.wgsl`: 0 f64, 1 i64, 2 i32, 3 codes).
+pub(crate) const fn filter_kernel(kind: usize) -> Kernel {
+    const KINDS: [&[(&str, f64)]; 4] =
+        [&[("KIND", 0.0)], &[("KIND", 1.0)], &[("KIND", 2.0)], &[("KIND", 3.0)]];
+    Kernel { name: "filter", source: FILTER_WGSL, entry: "select_rows", constants: KINDS[kind], slot: kind }
+}
+
+pub(crate) const LOGIC: Kernel = kernel("logic", LOGIC_WGSL, "logic", 4);
+pub(crate) const ASSIGN: Kernel = kernel("kmeans assign", ASSIGN_WGSL, "assign", 5);
+pub(crate) const BLOCK_SUMS: Kernel = kernel("kmeans block sums", SUMS_WGSL, "block_sums", 6);
+pub(crate) const REDUCE: Kernel = kernel("kmeans reduce", REDUCE_WGSL, "reduce", 7);
 
 pub(crate) const FILTER_WGSL: &str = include_str!("../../../shaders/filter.wgsl");
 pub(crate) const LOGIC_WGSL: &str = include_str!("../../../shaders/logic.wgsl");
@@ -280,7 +289,10 @@ impl GpuBackend {
                 layout: None,
                 module: &module,
                 entry_point: Some(kernel.entry),
-                compilation_options: Default::default(),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants: kernel.constants,
+                    ..Default::default()
+                },
                 cache: None,
             })
         })
