@@ -77,6 +77,7 @@ pub fn run(dir: &Path, args: ImportArgs, choice: BackendChoice, out: &Output) ->
         imported_by: args.by.unwrap_or_else(ingest::default_user),
         parallel: !args.sequential,
         chunk_bytes: None,
+        sample_bytes: None,
     };
     let many = args.files.len() > 1;
     let mut parsed = Vec::with_capacity(args.files.len());

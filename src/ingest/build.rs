@@ -1,8 +1,9 @@
-//! Turning raw cells into typed columns, once every chunk's type masks are known.
+//! Column plans (how a column's cells are read, from its type mask), and joining the chunks'
+//! column parts into whole columns.
 
-use super::infer::{self, OptIn};
-use super::parse::RawChunk;
-use crate::columns::{Bitmap, BooleanColumn, ColumnData, DictionaryColumn, PrimitiveColumn, StringColumn};
+use super::infer;
+use super::parse::ParsedChunk;
+use crate::columns::{ColumnData, DictionaryColumn, StringColumn};
 use rayon::prelude::*;
 
 /// How one column's cells are read.
@@ -21,6 +22,13 @@ pub enum Plan {
     Date,
     /// The opt-in column: yes → true; empty or unrecognised → empty.
     OptIn,
+}
+
+impl Plan {
+    /// Whether a part built by `self` is what `other` builds (text is text, dictionary or not).
+    pub fn builds_like(self, other: Plan) -> bool {
+        matches!((self, other), (Plan::Text { .. }, Plan::Text { .. })) || self == other
+    }
 }
 
 /// Which decimal mark an ambiguous column uses (values such as `1.234` fit both).
@@ -72,22 +80,16 @@ const DICTIONARY_MAX_DISTINCT: usize = 1 << 16;
 /// Below this many distinct values allowed, a dictionary gains nothing.
 const DICTIONARY_MIN_LIMIT: usize = 8;
 
-/// Builds every column from the chunks (consuming them, so raw cells are freed as each chunk
-/// is converted), then joins the parts and dictionary-encodes low-cardinality text.
-pub fn build_columns(chunks: Vec<RawChunk>, plans: &[Plan]) -> (Vec<ColumnData>, Vec<u64>) {
-    let parts: Vec<(Vec<ColumnData>, Vec<u64>)> = chunks
-        .into_par_iter()
-        .map(|chunk| {
-            let cols = plans.iter().enumerate().map(|(j, &p)| convert(&chunk, j, p)).collect();
-            (cols, chunk.lines)
-        })
-        .collect();
-    let mut lines = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
-    let mut by_column: Vec<Vec<ColumnData>> = plans.iter().map(|_| Vec::with_capacity(parts.len())).collect();
-    for (cols, chunk_lines) in parts {
-        lines.extend_from_slice(&chunk_lines);
-        for (j, col) in cols.into_iter().enumerate() {
-            by_column[j].push(col);
+/// Joins the chunks' column parts into whole columns (consuming them, so each part is freed
+/// once joined), dictionary-encoding low-cardinality text, and their line numbers.
+pub fn join_columns(chunks: Vec<ParsedChunk>, plans: &[Plan]) -> (Vec<ColumnData>, Vec<u64>) {
+    let mut lines = Vec::with_capacity(chunks.iter().map(ParsedChunk::rows).sum());
+    let mut by_column: Vec<Vec<ColumnData>> =
+        plans.iter().map(|_| Vec::with_capacity(chunks.len())).collect();
+    for chunk in chunks {
+        lines.extend_from_slice(&chunk.lines);
+        for (j, part) in chunk.columns.into_iter().enumerate() {
+            by_column[j].push(part.expect("every column is built by the final plan"));
         }
     }
     let columns = by_column
@@ -124,60 +126,4 @@ fn dictionary_or_text(parts: Vec<ColumnData>) -> ColumnData {
         }
     }
     ColumnData::concat(texts.into_iter().map(ColumnData::Utf8).collect())
-}
-
-/// Converts column `j` of one chunk.
-fn convert(chunk: &RawChunk, j: usize, plan: Plan) -> ColumnData {
-    let rows = chunk.rows();
-    let cell = |r: usize| chunk.cell(r, j).trim_ascii();
-    match plan {
-        Plan::Text { .. } => {
-            let bytes: usize = (0..rows).map(|r| chunk.cell(r, j).len()).sum();
-            let mut col = StringColumn::with_capacity(rows, bytes);
-            for r in 0..rows {
-                let v = cell(r);
-                col.push_utf8_bytes((!v.is_empty()).then_some(v));
-            }
-            ColumnData::Utf8(col)
-        }
-        Plan::Int => ColumnData::Int64(primitive(rows, cell, infer::parse_int)),
-        Plan::Decimal { mark } => {
-            ColumnData::Float64(primitive(rows, cell, |v| infer::parse_decimal(v, mark)))
-        }
-        Plan::Date => ColumnData::Date(primitive(rows, cell, infer::parse_date)),
-        Plan::Bool => boolean(rows, cell, infer::parse_bool),
-        Plan::OptIn => boolean(rows, cell, |v| (infer::opt_in(v) == OptIn::Yes).then_some(true)),
-    }
-}
-
-fn primitive<'a, T: Copy + Default>(
-    rows: usize,
-    cell: impl Fn(usize) -> &'a [u8],
-    parse: impl Fn(&[u8]) -> Option<T>,
-) -> PrimitiveColumn<T> {
-    let mut values = Vec::with_capacity(rows);
-    let mut validity = Bitmap::with_capacity(rows);
-    for r in 0..rows {
-        let v = cell(r);
-        let parsed = if v.is_empty() { None } else { parse(v) };
-        values.push(parsed.unwrap_or_default());
-        validity.push(parsed.is_some());
-    }
-    PrimitiveColumn::new(values, validity)
-}
-
-fn boolean<'a>(
-    rows: usize,
-    cell: impl Fn(usize) -> &'a [u8],
-    parse: impl Fn(&[u8]) -> Option<bool>,
-) -> ColumnData {
-    let mut values = Bitmap::with_capacity(rows);
-    let mut validity = Bitmap::with_capacity(rows);
-    for r in 0..rows {
-        let v = cell(r);
-        let parsed = if v.is_empty() { None } else { parse(v) };
-        values.push(parsed.unwrap_or(false));
-        validity.push(parsed.is_some());
-    }
-    ColumnData::Boolean(BooleanColumn { values, validity })
 }

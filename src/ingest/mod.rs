@@ -1,13 +1,16 @@
 //! Ingest: CRM dumps (CSV, comma or semicolon, UTF-8) into typed columns.
 //!
 //! The file is memory-mapped and UTF-8 checked, the separator detected, the header checked
-//! against the file rules and mapped to canonical fields, the rows split at record boundaries
-//! and parsed in parallel into raw cells (row rules applied on the way), every column's type
-//! inferred from all of its values, and the cells converted into columns.
+//! against the file rules and mapped to canonical fields, each column's type guessed from the
+//! first rows, and the rows split at record boundaries and parsed in parallel straight into
+//! typed column parts (row rules applied on the way). Every value also narrows its column's
+//! type mask, so the type is finally inferred from all values: a column the guess got wrong
+//! is parsed again by its real type. The parts are then joined into columns.
 //! [`read_csv`] does it all and returns the table and its report; committing the result to a
 //! workspace is [`commit`]'s job.
 
 mod build;
+mod builder;
 mod commit;
 mod error;
 mod header;
@@ -15,6 +18,7 @@ mod infer;
 mod parse;
 mod rejects;
 mod report;
+mod scan;
 mod separator;
 mod source;
 mod split;
@@ -49,6 +53,10 @@ pub struct ImportOptions {
     pub parallel: bool,
     /// Bytes per chunk when parsing in parallel; `None` uses the tuned default.
     pub chunk_bytes: Option<usize>,
+    /// Bytes read ahead to guess each column's type, so values are typed as they are parsed;
+    /// `None` uses the default. Only speed depends on it: a wrong guess costs a column a
+    /// second parse, and the result is always typed by all of its values.
+    pub sample_bytes: Option<usize>,
 }
 
 impl Default for ImportOptions {
@@ -61,6 +69,7 @@ impl Default for ImportOptions {
             imported_by: default_user(),
             parallel: true,
             chunk_bytes: None,
+            sample_bytes: None,
         }
     }
 }
@@ -107,8 +116,8 @@ pub fn read_csv(
     report.bytes = source.bytes().len() as u64;
     report.step(Step::Validating);
     let parsed = parse_bytes(path, source.bytes(), opts, report, progress)?;
-    // The raw cells own their bytes now: unmap the file before building columns, so the
-    // file and the finished columns are never in memory at once.
+    // The column parts own their bytes: unmap the file before joining them, so the file
+    // and the joined columns are never in memory at once.
     drop(source);
     Ok(parsed.finish())
 }
@@ -124,10 +133,10 @@ pub fn read_bytes(
     Ok(parse_bytes(path, bytes, opts, report, progress)?.finish())
 }
 
-/// A file parsed into raw cells, with every file rule checked; [`Parsed::finish`] builds its
+/// A file parsed into column parts, with every file rule checked; [`Parsed::finish`] joins its
 /// columns.
 struct Parsed {
-    chunks: Vec<parse::RawChunk>,
+    chunks: Vec<parse::ParsedChunk>,
     plans: Vec<Plan>,
     header: header::Header,
     header_fields: Vec<String>,
@@ -135,7 +144,7 @@ struct Parsed {
     report: ImportReport,
 }
 
-/// Checks and parses `bytes` into raw cells.
+/// Checks and parses `bytes` into column parts.
 fn parse_bytes(
     path: &Path,
     bytes: &[u8],
@@ -175,7 +184,24 @@ fn parse_bytes(
         opt_in: header.opt_in,
         infer: &infer,
         cr_lines,
+        fast: !cr_lines,
     };
+    // Each column's plan: fixed by its role, or guessed from the first rows and checked
+    // against all of them once every chunk is parsed.
+    let fixed: Vec<Option<Plan>> = header
+        .columns
+        .iter()
+        .map(|c| match c.canonical {
+            Some(CanonicalField::OptIn) => Some(Plan::OptIn),
+            Some(CanonicalField::City) => Some(Plan::Text { dictionary: true }),
+            _ if forced_text(c) => Some(Plan::Text { dictionary: false }),
+            _ => None,
+        })
+        .collect();
+    let from_mask = |mask, seen| build::plan_from_mask(mask, seen, opts.decimal, sep.byte());
+    let (guessed, sizes) =
+        guess_plans(data, &ctx, &fixed, opts.sample_bytes.unwrap_or(parse::SAMPLE_BYTES), from_mask);
+
     let done = AtomicU64::new(0);
     let total = data.len() as u64;
     let on_chunk = |n: u64| {
@@ -183,8 +209,18 @@ fn parse_bytes(
         progress(Progress { bytes_done, bytes_total: total });
     };
     let first_data_line = 1 + parse::line_breaks(&text[..data_start], cr_lines);
-    let chunks = parse::parse_data(data, &ctx, first_data_line, opts.parallel, opts.chunk_bytes, &on_chunk)
-        .map_err(|bad| source::utf8_error(path, bytes, bom + data_start + bad))?;
+    let guessed_some: Vec<Option<Plan>> = guessed.iter().copied().map(Some).collect();
+    let mut chunks = parse::parse_data(
+        data,
+        &ctx,
+        &guessed_some,
+        &sizes,
+        first_data_line,
+        opts.parallel,
+        opts.chunk_bytes,
+        &on_chunk,
+    )
+    .map_err(|bad| source::utf8_error(path, bytes, bom + data_start + bad))?;
 
     let mut masks = vec![infer::ALL; ncols];
     let mut seen = vec![false; ncols];
@@ -207,27 +243,24 @@ fn parse_bytes(
     if let Some(max) = opts.max_rows.filter(|&m| report.records_read > m) {
         return Err(IngestError::TooManyRows { path: path.to_owned(), rows: report.records_read, max });
     }
-    let plans: Vec<Plan> = header
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(j, c)| match c.canonical {
-            Some(CanonicalField::OptIn) => Plan::OptIn,
-            Some(CanonicalField::City) => Plan::Text { dictionary: true },
-            _ if forced_text(c) => Plan::Text { dictionary: false },
-            _ => build::plan_from_mask(masks[j], seen[j], opts.decimal, sep.byte()),
-        })
-        .collect();
+    let plans: Vec<Plan> =
+        (0..ncols).map(|j| fixed[j].unwrap_or_else(|| from_mask(masks[j], seen[j]))).collect();
+    // Columns whose values did not all fit the guess are parsed again by what they hold.
+    let wrong: Vec<Option<Plan>> =
+        plans.iter().zip(&guessed).map(|(&p, &g)| (!p.builds_like(g)).then_some(p)).collect();
+    if wrong.iter().any(Option::is_some) {
+        parse::reparse(data, &ctx, &wrong, &mut chunks);
+    }
     Ok(Parsed { chunks, plans, header, header_fields, separator: sep, report })
 }
 
 impl Parsed {
-    /// Builds the columns (consuming the raw cells) and completes the report.
+    /// Joins the columns (consuming the parts) and completes the report.
     fn finish(self) -> Ingested {
         let Parsed { mut chunks, plans, header, header_fields, separator, mut report } = self;
         let mut rejects: Vec<Rejected> =
             chunks.iter_mut().flat_map(|c| std::mem::take(&mut c.rejects)).collect();
-        let (data_columns, lines) = build::build_columns(chunks, &plans);
+        let (data_columns, lines) = build::join_columns(chunks, &plans);
         let rows = lines.len();
 
         let mut columns: Vec<Column> = header
@@ -283,6 +316,51 @@ impl Parsed {
         report.finished_at = now();
         Ingested { table: Table::new(rows, columns), report, rejects, header: header_fields, separator }
     }
+}
+
+/// Each column's plan guessed from the first `sample_bytes` of `data` (the fixed ones kept),
+/// and the sizes seen there.
+fn guess_plans(
+    data: &[u8],
+    ctx: &parse::ParseContext,
+    fixed: &[Option<Plan>],
+    sample_bytes: usize,
+    from_mask: impl Fn(u8, bool) -> Plan,
+) -> (Vec<Plan>, parse::Sizes) {
+    // End the sample at a line end, so no value is read cut short.
+    let end = if data.len() <= sample_bytes {
+        data.len()
+    } else {
+        memchr::memrchr(b'\n', &data[..sample_bytes]).map_or(sample_bytes, |p| p + 1)
+    };
+    let as_text: Vec<Option<Plan>> =
+        fixed.iter().map(|f| Some(f.unwrap_or(Plan::Text { dictionary: false }))).collect();
+    if source::first_invalid_utf8(&data[..end]).is_some() {
+        // Parsing the data reports it; any guess does until then.
+        let text = as_text.into_iter().map(|p| p.expect("every column has a plan")).collect();
+        return (text, parse::Sizes::default());
+    }
+    let sample = parse::parse_chunk(&data[..end], ctx, &as_text, &parse::Sizes::default(), end == data.len());
+    let rows = sample.rows();
+    let guessed = (0..ctx.ncols)
+        .map(|j| fixed[j].unwrap_or_else(|| from_mask(sample.masks[j], sample.seen[j])))
+        .collect();
+    let sizes = if rows == 0 {
+        parse::Sizes::default()
+    } else {
+        parse::Sizes {
+            row_bytes: end as f64 / rows as f64,
+            cell_bytes: sample
+                .columns
+                .iter()
+                .map(|c| match c {
+                    Some(ColumnData::Utf8(t)) => t.bytes().len() as f64 / rows as f64,
+                    _ => 0.0,
+                })
+                .collect(),
+        }
+    };
+    (guessed, sizes)
 }
 
 /// A fresh report for `path`.

@@ -1,12 +1,17 @@
-//! Parsing data rows into raw cells, chunk by chunk, with the row rules applied on the way:
-//! wrong field counts and empty phones are rejected, opted-out rows are skipped and counted,
-//! and every kept value adds to its column's type mask.
+//! Parsing data rows into typed column parts, chunk by chunk, with the row rules applied on
+//! the way: wrong field counts and empty phones are rejected, opted-out rows are skipped and
+//! counted, and every kept value is typed by its column's plan and adds to its type mask.
 
+use super::build::Plan;
+use super::builder::ColumnBuilder;
 use super::infer::{self, OptIn};
+use super::scan::Structurals;
 use super::split::{CHUNK_BYTES, chunk_ranges};
+use crate::columns::ColumnData;
 use csv_core::ReadRecordResult;
 use rayon::prelude::*;
 use serde::Serialize;
+use std::ops::Range;
 
 /// Why a row was not imported.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -45,7 +50,12 @@ pub struct Rejected {
     pub fields: Vec<String>,
 }
 
+/// Bytes read ahead to guess column types (see `ImportOptions::sample_bytes`); tiny in debug
+/// builds, so tests exercise wrong guesses.
+pub const SAMPLE_BYTES: usize = if cfg!(debug_assertions) { 100 } else { 1 << 20 };
+
 /// What the parser needs to know about the columns.
+#[derive(Clone, Copy)]
 pub struct ParseContext<'a> {
     pub separator: u8,
     pub ncols: usize,
@@ -55,6 +65,9 @@ pub struct ParseContext<'a> {
     pub infer: &'a [bool],
     /// The file breaks lines with a lone `\r` (no `\n` anywhere): count those as lines.
     pub cr_lines: bool,
+    /// Read plain records (no quote, no lone `\r`) from their structural positions; `false`
+    /// gives every record to csv-core (tests compare the two).
+    pub fast: bool,
 }
 
 /// Line breaks in `bytes`: `\n`, or `\r` in files that break lines with a lone `\r`.
@@ -62,13 +75,14 @@ pub fn line_breaks(bytes: &[u8], cr_lines: bool) -> u64 {
     memchr::memchr_iter(if cr_lines { b'\r' } else { b'\n' }, bytes).count() as u64
 }
 
-/// The kept rows of one chunk as raw cells, row-major, plus what the rules counted.
-#[derive(Debug, Default)]
-pub struct RawChunk {
-    /// Unquoted field bytes of kept rows, back to back (not yet trimmed).
-    pub cells: Vec<u8>,
-    /// End of each field in `cells`; row `r`, column `c` ends at `ends[r * ncols + c]`.
-    pub ends: Vec<u32>,
+/// The kept rows of one chunk, as typed column parts, plus what the rules counted.
+#[derive(Debug, Default, PartialEq)]
+pub struct ParsedChunk {
+    /// The bytes of the data this chunk covers.
+    pub range: Range<usize>,
+    /// Per column: its part for this chunk, built by the plan the chunk was parsed with
+    /// (`None` where that plan skipped it).
+    pub columns: Vec<Option<ColumnData>>,
     /// The line each kept row starts on (local to the chunk until `parse_data` fixes it).
     pub lines: Vec<u64>,
     /// Per column: the types every non-empty value fits (see `infer`).
@@ -84,42 +98,52 @@ pub struct RawChunk {
     pub newlines: u64,
     /// Whether the chunk ended exactly at the end of a record.
     pub clean: bool,
-    ncols: usize,
 }
 
-impl RawChunk {
+impl ParsedChunk {
     pub fn rows(&self) -> usize {
         self.lines.len()
     }
+}
 
-    /// The raw bytes of row `row`, column `col`.
-    #[inline]
-    pub fn cell(&self, row: usize, col: usize) -> &[u8] {
-        let i = row * self.ncols + col;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.cells[start..self.ends[i] as usize]
+/// Expected sizes, from the first rows of the file, so column parts are allocated once.
+#[derive(Clone, Debug, Default)]
+pub struct Sizes {
+    /// Input bytes per kept row.
+    pub row_bytes: f64,
+    /// Per column: text bytes per kept row.
+    pub cell_bytes: Vec<f64>,
+}
+
+impl Sizes {
+    fn rows_in(&self, input: usize) -> usize {
+        if self.row_bytes <= 0.0 { 64 } else { (input as f64 / self.row_bytes * 1.05) as usize + 16 }
     }
 }
 
-/// Parses `data` (the bytes after the header), in parallel chunks when `parallel`, and fixes
-/// line numbers to count from `first_line`. Falls back to one sequential pass when a chunk
-/// does not end at a record end, so the result never depends on how the data was split.
+/// Parses `data` (the bytes after the header), in parallel chunks when `parallel`, building
+/// each column by `plans` (`None`: only its type mask), and fixes line numbers to count from
+/// `first_line`. Falls back to one sequential pass when a chunk does not end at a record end,
+/// so the result never depends on how the data was split.
 /// Each chunk is UTF-8 checked first; `Err` gives the offset of the first invalid byte.
+#[allow(clippy::too_many_arguments)]
 pub fn parse_data(
     data: &[u8],
     ctx: &ParseContext,
+    plans: &[Option<Plan>],
+    sizes: &Sizes,
     first_line: u64,
     parallel: bool,
     chunk_bytes: Option<usize>,
     on_chunk: &(dyn Fn(u64) + Sync),
-) -> Result<Vec<RawChunk>, usize> {
+) -> Result<Vec<ParsedChunk>, usize> {
     let ranges = if parallel {
         chunk_ranges(data, chunk_bytes.unwrap_or(CHUNK_BYTES))
     } else {
         std::iter::once(0..data.len()).collect()
     };
     let last = ranges.len().saturating_sub(1);
-    let parsed: Vec<Result<RawChunk, usize>> = ranges
+    let parsed: Vec<Result<ParsedChunk, usize>> = ranges
         .par_iter()
         .enumerate()
         .map(|(i, r)| {
@@ -127,7 +151,8 @@ pub fn parse_data(
             if let Some(bad) = super::source::first_invalid_utf8(bytes) {
                 return Err(r.start + bad);
             }
-            let chunk = parse_chunk(bytes, ctx, i == last);
+            let mut chunk = parse_chunk(bytes, ctx, plans, sizes, i == last);
+            chunk.range = r.clone();
             on_chunk(r.len() as u64);
             Ok(chunk)
         })
@@ -135,7 +160,7 @@ pub fn parse_data(
     // The first error in file order: collect stops at the first Err in order.
     let mut chunks = parsed.into_iter().collect::<Result<Vec<_>, usize>>()?;
     if chunks.iter().any(|c| !c.clean) {
-        chunks = parse_sequential(data, ctx);
+        chunks = parse_sequential(data, ctx, plans, sizes);
     }
     let mut base = first_line;
     for chunk in &mut chunks {
@@ -148,6 +173,27 @@ pub fn parse_data(
         base += chunk.newlines;
     }
     Ok(chunks)
+}
+
+/// Parses the columns that `plans` names again, in every chunk (in parallel), replacing their
+/// parts: for columns whose guessed plan turned out wrong. The chunks keep everything else.
+pub fn reparse(data: &[u8], ctx: &ParseContext, plans: &[Option<Plan>], chunks: &mut [ParsedChunk]) {
+    let last = chunks.len().saturating_sub(1);
+    // Types are known now: no mask to narrow.
+    let infer = vec![false; ctx.ncols];
+    let ctx = ParseContext { infer: &infer, ..*ctx };
+    let sizes = Sizes::default();
+    chunks.par_iter_mut().enumerate().for_each(|(i, chunk)| {
+        let sizes =
+            Sizes { row_bytes: chunk.range.len() as f64 / chunk.rows().max(1) as f64, ..sizes.clone() };
+        let again = parse_chunk(&data[chunk.range.clone()], &ctx, plans, &sizes, i == last);
+        assert_eq!(again.rows(), chunk.rows(), "parsing a chunk again keeps the same rows");
+        for (j, part) in again.columns.into_iter().enumerate() {
+            if plans[j].is_some() {
+                chunk.columns[j] = part;
+            }
+        }
+    });
 }
 
 /// Parses the first record of `data`: the header fields and the offset just past it.
@@ -185,13 +231,19 @@ pub fn parse_header(data: &[u8], separator: u8) -> Option<(Vec<String>, usize)> 
 }
 
 /// Parses all of `data` with one reader, cutting a new chunk after the record that passes
-/// `CHUNK_BYTES` (so cell offsets stay small), without trusting any split made in advance.
-fn parse_sequential(data: &[u8], ctx: &ParseContext) -> Vec<RawChunk> {
+/// `CHUNK_BYTES` (so chunks stay small), without trusting any split made in advance.
+fn parse_sequential(
+    data: &[u8],
+    ctx: &ParseContext,
+    plans: &[Option<Plan>],
+    sizes: &Sizes,
+) -> Vec<ParsedChunk> {
     let mut rdr = csv_core::ReaderBuilder::new().delimiter(ctx.separator).build();
     let mut chunks = Vec::new();
     let mut pos = 0;
     loop {
-        let (chunk, used) = parse_records(&mut rdr, &data[pos..], ctx, true, CHUNK_BYTES);
+        let (mut chunk, used) = parse_records(&mut rdr, &data[pos..], ctx, plans, sizes, true, CHUNK_BYTES);
+        chunk.range = pos..pos + used;
         pos += used;
         chunks.push(chunk);
         if pos >= data.len() {
@@ -202,9 +254,15 @@ fn parse_sequential(data: &[u8], ctx: &ParseContext) -> Vec<RawChunk> {
 
 /// Parses one chunk. `last` says the chunk ends the file, so a record without a final line
 /// break is complete; elsewhere such a record means the chunk was cut inside it.
-pub fn parse_chunk(input: &[u8], ctx: &ParseContext, last: bool) -> RawChunk {
+pub fn parse_chunk(
+    input: &[u8],
+    ctx: &ParseContext,
+    plans: &[Option<Plan>],
+    sizes: &Sizes,
+    last: bool,
+) -> ParsedChunk {
     let mut rdr = csv_core::ReaderBuilder::new().delimiter(ctx.separator).build();
-    parse_records(&mut rdr, input, ctx, last, usize::MAX).0
+    parse_records(&mut rdr, input, ctx, plans, sizes, last, usize::MAX).0
 }
 
 /// Parses records from `input` until it ends or, after a whole record, `stop_after` input
@@ -213,124 +271,195 @@ fn parse_records(
     rdr: &mut csv_core::Reader,
     input: &[u8],
     ctx: &ParseContext,
+    plans: &[Option<Plan>],
+    sizes: &Sizes,
     last: bool,
     stop_after: usize,
-) -> (RawChunk, usize) {
+) -> (ParsedChunk, usize) {
     let n = ctx.ncols;
-    let first_line = rdr.line();
-    let capacity = input.len().min(stop_after.saturating_add(1 << 16)) + 1;
-    let mut c = RawChunk {
-        cells: vec![0; capacity],
-        ends: Vec::with_capacity(capacity / 8),
-        lines: Vec::with_capacity(capacity / 64),
+    let rows = sizes.rows_in(input.len().min(stop_after.saturating_add(1 << 16)));
+    let mut builders: Vec<ColumnBuilder> = plans
+        .iter()
+        .enumerate()
+        .map(|(j, &p)| {
+            let bytes = sizes.cell_bytes.get(j).map_or(0, |b| (b * rows as f64) as usize);
+            ColumnBuilder::new(p, rows, bytes)
+        })
+        .collect();
+    let mut c = ParsedChunk {
+        lines: Vec::with_capacity(rows),
         masks: ctx.infer.iter().map(|&i| if i { infer::ALL } else { 0 }).collect(),
         seen: vec![false; n],
         clean: true,
-        ncols: n,
-        ..RawChunk::default()
+        ..ParsedChunk::default()
     };
-    let mut scratch = vec![0usize; n + 8];
-    let (mut pos, mut out_len, mut skipped_newlines) = (0usize, 0usize, 0u64);
+    // Field ends of the current record: in `input` for plain records (fields one separator
+    // apart), else in `rec`, where csv-core writes the unquoted fields back to back.
+    let mut rec = vec![0u8; 4096];
+    let mut ends = vec![0usize; n + 8];
+    let mut structurals = Structurals::new(input, ctx.separator, 0);
+    // `\n` bytes before `pos`.
+    let (mut pos, mut newlines) = (0usize, 0u64);
     // Lone-`\r` files: line breaks counted so far, up to `cr_counted`.
     let (mut cr_breaks, mut cr_counted) = (0u64, 0usize);
     while pos < stop_after {
-        // Blank lines and the `\n` of a `\r\n` are skipped here so the start line is exact.
+        // Blank lines (and a `\n` left after a record csv-core ended at `\r`) are skipped here
+        // so the start line is exact.
+        let skipped_from = pos;
         while pos < input.len() && matches!(input[pos], b'\r' | b'\n') {
-            skipped_newlines += u64::from(input[pos] == b'\n');
+            newlines += u64::from(input[pos] == b'\n');
             pos += 1;
+        }
+        if pos != skipped_from {
+            structurals.seek(pos);
         }
         let line = if ctx.cr_lines {
             cr_breaks += line_breaks(&input[cr_counted..pos], true);
             cr_counted = pos;
             1 + cr_breaks
         } else {
-            rdr.line() - first_line + 1 + skipped_newlines
+            1 + newlines
         };
-        let rec_start = out_len;
-        let mut nfields = 0;
-        let mut at_eof;
-        let complete = loop {
-            if nfields == scratch.len() {
-                scratch.resize(scratch.len() * 2, 0);
+        let rec_start = pos;
+        let plain = if ctx.fast && pos < input.len() {
+            plain_record(input, &mut structurals, ctx.separator, rec_start, &mut ends)
+        } else {
+            None
+        };
+        let (nfields, at_eof, in_input) = match plain {
+            Some(Plain { fields, end, newline }) => {
+                pos = end;
+                newlines += u64::from(newline);
+                (fields, !newline, true)
             }
-            if out_len == c.cells.len() {
-                c.cells.resize(c.cells.len() * 2 + 1, 0);
-            }
-            let rest = &input[pos..];
-            at_eof = rest.is_empty();
-            let (res, nin, nout, nend) =
-                rdr.read_record(rest, &mut c.cells[out_len..], &mut scratch[nfields..]);
-            pos += nin;
-            out_len += nout;
-            nfields += nend;
-            match res {
-                ReadRecordResult::Record => break true,
-                ReadRecordResult::End => break false,
-                _ => {}
+            None => {
+                rdr.reset();
+                let (mut out_len, mut nfields) = (0usize, 0usize);
+                let mut at_eof;
+                let complete = loop {
+                    if nfields == ends.len() {
+                        ends.resize(ends.len() * 2, 0);
+                    }
+                    if out_len == rec.len() {
+                        rec.resize(rec.len() * 2, 0);
+                    }
+                    let rest = &input[pos..];
+                    at_eof = rest.is_empty();
+                    let (res, nin, nout, nend) =
+                        rdr.read_record(rest, &mut rec[out_len..], &mut ends[nfields..]);
+                    pos += nin;
+                    out_len += nout;
+                    nfields += nend;
+                    match res {
+                        ReadRecordResult::Record => break true,
+                        ReadRecordResult::End => break false,
+                        _ => {}
+                    }
+                };
+                newlines += line_breaks(&input[rec_start..pos], false);
+                structurals.seek(pos);
+                if !complete {
+                    break;
+                }
+                (nfields, at_eof, false)
             }
         };
-        if !complete {
-            break;
-        }
         if at_eof && !last {
             c.clean = false;
         }
-        let fields = &scratch[..nfields];
-        let field = |j: usize| -> std::ops::Range<usize> {
-            rec_start + if j == 0 { 0 } else { fields[j - 1] }..rec_start + fields[j]
-        };
+        let fields = &ends[..nfields];
+        let (bytes, first, gap) = if in_input { (input, rec_start, 1) } else { (&rec[..], 0, 0) };
+        let field =
+            |j: usize| -> &[u8] { &bytes[if j == 0 { first } else { fields[j - 1] + gap }..fields[j]] };
         // A line of only spaces is blank, not a row.
-        if nfields == 1 && n > 1 && c.cells[field(0)].trim_ascii().is_empty() {
-            out_len = rec_start;
+        if nfields == 1 && n > 1 && field(0).trim_ascii().is_empty() {
             continue;
         }
         c.records += 1;
         let reject = if nfields != n {
             Some(RejectReason::WrongFieldCount { found: nfields, expected: n })
-        } else if c.cells[field(ctx.phone)].trim_ascii().is_empty() {
+        } else if field(ctx.phone).trim_ascii().is_empty() {
             Some(RejectReason::EmptyPhone { column: ctx.phone + 1 })
         } else {
             None
         };
         if let Some(reason) = reject {
-            let fields =
-                (0..nfields).map(|j| String::from_utf8_lossy(&c.cells[field(j)]).into_owned()).collect();
+            let fields = (0..nfields).map(|j| String::from_utf8_lossy(field(j)).into_owned()).collect();
             c.rejects.push(Rejected { line, reason, fields });
-            out_len = rec_start;
             continue;
         }
+        let mut opted_in = false;
         if let Some(o) = ctx.opt_in {
-            match infer::opt_in(&c.cells[field(o)]) {
+            let said = infer::opt_in(field(o));
+            match said {
                 OptIn::No => {
                     c.opted_out += 1;
-                    out_len = rec_start;
                     continue;
                 }
                 OptIn::Unrecognised => c.opt_in_unrecognised += 1,
                 OptIn::Empty => c.opt_in_empty += 1,
                 OptIn::Yes => {}
             }
+            opted_in = said == OptIn::Yes;
         }
-        for j in 0..n {
-            let range = field(j);
-            c.ends.push(range.end as u32);
-            if ctx.infer[j] {
-                let v = c.cells[range].trim_ascii();
-                if !v.is_empty() {
-                    c.seen[j] = true;
-                    if c.masks[j] != 0 {
-                        c.masks[j] &= infer::value_mask(v, c.masks[j]);
-                    }
-                }
+        for (j, builder) in builders.iter_mut().enumerate() {
+            if Some(j) == ctx.opt_in {
+                builder.push_opt_in(opted_in);
+                continue;
             }
+            let v = field(j).trim_ascii();
+            c.seen[j] |= !v.is_empty();
+            builder.push(v, &mut c.masks[j]);
         }
         c.lines.push(line);
     }
-    c.cells.truncate(out_len);
-    c.newlines = if ctx.cr_lines {
-        cr_breaks + line_breaks(&input[cr_counted..pos], true)
-    } else {
-        rdr.line() - first_line + skipped_newlines
-    };
+    c.columns = builders.into_iter().map(ColumnBuilder::finish).collect();
+    c.newlines = if ctx.cr_lines { cr_breaks + line_breaks(&input[cr_counted..pos], true) } else { newlines };
     (c, pos)
+}
+
+/// A plain record read from its structural positions.
+struct Plain {
+    /// Fields in the record.
+    fields: usize,
+    /// Just past the record and its line break.
+    end: usize,
+    /// Whether it ended at a line break (else at the end of the input).
+    newline: bool,
+}
+
+/// Reads the record at `start` if it is plain: no quote, and no `\r` but in a final `\r\n`,
+/// so csv-core would read exactly its bytes between separators. Field ends (positions in
+/// `input`) go to `ends`. `None` leaves the record to csv-core; `structurals` is then left
+/// anywhere, for the caller to seek.
+#[inline]
+fn plain_record(
+    input: &[u8],
+    structurals: &mut Structurals,
+    separator: u8,
+    start: usize,
+    ends: &mut Vec<usize>,
+) -> Option<Plain> {
+    let mut fields = 0;
+    loop {
+        if fields == ends.len() {
+            ends.resize(ends.len() * 2, 0);
+        }
+        let Some(at) = structurals.next_position() else {
+            ends[fields] = input.len();
+            return Some(Plain { fields: fields + 1, end: input.len(), newline: false });
+        };
+        debug_assert!(at >= start);
+        ends[fields] = at;
+        fields += 1;
+        match input[at] {
+            b'\n' => return Some(Plain { fields, end: at + 1, newline: true }),
+            b'\r' if input.get(at + 1) == Some(&b'\n') => {
+                structurals.next_position();
+                return Some(Plain { fields, end: at + 2, newline: true });
+            }
+            b if b == separator => {}
+            _ => return None,
+        }
+    }
 }

@@ -144,6 +144,89 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Plain records read from structural positions give exactly what csv-core gives.
+    #[test]
+    fn fast_scan_equals_csv_core(
+        body in "[a-c0-9 ,;\"\r\n]{0,300}",
+        sep in prop_oneof![Just(b','), Just(b';')],
+        last in any::<bool>(),
+        crlf_lines in 0usize..4,
+    ) {
+        // Mostly CRLF-ended plain lines, so both paths meet within one chunk.
+        let mut input = body.into_bytes();
+        for i in 0..crlf_lines {
+            input.extend_from_slice(format!("{i}{}x\r\n", sep as char).as_bytes());
+        }
+        let infer = [true, true, false];
+        let plans = [Some(build::Plan::Text { dictionary: false }), Some(build::Plan::Int), None];
+        let ctx = |fast| parse::ParseContext {
+            separator: sep, ncols: 3, phone: 0, opt_in: None, infer: &infer, cr_lines: false, fast,
+        };
+        let sizes = parse::Sizes::default();
+        let fast = parse::parse_chunk(&input, &ctx(true), &plans, &sizes, last);
+        let slow = parse::parse_chunk(&input, &ctx(false), &plans, &sizes, last);
+        prop_assert_eq!(fast, slow);
+    }
+}
+
+/// A cell of a column whose type is inferred: numbers in both conventions, dates, yes/no
+/// words, identifiers and words, so guesses from the first rows are often wrong.
+fn typed_cell() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "12",
+        "-7",
+        "0",
+        "1.234,56",
+        "723,34",
+        "1,234.5",
+        "0.5",
+        "10/07/2023",
+        "2023-07-10",
+        "sim",
+        "não",
+        "TRUE",
+        "frio",
+        "",
+        "",
+        "007",
+        "1e3",
+    ])
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// How much is read ahead to guess types changes nothing but speed.
+    #[test]
+    fn guessed_types_never_change_the_result(
+        cols in prop::collection::vec(prop::collection::vec(typed_cell(), 1..40), 1..4),
+        sep in prop_oneof![Just(';'), Just(',')],
+        sample in 0usize..400,
+        chunk in 1usize..200,
+    ) {
+        let rows = cols.iter().map(Vec::len).min().unwrap();
+        let mut csv = format!("phone{}", (0..cols.len()).map(|j| format!("{sep}c{j}")).collect::<String>());
+        for r in 0..rows {
+            csv.push_str(&format!("\n{r}"));
+            for col in &cols {
+                // Quoted where the separator is inside the value.
+                match col[r].contains(sep) {
+                    true => csv.push_str(&format!("{sep}\"{}\"", col[r])),
+                    false => csv.push_str(&format!("{sep}{}", col[r])),
+                }
+            }
+        }
+        let with = |sample_bytes| ImportOptions { sample_bytes: Some(sample_bytes), ..opts(true, chunk) };
+        let exact = essence(read(csv.as_bytes(), &with(usize::MAX)));
+        prop_assert_eq!(&essence(read(csv.as_bytes(), &with(0))), &exact);
+        prop_assert_eq!(&essence(read(csv.as_bytes(), &with(sample))), &exact);
+        prop_assert_eq!(&essence(read(csv.as_bytes(), &opts(false, chunk))), &exact);
+    }
+}
+
 #[test]
 fn quoted_newlines_keep_line_numbers() {
     let bytes = b"phone;note\r\n1;\"a\r\nb\"\r\n\r\n2;c\r\n;d\r\n3;e;f\r\n";
