@@ -5,6 +5,7 @@
 //! can break that rule; the parser checks every chunk ends exactly at a record end and falls
 //! back to one sequential pass when one does not (see `parse::parse_data`).
 
+use super::scan::count_quotes;
 use rayon::prelude::*;
 
 /// Target bytes per chunk. Several chunks per core balance the load; in debug builds chunks
@@ -57,11 +58,6 @@ fn next_boundary(data: &[u8], from: usize, mut odd: bool) -> usize {
         }
     }
     data.len()
-}
-
-fn count_quotes(bytes: &[u8]) -> usize {
-    // Vectorises well; memchr's iterator is slower when quotes are dense.
-    bytes.iter().filter(|&&b| b == b'"').count()
 }
 
 #[cfg(test)]
