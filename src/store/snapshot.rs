@@ -1,9 +1,15 @@
 //! The columnar snapshot file: a table's buffers laid out so a reload is a memory map and a
 //! copy per buffer, with no parsing of values.
 //!
-//! Layout: the magic `HSEGCOL1`, a little-endian `u64` header length, the header as JSON
+//! Layout: the magic `HSEGCOL2`, a little-endian `u64` header length, the header as JSON
 //! (rows, and per column its name, role, type and buffer extents), then each buffer at a
 //! 64-byte aligned offset, little-endian.
+//!
+//! Integer buffers (string offsets, dictionary codes, integers, dates) are packed: each value
+//! is stored as its distance from the buffer's smallest value, in the fewest of 1, 2 or 4
+//! bytes that hold every distance, when that is narrower than the type (the header says so).
+//! Ages, counts, line numbers and offsets of short strings shrink to a half or less, so there
+//! is less to write and flush. Files from before packing (`HSEGCOL1`) read as they were.
 
 use super::StoreError;
 use super::error::io;
@@ -15,7 +21,9 @@ use serde::{Deserialize, Serialize};
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-const MAGIC: &[u8; 8] = b"HSEGCOL1";
+const MAGIC: &[u8; 8] = b"HSEGCOL2";
+/// Snapshots written before integer packing: the same layout, every buffer as it sits in memory.
+const MAGIC_UNPACKED: &[u8; 8] = b"HSEGCOL1";
 const ALIGN: u64 = 64;
 
 #[derive(Serialize, Deserialize)]
@@ -31,46 +39,202 @@ struct ColumnHeader {
     data_type: DataType,
     /// (offset, length in bytes) of each buffer, in the order `buffers_of` lists them.
     buffers: Vec<(u64, u64)>,
+    /// Per buffer: how its integers are packed (`None`: as in memory). Empty in old files.
+    #[serde(default)]
+    packed: Vec<Option<Packing>>,
 }
 
-/// The raw buffers of a column, in a fixed order per type.
-fn buffers_of(data: &ColumnData) -> Vec<&[u8]> {
-    fn bits(b: &Bitmap) -> &[u8] {
-        bytemuck::cast_slice(b.words())
+/// How a packed integer buffer stores its values: `value - base` in `width` bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Packing {
+    width: u8,
+    base: i64,
+}
+
+/// An integer type a buffer may hold.
+trait PackInt: bytemuck::Pod {
+    fn to_i64(self) -> Option<i64>;
+    fn from_i64(v: i64) -> Option<Self>;
+}
+
+macro_rules! pack_int {
+    ($($t:ty),*) => {$(
+        impl PackInt for $t {
+            #[inline]
+            fn to_i64(self) -> Option<i64> {
+                i64::try_from(self).ok()
+            }
+            #[inline]
+            fn from_i64(v: i64) -> Option<Self> {
+                <$t>::try_from(v).ok()
+            }
+        }
+    )*};
+}
+pack_int!(u64, u32, i64, i32);
+
+/// One buffer to write: bytes as they are, or integers to pack.
+enum Buffer<'a> {
+    Bytes(&'a [u8]),
+    U64(&'a [u64]),
+    U32(&'a [u32]),
+    I64(&'a [i64]),
+    I32(&'a [i32]),
+}
+
+impl Buffer<'_> {
+    /// The packing that stores these values in fewer bytes, if there is one.
+    fn packing(&self) -> Option<Packing> {
+        match self {
+            Buffer::Bytes(_) => None,
+            Buffer::U64(v) => packing_of(v),
+            Buffer::U32(v) => packing_of(v),
+            Buffer::I64(v) => packing_of(v),
+            Buffer::I32(v) => packing_of(v),
+        }
+    }
+
+    /// Bytes written for this buffer under `packing`.
+    fn stored_len(&self, packing: Option<Packing>) -> u64 {
+        let (len, size) = match self {
+            Buffer::Bytes(b) => (b.len(), 1),
+            Buffer::U64(v) => (v.len(), 8),
+            Buffer::U32(v) => (v.len(), 4),
+            Buffer::I64(v) => (v.len(), 8),
+            Buffer::I32(v) => (v.len(), 4),
+        };
+        (len * packing.map_or(size, |p| usize::from(p.width))) as u64
+    }
+
+    fn write(&self, packing: Option<Packing>, w: &mut Counted) -> std::io::Result<()> {
+        match (self, packing) {
+            (Buffer::Bytes(b), _) => w.put(b),
+            (Buffer::U64(v), None) => w.put(bytemuck::cast_slice(v)),
+            (Buffer::U32(v), None) => w.put(bytemuck::cast_slice(v)),
+            (Buffer::I64(v), None) => w.put(bytemuck::cast_slice(v)),
+            (Buffer::I32(v), None) => w.put(bytemuck::cast_slice(v)),
+            (Buffer::U64(v), Some(p)) => write_packed(v, p, w),
+            (Buffer::U32(v), Some(p)) => write_packed(v, p, w),
+            (Buffer::I64(v), Some(p)) => write_packed(v, p, w),
+            (Buffer::I32(v), Some(p)) => write_packed(v, p, w),
+        }
+    }
+}
+
+/// The narrowest packing of `values` narrower than their type, if any.
+fn packing_of<T: PackInt>(values: &[T]) -> Option<Packing> {
+    let (mut min, mut max) = (i64::MAX, i64::MIN);
+    for &v in values {
+        let v = v.to_i64()?;
+        min = min.min(v);
+        max = max.max(v);
+    }
+    if values.is_empty() {
+        return None;
+    }
+    let span = (i128::from(max) - i128::from(min)) as u128;
+    let width = [1u8, 2, 4].into_iter().find(|&w| span < 1u128 << (8 * u32::from(w)))?;
+    (usize::from(width) < size_of::<T>()).then_some(Packing { width, base: min })
+}
+
+fn write_packed<T: PackInt>(values: &[T], p: Packing, w: &mut Counted) -> std::io::Result<()> {
+    match p.width {
+        1 => write_width::<T, 1>(values, p.base, w),
+        2 => write_width::<T, 2>(values, p.base, w),
+        _ => write_width::<T, 4>(values, p.base, w),
+    }
+}
+
+fn write_width<T: PackInt, const W: usize>(values: &[T], base: i64, w: &mut Counted) -> std::io::Result<()> {
+    const BLOCK: usize = 8192;
+    let mut block = vec![0u8; BLOCK * W];
+    for part in values.chunks(BLOCK) {
+        for (out, &v) in block.chunks_exact_mut(W).zip(part) {
+            // Checked when the packing was chosen: every value fits i64 and its distance
+            // from the base fits `W` bytes.
+            let distance = v.to_i64().unwrap_or_default().wrapping_sub(base) as u64;
+            out.copy_from_slice(&distance.to_le_bytes()[..W]);
+        }
+        w.put(&block[..part.len() * W])?;
+    }
+    Ok(())
+}
+
+/// The values of a buffer stored with `packing` (`None`: as in memory); `None` if the bytes
+/// do not make whole values or a value does not fit `T`.
+fn read_ints<T: PackInt>(bytes: &[u8], packing: Option<Packing>) -> Option<Vec<T>> {
+    match packing.map(|p| (p.width, p.base)) {
+        None => bytes.len().is_multiple_of(size_of::<T>()).then(|| bytemuck::pod_collect_to_vec(bytes)),
+        Some((1, base)) => read_width::<T, 1>(bytes, base),
+        Some((2, base)) => read_width::<T, 2>(bytes, base),
+        Some((4, base)) => read_width::<T, 4>(bytes, base),
+        Some(_) => None,
+    }
+}
+
+fn read_width<T: PackInt, const W: usize>(bytes: &[u8], base: i64) -> Option<Vec<T>> {
+    if !bytes.len().is_multiple_of(W) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() / W);
+    for v in bytes.chunks_exact(W) {
+        let mut wide = [0u8; 8];
+        wide[..W].copy_from_slice(v);
+        out.push(T::from_i64(base.checked_add(u64::from_le_bytes(wide) as i64)?)?);
+    }
+    Some(out)
+}
+
+/// The buffers of a column, in a fixed order per type.
+fn buffers_of(data: &ColumnData) -> Vec<Buffer<'_>> {
+    fn bits(b: &Bitmap) -> Buffer<'_> {
+        Buffer::Bytes(bytemuck::cast_slice(b.words()))
     }
     match data {
-        ColumnData::Utf8(c) => vec![bytemuck::cast_slice(c.offsets()), c.bytes(), bits(c.validity())],
+        ColumnData::Utf8(c) => vec![Buffer::U64(c.offsets()), Buffer::Bytes(c.bytes()), bits(c.validity())],
         ColumnData::Dictionary(c) => vec![
-            bytemuck::cast_slice(c.codes()),
-            bytemuck::cast_slice(c.dictionary().offsets()),
-            c.dictionary().bytes(),
+            Buffer::U32(c.codes()),
+            Buffer::U64(c.dictionary().offsets()),
+            Buffer::Bytes(c.dictionary().bytes()),
             bits(c.dictionary().validity()),
             bits(c.validity()),
         ],
-        ColumnData::Int64(c) => vec![bytemuck::cast_slice(&c.values), bits(&c.validity)],
-        ColumnData::Float64(c) => vec![bytemuck::cast_slice(&c.values), bits(&c.validity)],
-        ColumnData::Date(c) => vec![bytemuck::cast_slice(&c.values), bits(&c.validity)],
+        ColumnData::Int64(c) => vec![Buffer::I64(&c.values), bits(&c.validity)],
+        ColumnData::Float64(c) => vec![Buffer::Bytes(bytemuck::cast_slice(&c.values)), bits(&c.validity)],
+        ColumnData::Date(c) => vec![Buffer::I32(&c.values), bits(&c.validity)],
         ColumnData::Boolean(c) => vec![bits(&c.values), bits(&c.validity)],
     }
 }
 
 /// Writes `table` to `path` and flushes it to disk.
 pub fn write(path: &Path, table: &Table) -> Result<(), StoreError> {
+    write_as(path, table, true)
+}
+
+/// Writes `table` packed (the current format) or, for tests of reading old files, unpacked
+/// under the old magic.
+fn write_as(path: &Path, table: &Table, pack: bool) -> Result<(), StoreError> {
     // Little-endian only: the buffers are written as they sit in memory.
     const { assert!(cfg!(target_endian = "little"), "snapshots assume a little-endian machine") };
     let mut columns = Vec::with_capacity(table.columns().len());
     // Offsets are relative to the end of the header block; fixed up below.
     let mut offset = 0u64;
     for c in table.columns() {
-        let buffers = buffers_of(&c.data)
-            .iter()
-            .map(|b| {
-                let at = offset;
-                offset = (offset + b.len() as u64).div_ceil(ALIGN) * ALIGN;
-                (at, b.len() as u64)
-            })
-            .collect();
-        columns.push(ColumnHeader { name: c.name.clone(), role: c.role, data_type: c.data_type(), buffers });
+        let (mut buffers, mut packed) = (Vec::new(), Vec::new());
+        for b in buffers_of(&c.data) {
+            let packing = if pack { b.packing() } else { None };
+            let len = b.stored_len(packing);
+            buffers.push((offset, len));
+            packed.push(packing);
+            offset = (offset + len).div_ceil(ALIGN) * ALIGN;
+        }
+        columns.push(ColumnHeader {
+            name: c.name.clone(),
+            role: c.role,
+            data_type: c.data_type(),
+            buffers,
+            packed,
+        });
     }
     let mut header = Header { rows: table.rows(), columns };
     let probe = serde_json::to_vec(&header).map_err(|e| io(path)(e.into()))?;
@@ -87,14 +251,14 @@ pub fn write(path: &Path, table: &Table) -> Result<(), StoreError> {
     let file = std::fs::File::create(path).map_err(io(path))?;
     let mut w = Counted { inner: BufWriter::with_capacity(1 << 20, file), written: 0 };
     (|| -> std::io::Result<()> {
-        w.put(MAGIC)?;
+        w.put(if pack { MAGIC } else { MAGIC_UNPACKED })?;
         w.put(&(json.len() as u64).to_le_bytes())?;
         w.put(&json)?;
         w.pad_to(body_start)?;
         for (c, h) in table.columns().iter().zip(&header.columns) {
-            for (bytes, &(at, _)) in buffers_of(&c.data).into_iter().zip(&h.buffers) {
+            for ((buffer, &(at, _)), &packing) in buffers_of(&c.data).iter().zip(&h.buffers).zip(&h.packed) {
                 w.pad_to(at)?;
-                w.put(bytes)?;
+                buffer.write(packing, &mut w)?;
             }
         }
         let file = w.inner.into_inner().map_err(|e| e.into_error())?;
@@ -160,7 +324,7 @@ fn map(file: &std::fs::File) -> std::io::Result<memmap2::Mmap> {
 
 fn parse(path: &Path, bytes: &[u8]) -> Result<Table, StoreError> {
     let corrupt = |what: &str| StoreError::Corrupt { path: path.to_owned(), what: what.to_owned() };
-    if bytes.len() < 16 || &bytes[..8] != MAGIC {
+    if bytes.len() < 16 || (&bytes[..8] != MAGIC && &bytes[..8] != MAGIC_UNPACKED) {
         return Err(corrupt("it does not start with the snapshot magic"));
     }
     let header_len = u64::from_le_bytes(bytes[8..16].try_into().expect("8 bytes")) as usize;
@@ -175,33 +339,48 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Table, StoreError> {
                 .get(at as usize..(at + len) as usize)
                 .ok_or_else(|| corrupt(&format!("column {} runs past the end of the file", h.name)))
         };
+        let ints = |i: usize| -> Result<_, StoreError> {
+            let packing = h.packed.get(i).copied().flatten();
+            Ok((buf(i)?, packing))
+        };
+        let bad_ints = || corrupt(&format!("column {} has an integer buffer that does not decode", h.name));
         let words = |i: usize, len: usize| -> Result<Bitmap, StoreError> {
             Bitmap::from_words(bytemuck::pod_collect_to_vec(buf(i)?), len)
                 .ok_or_else(|| corrupt(&format!("column {} has a bitmap of the wrong size", h.name)))
         };
         let bad = |e: crate::columns::StringColumnError| corrupt(&format!("column {}: {e}", h.name));
         let data = match h.data_type {
-            DataType::Utf8 => ColumnData::Utf8(
-                StringColumn::from_parts(vec_of(buf(0)?), buf(1)?.to_vec(), words(2, rows)?).map_err(bad)?,
-            ),
+            DataType::Utf8 => {
+                let (b, p) = ints(0)?;
+                let offsets: Vec<u64> = read_ints(b, p).ok_or_else(bad_ints)?;
+                ColumnData::Utf8(
+                    StringColumn::from_parts(offsets, buf(1)?.to_vec(), words(2, rows)?).map_err(bad)?,
+                )
+            }
             DataType::Dictionary => {
-                let offsets: Vec<u64> = vec_of(buf(1)?);
+                let (b, p) = ints(1)?;
+                let offsets: Vec<u64> = read_ints(b, p).ok_or_else(bad_ints)?;
                 let size = offsets.len().saturating_sub(1);
                 let dictionary =
                     StringColumn::from_parts(offsets, buf(2)?.to_vec(), words(3, size)?).map_err(bad)?;
+                let (b, p) = ints(0)?;
+                let codes: Vec<u32> = read_ints(b, p).ok_or_else(bad_ints)?;
                 ColumnData::Dictionary(
-                    DictionaryColumn::from_parts(vec_of(buf(0)?), dictionary, words(4, rows)?)
-                        .map_err(bad)?,
+                    DictionaryColumn::from_parts(codes, dictionary, words(4, rows)?).map_err(bad)?,
                 )
             }
             DataType::Int64 => {
-                ColumnData::Int64(primitive(vec_of(buf(0)?), words(1, rows)?, rows, &h.name, path)?)
+                let (b, p) = ints(0)?;
+                let values = read_ints(b, p).ok_or_else(bad_ints)?;
+                ColumnData::Int64(primitive(values, words(1, rows)?, rows, &h.name, path)?)
             }
             DataType::Float64 => {
                 ColumnData::Float64(primitive(vec_of(buf(0)?), words(1, rows)?, rows, &h.name, path)?)
             }
             DataType::Date => {
-                ColumnData::Date(primitive(vec_of(buf(0)?), words(1, rows)?, rows, &h.name, path)?)
+                let (b, p) = ints(0)?;
+                let values = read_ints(b, p).ok_or_else(bad_ints)?;
+                ColumnData::Date(primitive(values, words(1, rows)?, rows, &h.name, path)?)
             }
             DataType::Boolean => {
                 ColumnData::Boolean(BooleanColumn { values: words(0, rows)?, validity: words(1, rows)? })
@@ -291,6 +470,82 @@ mod tests {
         let table = sample();
         write(&path, &table).unwrap();
         assert_eq!(read(&path).unwrap(), table);
+    }
+
+    #[test]
+    fn packs_integers_and_reads_them_back_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.hsc");
+        let cases: [Vec<i64>; 6] = [
+            vec![],
+            vec![7],
+            vec![300, 44, 255 + 44],
+            vec![-5, 65_530],
+            vec![i64::MIN, i64::MAX, 0],
+            vec![i64::MIN, i64::MIN + 70_000],
+        ];
+        for values in cases {
+            let rows = values.len();
+            let mut text = StringColumn::default();
+            for i in 0..rows {
+                text.push(Some(&"x".repeat(i * 100)));
+            }
+            let table = Table::new(
+                rows,
+                vec![
+                    Column {
+                        name: "n".into(),
+                        role: Role::Attribute,
+                        data: ColumnData::Int64(PrimitiveColumn::new(values.clone(), Bitmap::new_set(rows))),
+                    },
+                    Column {
+                        name: "d".into(),
+                        role: Role::Attribute,
+                        data: ColumnData::Date(PrimitiveColumn::new(
+                            values
+                                .iter()
+                                .map(|&v| v.clamp(i32::MIN.into(), i32::MAX.into()) as i32)
+                                .collect(),
+                            Bitmap::new_set(rows),
+                        )),
+                    },
+                    Column { name: "t".into(), role: Role::Attribute, data: ColumnData::Utf8(text) },
+                ],
+            );
+            write(&path, &table).unwrap();
+            assert_eq!(read(&path).unwrap(), table, "{values:?}");
+        }
+    }
+
+    #[test]
+    fn packed_files_are_smaller_and_old_files_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let (new, old) = (dir.path().join("new.hsc"), dir.path().join("old.hsc"));
+        let table = sample();
+        write(&new, &table).unwrap();
+        write_as(&old, &table, false).unwrap();
+        assert_eq!(&std::fs::read(&old).unwrap()[..8], MAGIC_UNPACKED);
+        assert_eq!(read(&old).unwrap(), table);
+        assert_eq!(read(&new).unwrap(), table);
+        let narrow = |p: &Path| {
+            let bytes = std::fs::read(p).unwrap();
+            let len = u64::from_le_bytes(bytes[8..16].try_into().unwrap()) as usize;
+            let header: Header = serde_json::from_slice(&bytes[16..16 + len]).unwrap();
+            header.columns.iter().flat_map(|c| c.packed.iter()).filter(|p| p.is_some()).count()
+        };
+        assert!(narrow(&new) >= 4, "offsets, codes, integers and dates are packed");
+        assert_eq!(narrow(&old), 0);
+    }
+
+    #[test]
+    fn bad_packed_buffers_do_not_decode() {
+        let p = |width, base| Some(Packing { width, base });
+        assert_eq!(read_ints::<i64>(&[1, 2, 3], p(2, 0)), None, "not whole values");
+        assert_eq!(read_ints::<i64>(&[1, 2], p(3, 0)), None, "no such width");
+        assert_eq!(read_ints::<i64>(&[1], p(1, i64::MAX)), None, "overflows");
+        assert_eq!(read_ints::<u32>(&[1], p(1, -2)), None, "does not fit the type");
+        assert_eq!(read_ints::<u32>(&[1, 0], p(2, 4)), Some(vec![5]));
+        assert_eq!(read_ints::<i32>(&[1, 2, 3, 4, 5], None), None);
     }
 
     #[test]
