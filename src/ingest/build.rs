@@ -1,6 +1,7 @@
 //! Column plans (how a column's cells are read, from its type mask), and joining the chunks'
 //! column parts into whole columns.
 
+use super::builder::DICTIONARY_MAX_DISTINCT;
 use super::infer;
 use super::parse::ParsedChunk;
 use crate::columns::{ColumnData, DictionaryColumn, StringColumn};
@@ -22,13 +23,6 @@ pub enum Plan {
     Date,
     /// The opt-in column: yes → true; empty or unrecognised → empty.
     OptIn,
-}
-
-impl Plan {
-    /// Whether a part built by `self` is what `other` builds (text is text, dictionary or not).
-    pub fn builds_like(self, other: Plan) -> bool {
-        matches!((self, other), (Plan::Text { .. }, Plan::Text { .. })) || self == other
-    }
 }
 
 /// Which decimal mark an ambiguous column uses (values such as `1.234` fit both).
@@ -75,8 +69,6 @@ pub fn plan_from_mask(mask: u8, seen: bool, decimal: DecimalMark, separator: u8)
 
 /// Distinct values at most this share of the rows make a text column a dictionary column.
 const DICTIONARY_MAX_SHARE: usize = 4; // distinct ≤ values / 4
-/// Never more distinct values than this in a dictionary.
-const DICTIONARY_MAX_DISTINCT: usize = 1 << 16;
 /// Below this many distinct values allowed, a dictionary gains nothing.
 const DICTIONARY_MIN_LIMIT: usize = 8;
 
@@ -103,27 +95,79 @@ pub fn join_columns(chunks: Vec<ParsedChunk>, plans: &[Plan]) -> (Vec<ColumnData
     (columns, lines)
 }
 
-/// Joins a text column's chunk parts as a dictionary column when it has few distinct values,
-/// else as plain text. Parts are encoded in parallel; their small dictionaries then merge.
+/// Joins a text column's chunk parts (dictionary-encoded as they were read, or plain text
+/// where a part had too many distinct values) as a dictionary column when the whole column has
+/// at most one distinct value per `DICTIONARY_MAX_SHARE` values (and at most
+/// `DICTIONARY_MAX_DISTINCT`), else as plain text. The rule looks at the whole column, so how
+/// the rows were split into parts never changes the outcome.
 fn dictionary_or_text(parts: Vec<ColumnData>) -> ColumnData {
-    let texts: Vec<StringColumn> = parts
-        .into_iter()
-        .map(|p| match p {
-            ColumnData::Utf8(t) => t,
-            other => unreachable!("text plan built {:?}", other.data_type()),
-        })
-        .collect();
-    let values: usize = texts.iter().map(|t| t.validity().count_ones()).sum();
+    let values: usize = parts.iter().map(|p| p.validity().count_ones()).sum();
     let limit = (values / DICTIONARY_MAX_SHARE).min(DICTIONARY_MAX_DISTINCT);
-    if limit >= DICTIONARY_MIN_LIMIT {
-        let encoded: Option<Vec<DictionaryColumn>> =
-            texts.par_iter().map(|t| DictionaryColumn::try_encode(t, limit)).collect();
-        if let Some(encoded) = encoded {
-            let joined = DictionaryColumn::concat(encoded.into_iter());
-            if joined.dictionary().len() <= limit {
-                return ColumnData::Dictionary(joined);
-            }
+    if parts.iter().all(|p| matches!(p, ColumnData::Dictionary(_))) {
+        let dictionaries = parts.into_iter().map(|p| match p {
+            ColumnData::Dictionary(d) => d,
+            _ => unreachable!("checked above"),
+        });
+        let joined = DictionaryColumn::concat(dictionaries);
+        if limit >= DICTIONARY_MIN_LIMIT && joined.dictionary().len() <= limit {
+            return ColumnData::Dictionary(joined);
         }
+        return ColumnData::Utf8(decode(&joined));
     }
-    ColumnData::concat(texts.into_iter().map(ColumnData::Utf8).collect())
+    let texts = parts.into_iter().map(|p| match p {
+        ColumnData::Dictionary(d) => ColumnData::Utf8(decode(&d)),
+        text => text,
+    });
+    ColumnData::concat(texts.collect())
+}
+
+/// A dictionary column as plain text.
+fn decode(d: &DictionaryColumn) -> StringColumn {
+    let bytes = (0..d.len()).map(|i| d.get(i).map_or(0, str::len)).sum();
+    let mut text = StringColumn::with_capacity(d.len(), bytes);
+    for i in 0..d.len() {
+        text.push(d.get(i));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(values: &[Option<&str>]) -> StringColumn {
+        let mut c = StringColumn::default();
+        for v in values {
+            c.push(*v);
+        }
+        c
+    }
+
+    #[test]
+    fn text_parts_decide_dictionary_or_text_by_the_whole_column() {
+        let a = text(&[Some("x"), None, Some("y"), Some("x")]);
+        let b = text(&[Some("z"), Some("x"), Some("x"), Some("y")]);
+        let whole =
+            text(&[Some("x"), None, Some("y"), Some("x"), Some("z"), Some("x"), Some("x"), Some("y")]);
+        // A part that fell back to text makes the column text, with every value kept.
+        let mixed = dictionary_or_text(vec![
+            ColumnData::Dictionary(DictionaryColumn::encode(&a)),
+            ColumnData::Utf8(b.clone()),
+        ]);
+        assert_eq!(mixed, ColumnData::Utf8(whole.clone()));
+        // 7 values allow at most 1 distinct value (7 / 4): too few for a dictionary.
+        let parts = || {
+            vec![
+                ColumnData::Dictionary(DictionaryColumn::encode(&a)),
+                ColumnData::Dictionary(DictionaryColumn::encode(&b)),
+            ]
+        };
+        assert_eq!(dictionary_or_text(parts()), ColumnData::Utf8(whole));
+        // Many repeats of few values make a dictionary, in first-seen order.
+        let many: Vec<ColumnData> =
+            (0..12).map(|_| ColumnData::Dictionary(DictionaryColumn::encode(&b))).collect();
+        let ColumnData::Dictionary(d) = dictionary_or_text(many) else { panic!("3 distinct in 48 values") };
+        assert_eq!(d.dictionary().get(0), Some("z"));
+        assert_eq!(d.len(), 48);
+    }
 }

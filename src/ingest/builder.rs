@@ -7,7 +7,8 @@
 
 use super::build::Plan;
 use super::infer::{self, BOOL, DATE, DEC_COMMA, DEC_DOT, INT};
-use crate::columns::{Bitmap, BooleanColumn, ColumnData, PrimitiveColumn, StringColumn};
+use crate::columns::{Bitmap, BooleanColumn, ColumnData, DictionaryColumn, PrimitiveColumn, StringColumn};
+use hashbrown::HashTable;
 
 /// One column of one chunk, being built.
 #[derive(Debug)]
@@ -15,6 +16,9 @@ pub enum ColumnBuilder {
     /// Not built in this pass: only its type mask is kept.
     Skip,
     Text(StringColumn),
+    /// Text that may become a dictionary column: encoded as it is read, until it has more
+    /// distinct values than any dictionary may hold, and then plain text.
+    Dictionary(DictionaryBuilder),
     Int(Vec<i64>, Bitmap),
     Decimal {
         mark: u8,
@@ -39,7 +43,8 @@ impl ColumnBuilder {
         let Some(plan) = plan else { return ColumnBuilder::Skip };
         let bits = || Bitmap::with_capacity(rows);
         match plan {
-            Plan::Text { .. } => ColumnBuilder::Text(StringColumn::with_capacity(rows, bytes)),
+            Plan::Text { dictionary: false } => ColumnBuilder::Text(StringColumn::with_capacity(rows, bytes)),
+            Plan::Text { dictionary: true } => ColumnBuilder::Dictionary(DictionaryBuilder::new(rows)),
             Plan::Int => ColumnBuilder::Int(Vec::with_capacity(rows), bits()),
             Plan::Decimal { mark } => {
                 ColumnBuilder::Decimal { mark, values: Vec::with_capacity(rows), validity: bits() }
@@ -63,6 +68,14 @@ impl ColumnBuilder {
             ColumnBuilder::Text(c) => {
                 narrow(mask, v);
                 c.push_utf8_bytes(Some(v));
+            }
+            ColumnBuilder::Dictionary(d) => {
+                narrow(mask, v);
+                if !d.push(Some(v)) {
+                    let mut text = d.decode();
+                    text.push_utf8_bytes(Some(v));
+                    *self = ColumnBuilder::Text(text);
+                }
             }
             ColumnBuilder::Int(values, validity) => {
                 let parsed = infer::parse_int(v);
@@ -103,6 +116,9 @@ impl ColumnBuilder {
         match self {
             ColumnBuilder::Skip => {}
             ColumnBuilder::Text(c) => c.push_utf8_bytes(None),
+            ColumnBuilder::Dictionary(d) => {
+                d.push(None);
+            }
             ColumnBuilder::Int(values, validity) => {
                 values.push(0);
                 validity.push(false);
@@ -140,6 +156,7 @@ impl ColumnBuilder {
         Some(match self {
             ColumnBuilder::Skip => return None,
             ColumnBuilder::Text(c) => ColumnData::Utf8(c),
+            ColumnBuilder::Dictionary(d) => ColumnData::Dictionary(d.finish()),
             ColumnBuilder::Int(values, validity) => ColumnData::Int64(PrimitiveColumn::new(values, validity)),
             ColumnBuilder::Decimal { values, validity, .. } => {
                 ColumnData::Float64(PrimitiveColumn::new(values, validity))
@@ -149,6 +166,72 @@ impl ColumnBuilder {
                 ColumnData::Boolean(BooleanColumn { values, validity })
             }
         })
+    }
+}
+
+/// The most distinct values a dictionary column holds.
+pub const DICTIONARY_MAX_DISTINCT: usize = 1 << 16;
+
+/// Text dictionary-encoded as it is read: distinct values in first-seen order.
+#[derive(Debug)]
+pub struct DictionaryBuilder {
+    index: HashTable<u32>,
+    hasher: ahash::RandomState,
+    dictionary: StringColumn,
+    codes: Vec<u32>,
+    validity: Bitmap,
+}
+
+impl DictionaryBuilder {
+    fn new(rows: usize) -> Self {
+        DictionaryBuilder {
+            index: HashTable::new(),
+            hasher: ahash::RandomState::new(),
+            dictionary: StringColumn::default(),
+            codes: Vec::with_capacity(rows),
+            validity: Bitmap::with_capacity(rows),
+        }
+    }
+
+    /// Adds a value; `false` (nothing added) when it would make one distinct value too many.
+    #[inline]
+    fn push(&mut self, v: Option<&[u8]>) -> bool {
+        let Some(v) = v else {
+            self.codes.push(0);
+            self.validity.push(false);
+            return true;
+        };
+        let hash = self.hasher.hash_one(v);
+        let dictionary = &self.dictionary;
+        let code = match self.index.find(hash, |&c| dictionary.raw_bytes(c as usize) == v) {
+            Some(&c) => c,
+            None if dictionary.len() == DICTIONARY_MAX_DISTINCT => return false,
+            None => {
+                let c = dictionary.len() as u32;
+                self.dictionary.push_utf8_bytes(Some(v));
+                let (dictionary, hasher) = (&self.dictionary, &self.hasher);
+                self.index.insert_unique(hash, c, |&c| hasher.hash_one(dictionary.raw_bytes(c as usize)));
+                c
+            }
+        };
+        self.codes.push(code);
+        self.validity.push(true);
+        true
+    }
+
+    /// The values so far as plain text.
+    fn decode(&self) -> StringColumn {
+        let bytes = self.codes.iter().map(|&c| self.dictionary.raw_bytes(c as usize).len()).sum();
+        let mut text = StringColumn::with_capacity(self.codes.len(), bytes);
+        for (i, &c) in self.codes.iter().enumerate() {
+            text.push_utf8_bytes(self.validity.get(i).then(|| self.dictionary.raw_bytes(c as usize)));
+        }
+        text
+    }
+
+    fn finish(self) -> DictionaryColumn {
+        DictionaryColumn::from_parts(self.codes, self.dictionary, self.validity)
+            .expect("codes index the dictionary they were made with")
     }
 }
 
@@ -214,5 +297,30 @@ mod tests {
                 assert_eq!(got, want, "int plan, {} from {start:#b}", String::from_utf8_lossy(v));
             }
         }
+    }
+
+    #[test]
+    fn dictionary_turns_to_text_past_its_limit() {
+        let mut b = ColumnBuilder::new(Some(Plan::Text { dictionary: true }), 0, 0);
+        let mut mask = 0;
+        b.push(b"", &mut mask);
+        for i in 0..=DICTIONARY_MAX_DISTINCT {
+            b.push(format!("v{i}").as_bytes(), &mut mask);
+        }
+        b.push(b"v0", &mut mask);
+        let Some(ColumnData::Utf8(t)) = b.finish() else { panic!("past the limit the column is text") };
+        assert_eq!(t.len(), DICTIONARY_MAX_DISTINCT + 3);
+        assert_eq!(t.get(0), None);
+        assert_eq!(t.get(1), Some("v0"));
+        assert_eq!(t.get(DICTIONARY_MAX_DISTINCT + 1), Some(format!("v{DICTIONARY_MAX_DISTINCT}").as_str()));
+        assert_eq!(t.get(DICTIONARY_MAX_DISTINCT + 2), Some("v0"));
+
+        let mut b = ColumnBuilder::new(Some(Plan::Text { dictionary: true }), 0, 0);
+        for v in ["b", "a", "", "b"] {
+            b.push(v.as_bytes(), &mut mask);
+        }
+        let Some(ColumnData::Dictionary(d)) = b.finish() else { panic!("few values stay a dictionary") };
+        assert_eq!((0..4).map(|i| d.get(i)).collect::<Vec<_>>(), [Some("b"), Some("a"), None, Some("b")]);
+        assert_eq!(d.dictionary().len(), 2);
     }
 }

@@ -246,8 +246,7 @@ fn parse_bytes(
     let plans: Vec<Plan> =
         (0..ncols).map(|j| fixed[j].unwrap_or_else(|| from_mask(masks[j], seen[j]))).collect();
     // Columns whose values did not all fit the guess are parsed again by what they hold.
-    let wrong: Vec<Option<Plan>> =
-        plans.iter().zip(&guessed).map(|(&p, &g)| (!p.builds_like(g)).then_some(p)).collect();
+    let wrong: Vec<Option<Plan>> = plans.iter().zip(&guessed).map(|(&p, &g)| (p != g).then_some(p)).collect();
     if wrong.iter().any(Option::is_some) {
         parse::reparse(data, &ctx, &wrong, &mut chunks);
     }
