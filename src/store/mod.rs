@@ -14,6 +14,7 @@
 //! removed by the next writer.
 
 mod catalog;
+mod direct;
 mod error;
 mod lock;
 pub mod snapshot;

@@ -12,13 +12,13 @@
 //! is less to write and flush. Files from before packing (`HSEGCOL1`) read as they were.
 
 use super::StoreError;
+use super::direct::FileWriter;
 use super::error::io;
 use crate::columns::{
     Bitmap, BooleanColumn, Column, ColumnData, DataType, DictionaryColumn, PrimitiveColumn, Role,
     StringColumn, Table,
 };
 use serde::{Deserialize, Serialize};
-use std::io::{BufWriter, Write};
 use std::path::Path;
 
 const MAGIC: &[u8; 8] = b"HSEGCOL2";
@@ -248,8 +248,7 @@ fn write_as(path: &Path, table: &Table, pack: bool) -> Result<(), StoreError> {
     let json = serde_json::to_vec(&header).map_err(|e| io(path)(e.into()))?;
     assert!(16 + json.len() as u64 <= body_start, "snapshot header outgrew its reserve");
 
-    let file = std::fs::File::create(path).map_err(io(path))?;
-    let mut w = Counted { inner: BufWriter::with_capacity(1 << 20, file), written: 0 };
+    let mut w = Counted { inner: FileWriter::create(path).map_err(io(path))? };
     (|| -> std::io::Result<()> {
         w.put(if pack { MAGIC } else { MAGIC_UNPACKED })?;
         w.put(&(json.len() as u64).to_le_bytes())?;
@@ -261,27 +260,23 @@ fn write_as(path: &Path, table: &Table, pack: bool) -> Result<(), StoreError> {
                 buffer.write(packing, &mut w)?;
             }
         }
-        let file = w.inner.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()
+        w.inner.finish()
     })()
     .map_err(io(path))
 }
 
 /// A writer that knows how far it has written, to pad buffers to their offsets.
 struct Counted {
-    inner: BufWriter<std::fs::File>,
-    written: u64,
+    inner: FileWriter,
 }
 
 impl Counted {
     fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.inner.write_all(bytes)?;
-        self.written += bytes.len() as u64;
-        Ok(())
+        self.inner.write_all(bytes)
     }
 
     fn pad_to(&mut self, at: u64) -> std::io::Result<()> {
-        let zeros = vec![0u8; (at - self.written) as usize];
+        let zeros = vec![0u8; (at - self.inner.written()) as usize];
         self.put(&zeros)
     }
 }
