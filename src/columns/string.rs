@@ -143,6 +143,16 @@ impl StringColumn {
     }
 }
 
+impl<'a> FromIterator<Option<&'a str>> for StringColumn {
+    fn from_iter<I: IntoIterator<Item = Option<&'a str>>>(values: I) -> Self {
+        let mut c = StringColumn::default();
+        for v in values {
+            c.push(v);
+        }
+        c
+    }
+}
+
 /// Low-cardinality text: row `i` is `dictionary[codes[i]]`. Conditions on such a column are
 /// evaluated once per distinct value, then mapped over the codes.
 #[derive(Clone, Debug, PartialEq)]
@@ -225,6 +235,16 @@ impl DictionaryColumn {
         self.validity.get(i).then(|| self.dictionary.raw(self.codes[i] as usize))
     }
 
+    /// The column as plain text.
+    pub fn to_text(&self) -> StringColumn {
+        let bytes = (0..self.len()).map(|i| self.get(i).map_or(0, str::len)).sum();
+        let mut text = StringColumn::with_capacity(self.len(), bytes);
+        for i in 0..self.len() {
+            text.push(self.get(i));
+        }
+        text
+    }
+
     pub(crate) fn concat(parts: impl Iterator<Item = DictionaryColumn>) -> DictionaryColumn {
         let parts: Vec<_> = parts.collect();
         let rows = parts.iter().map(|p| p.len()).sum();
@@ -257,11 +277,7 @@ mod tests {
     use super::*;
 
     fn col(values: &[Option<&str>]) -> StringColumn {
-        let mut c = StringColumn::default();
-        for v in values {
-            c.push(*v);
-        }
-        c
+        values.iter().copied().collect()
     }
 
     #[test]

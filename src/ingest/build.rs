@@ -4,7 +4,7 @@
 use super::builder::DICTIONARY_MAX_DISTINCT;
 use super::infer;
 use super::parse::ParsedChunk;
-use crate::columns::{ColumnData, DictionaryColumn, StringColumn};
+use crate::columns::{ColumnData, DictionaryColumn};
 use rayon::prelude::*;
 
 /// How one column's cells are read.
@@ -112,35 +112,22 @@ fn dictionary_or_text(parts: Vec<ColumnData>) -> ColumnData {
         if limit >= DICTIONARY_MIN_LIMIT && joined.dictionary().len() <= limit {
             return ColumnData::Dictionary(joined);
         }
-        return ColumnData::Utf8(decode(&joined));
+        return ColumnData::Utf8(joined.to_text());
     }
     let texts = parts.into_iter().map(|p| match p {
-        ColumnData::Dictionary(d) => ColumnData::Utf8(decode(&d)),
+        ColumnData::Dictionary(d) => ColumnData::Utf8(d.to_text()),
         text => text,
     });
     ColumnData::concat(texts.collect())
 }
 
-/// A dictionary column as plain text.
-fn decode(d: &DictionaryColumn) -> StringColumn {
-    let bytes = (0..d.len()).map(|i| d.get(i).map_or(0, str::len)).sum();
-    let mut text = StringColumn::with_capacity(d.len(), bytes);
-    for i in 0..d.len() {
-        text.push(d.get(i));
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::columns::StringColumn;
 
     fn text(values: &[Option<&str>]) -> StringColumn {
-        let mut c = StringColumn::default();
-        for v in values {
-            c.push(*v);
-        }
-        c
+        values.iter().copied().collect()
     }
 
     #[test]
