@@ -11,7 +11,7 @@ mod summary;
 mod table;
 
 pub use bitmap::Bitmap;
-pub use string::{DictionaryColumn, StringColumn, StringColumnError};
+pub use string::{DictionaryColumn, DictionaryEncoder, StringColumn, StringColumnError};
 pub use summary::{ColumnSummary, summarize};
 pub use table::{CanonicalField, Column, Role, Table};
 

@@ -1,7 +1,7 @@
 //! Text columns: plain (offsets + bytes) and dictionary-encoded (codes into distinct values).
 
 use super::Bitmap;
-use hashbrown::HashMap;
+use hashbrown::HashTable;
 
 /// UTF-8 strings stored back to back; row `i` is `bytes[offsets[i]..offsets[i + 1]]`.
 #[derive(Clone, Debug, PartialEq)]
@@ -163,6 +163,9 @@ pub struct DictionaryColumn {
 }
 
 impl DictionaryColumn {
+    /// The most distinct values a dictionary column made from text holds.
+    pub const MAX_DISTINCT: usize = 1 << 16;
+
     /// Rebuilds a column from its parts, checking that every valid code is in range.
     pub fn from_parts(
         codes: Vec<u32>,
@@ -186,27 +189,13 @@ impl DictionaryColumn {
 
     /// Dictionary-encodes `column` unless it has more than `max_distinct` distinct values.
     pub fn try_encode(column: &StringColumn, max_distinct: usize) -> Option<Self> {
-        let mut index: HashMap<&[u8], u32, ahash::RandomState> = HashMap::default();
-        let mut dictionary = StringColumn::default();
-        let mut codes = Vec::with_capacity(column.len());
-        let validity = column.validity();
+        let mut encoder = DictionaryEncoder::new(column.len(), max_distinct);
         for i in 0..column.len() {
-            if !validity.get(i) {
-                codes.push(0);
-                continue;
-            }
-            let v = column.raw_bytes(i);
-            let next = index.len() as u32;
-            let code = *index.entry(v).or_insert_with(|| {
-                dictionary.push_utf8_bytes(Some(v));
-                next
-            });
-            if index.len() > max_distinct {
+            if !encoder.push(column.validity.get(i).then(|| column.raw_bytes(i))) {
                 return None;
             }
-            codes.push(code);
         }
-        Some(Self { codes, dictionary, validity: validity.clone() })
+        Some(encoder.finish())
     }
 
     pub fn len(&self) -> usize {
@@ -237,38 +226,105 @@ impl DictionaryColumn {
 
     /// The column as plain text.
     pub fn to_text(&self) -> StringColumn {
-        let bytes = (0..self.len()).map(|i| self.get(i).map_or(0, str::len)).sum();
-        let mut text = StringColumn::with_capacity(self.len(), bytes);
-        for i in 0..self.len() {
-            text.push(self.get(i));
-        }
-        text
+        decode(&self.codes, &self.dictionary, &self.validity)
     }
 
     pub(crate) fn concat(parts: impl Iterator<Item = DictionaryColumn>) -> DictionaryColumn {
         let parts: Vec<_> = parts.collect();
         let rows = parts.iter().map(|p| p.len()).sum();
-        let mut index: HashMap<String, u32, ahash::RandomState> = HashMap::default();
-        let mut dictionary = StringColumn::default();
-        let mut codes = Vec::with_capacity(rows);
-        let mut validity = Bitmap::with_capacity(rows);
+        let mut encoder = DictionaryEncoder::new(rows, usize::MAX);
         for p in parts {
             let remap: Vec<u32> = (0..p.dictionary.len())
-                .map(|c| {
-                    let v = p.dictionary.raw(c);
-                    let next = index.len() as u32;
-                    *index.entry(v.to_owned()).or_insert_with(|| {
-                        dictionary.push(Some(v));
-                        next
-                    })
-                })
+                .map(|c| encoder.intern(p.dictionary.raw_bytes(c)).expect("no limit on distinct values"))
                 .collect();
             for (i, &c) in p.codes.iter().enumerate() {
-                codes.push(if p.validity.get(i) { remap[c as usize] } else { 0 });
+                encoder.codes.push(if p.validity.get(i) { remap[c as usize] } else { 0 });
             }
-            validity.extend_from_bitmap(&p.validity);
+            encoder.validity.extend_from_bitmap(&p.validity);
         }
-        DictionaryColumn { codes, dictionary, validity }
+        encoder.finish()
+    }
+}
+
+/// Dictionary codes as plain text.
+fn decode(codes: &[u32], dictionary: &StringColumn, validity: &Bitmap) -> StringColumn {
+    let value = |i: usize, c: u32| validity.get(i).then(|| dictionary.raw_bytes(c as usize));
+    let bytes = codes.iter().enumerate().map(|(i, &c)| value(i, c).map_or(0, <[u8]>::len)).sum();
+    let mut text = StringColumn::with_capacity(codes.len(), bytes);
+    for (i, &c) in codes.iter().enumerate() {
+        text.push_utf8_bytes(value(i, c));
+    }
+    text
+}
+
+/// Builds a dictionary column value by value: distinct values keep first-seen order, and no
+/// more than `max_distinct` of them are taken.
+#[derive(Debug)]
+pub struct DictionaryEncoder {
+    /// Codes, found by the hash of their value.
+    index: HashTable<u32>,
+    hasher: ahash::RandomState,
+    dictionary: StringColumn,
+    codes: Vec<u32>,
+    validity: Bitmap,
+    max_distinct: usize,
+}
+
+impl DictionaryEncoder {
+    /// An encoder with room for `rows` rows.
+    pub fn new(rows: usize, max_distinct: usize) -> Self {
+        DictionaryEncoder {
+            index: HashTable::new(),
+            hasher: ahash::RandomState::new(),
+            dictionary: StringColumn::default(),
+            codes: Vec::with_capacity(rows),
+            validity: Bitmap::with_capacity(rows),
+            max_distinct,
+        }
+    }
+
+    /// The code of `v` (valid UTF-8), adding it to the dictionary if new; `None` when it
+    /// would be one distinct value too many.
+    #[inline]
+    fn intern(&mut self, v: &[u8]) -> Option<u32> {
+        let hash = self.hasher.hash_one(v);
+        let dictionary = &self.dictionary;
+        if let Some(&c) = self.index.find(hash, |&c| dictionary.raw_bytes(c as usize) == v) {
+            return Some(c);
+        }
+        if dictionary.len() >= self.max_distinct {
+            return None;
+        }
+        let c = dictionary.len() as u32;
+        self.dictionary.push_utf8_bytes(Some(v));
+        let (dictionary, hasher) = (&self.dictionary, &self.hasher);
+        self.index.insert_unique(hash, c, |&c| hasher.hash_one(dictionary.raw_bytes(c as usize)));
+        Some(c)
+    }
+
+    /// Adds a row (`None`: no value); `false`, adding nothing, when the value would be one
+    /// distinct value too many.
+    #[inline]
+    pub fn push(&mut self, v: Option<&[u8]>) -> bool {
+        let code = match v {
+            None => 0,
+            Some(v) => match self.intern(v) {
+                Some(c) => c,
+                None => return false,
+            },
+        };
+        self.codes.push(code);
+        self.validity.push(v.is_some());
+        true
+    }
+
+    /// The rows so far as plain text.
+    pub fn to_text(&self) -> StringColumn {
+        decode(&self.codes, &self.dictionary, &self.validity)
+    }
+
+    pub fn finish(self) -> DictionaryColumn {
+        DictionaryColumn { codes: self.codes, dictionary: self.dictionary, validity: self.validity }
     }
 }
 

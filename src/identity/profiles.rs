@@ -5,8 +5,8 @@
 
 use super::keys::Normalized;
 use crate::columns::{
-    Bitmap, CanonicalField, Column, ColumnData, DataType, PrimitiveColumn, Role, StringColumn, Table, Value,
-    column_from_values,
+    Bitmap, CanonicalField, Column, ColumnData, DataType, DictionaryColumn, PrimitiveColumn, Role,
+    StringColumn, Table, Value, column_from_values,
 };
 use rayon::prelude::*;
 
@@ -207,7 +207,7 @@ pub fn build(sources: &[Source], n: &Normalized, members: &Members, ids: &[i64])
             let mut data = gather(&cols, &picks, *ty);
             if let ColumnData::Utf8(text) = &data
                 && let Some(dict) =
-                    crate::columns::DictionaryColumn::try_encode(text, (profiles / 4).min(1 << 16))
+                    DictionaryColumn::try_encode(text, (profiles / 4).min(DictionaryColumn::MAX_DISTINCT))
             {
                 data = ColumnData::Dictionary(dict);
             }

@@ -1,7 +1,6 @@
 //! Column plans (how a column's cells are read, from its type mask), and joining the chunks'
 //! column parts into whole columns.
 
-use super::builder::DICTIONARY_MAX_DISTINCT;
 use super::infer;
 use super::parse::ParsedChunk;
 use crate::columns::{ColumnData, DictionaryColumn};
@@ -98,11 +97,11 @@ pub fn join_columns(chunks: Vec<ParsedChunk>, plans: &[Plan]) -> (Vec<ColumnData
 /// Joins a text column's chunk parts (dictionary-encoded as they were read, or plain text
 /// where a part had too many distinct values) as a dictionary column when the whole column has
 /// at most one distinct value per `DICTIONARY_MAX_SHARE` values (and at most
-/// `DICTIONARY_MAX_DISTINCT`), else as plain text. The rule looks at the whole column, so how
+/// `DictionaryColumn::MAX_DISTINCT`), else as plain text. The rule looks at the whole column, so how
 /// the rows were split into parts never changes the outcome.
 fn dictionary_or_text(parts: Vec<ColumnData>) -> ColumnData {
     let values: usize = parts.iter().map(|p| p.validity().count_ones()).sum();
-    let limit = (values / DICTIONARY_MAX_SHARE).min(DICTIONARY_MAX_DISTINCT);
+    let limit = (values / DICTIONARY_MAX_SHARE).min(DictionaryColumn::MAX_DISTINCT);
     if parts.iter().all(|p| matches!(p, ColumnData::Dictionary(_))) {
         let dictionaries = parts.into_iter().map(|p| match p {
             ColumnData::Dictionary(d) => d,

@@ -7,8 +7,9 @@
 
 use super::build::Plan;
 use super::infer::{self, BOOL, DATE, DEC_COMMA, DEC_DOT, INT};
-use crate::columns::{Bitmap, BooleanColumn, ColumnData, DictionaryColumn, PrimitiveColumn, StringColumn};
-use hashbrown::HashTable;
+use crate::columns::{
+    Bitmap, BooleanColumn, ColumnData, DictionaryColumn, DictionaryEncoder, PrimitiveColumn, StringColumn,
+};
 
 /// One column of one chunk, being built.
 #[derive(Debug)]
@@ -18,7 +19,7 @@ pub enum ColumnBuilder {
     Text(StringColumn),
     /// Text that may become a dictionary column: encoded as it is read, until it has more
     /// distinct values than any dictionary may hold, and then plain text.
-    Dictionary(DictionaryBuilder),
+    Dictionary(DictionaryEncoder),
     Int(Vec<i64>, Bitmap),
     Decimal {
         mark: u8,
@@ -44,7 +45,9 @@ impl ColumnBuilder {
         let bits = || Bitmap::with_capacity(rows);
         match plan {
             Plan::Text { dictionary: false } => ColumnBuilder::Text(StringColumn::with_capacity(rows, bytes)),
-            Plan::Text { dictionary: true } => ColumnBuilder::Dictionary(DictionaryBuilder::new(rows)),
+            Plan::Text { dictionary: true } => {
+                ColumnBuilder::Dictionary(DictionaryEncoder::new(rows, DictionaryColumn::MAX_DISTINCT))
+            }
             Plan::Int => ColumnBuilder::Int(Vec::with_capacity(rows), bits()),
             Plan::Decimal { mark } => {
                 ColumnBuilder::Decimal { mark, values: Vec::with_capacity(rows), validity: bits() }
@@ -72,7 +75,7 @@ impl ColumnBuilder {
             ColumnBuilder::Dictionary(d) => {
                 narrow(mask, v);
                 if !d.push(Some(v)) {
-                    let mut text = d.decode();
+                    let mut text = d.to_text();
                     text.push_utf8_bytes(Some(v));
                     *self = ColumnBuilder::Text(text);
                 }
@@ -169,72 +172,6 @@ impl ColumnBuilder {
     }
 }
 
-/// The most distinct values a dictionary column holds.
-pub const DICTIONARY_MAX_DISTINCT: usize = 1 << 16;
-
-/// Text dictionary-encoded as it is read: distinct values in first-seen order.
-#[derive(Debug)]
-pub struct DictionaryBuilder {
-    index: HashTable<u32>,
-    hasher: ahash::RandomState,
-    dictionary: StringColumn,
-    codes: Vec<u32>,
-    validity: Bitmap,
-}
-
-impl DictionaryBuilder {
-    fn new(rows: usize) -> Self {
-        DictionaryBuilder {
-            index: HashTable::new(),
-            hasher: ahash::RandomState::new(),
-            dictionary: StringColumn::default(),
-            codes: Vec::with_capacity(rows),
-            validity: Bitmap::with_capacity(rows),
-        }
-    }
-
-    /// Adds a value; `false` (nothing added) when it would make one distinct value too many.
-    #[inline]
-    fn push(&mut self, v: Option<&[u8]>) -> bool {
-        let Some(v) = v else {
-            self.codes.push(0);
-            self.validity.push(false);
-            return true;
-        };
-        let hash = self.hasher.hash_one(v);
-        let dictionary = &self.dictionary;
-        let code = match self.index.find(hash, |&c| dictionary.raw_bytes(c as usize) == v) {
-            Some(&c) => c,
-            None if dictionary.len() == DICTIONARY_MAX_DISTINCT => return false,
-            None => {
-                let c = dictionary.len() as u32;
-                self.dictionary.push_utf8_bytes(Some(v));
-                let (dictionary, hasher) = (&self.dictionary, &self.hasher);
-                self.index.insert_unique(hash, c, |&c| hasher.hash_one(dictionary.raw_bytes(c as usize)));
-                c
-            }
-        };
-        self.codes.push(code);
-        self.validity.push(true);
-        true
-    }
-
-    /// The values so far as plain text.
-    fn decode(&self) -> StringColumn {
-        let bytes = self.codes.iter().map(|&c| self.dictionary.raw_bytes(c as usize).len()).sum();
-        let mut text = StringColumn::with_capacity(self.codes.len(), bytes);
-        for (i, &c) in self.codes.iter().enumerate() {
-            text.push_utf8_bytes(self.validity.get(i).then(|| self.dictionary.raw_bytes(c as usize)));
-        }
-        text
-    }
-
-    fn finish(self) -> DictionaryColumn {
-        DictionaryColumn::from_parts(self.codes, self.dictionary, self.validity)
-            .expect("codes index the dictionary they were made with")
-    }
-}
-
 /// Narrows `mask` by the non-empty value `v`.
 #[inline]
 fn narrow(mask: &mut u8, v: &[u8]) {
@@ -304,16 +241,19 @@ mod tests {
         let mut b = ColumnBuilder::new(Some(Plan::Text { dictionary: true }), 0, 0);
         let mut mask = 0;
         b.push(b"", &mut mask);
-        for i in 0..=DICTIONARY_MAX_DISTINCT {
+        for i in 0..=DictionaryColumn::MAX_DISTINCT {
             b.push(format!("v{i}").as_bytes(), &mut mask);
         }
         b.push(b"v0", &mut mask);
         let Some(ColumnData::Utf8(t)) = b.finish() else { panic!("past the limit the column is text") };
-        assert_eq!(t.len(), DICTIONARY_MAX_DISTINCT + 3);
+        assert_eq!(t.len(), DictionaryColumn::MAX_DISTINCT + 3);
         assert_eq!(t.get(0), None);
         assert_eq!(t.get(1), Some("v0"));
-        assert_eq!(t.get(DICTIONARY_MAX_DISTINCT + 1), Some(format!("v{DICTIONARY_MAX_DISTINCT}").as_str()));
-        assert_eq!(t.get(DICTIONARY_MAX_DISTINCT + 2), Some("v0"));
+        assert_eq!(
+            t.get(DictionaryColumn::MAX_DISTINCT + 1),
+            Some(format!("v{}", DictionaryColumn::MAX_DISTINCT).as_str())
+        );
+        assert_eq!(t.get(DictionaryColumn::MAX_DISTINCT + 2), Some("v0"));
 
         let mut b = ColumnBuilder::new(Some(Plan::Text { dictionary: true }), 0, 0);
         for v in ["b", "a", "", "b"] {
