@@ -899,3 +899,24 @@ fn invalid_arguments_are_user_errors() {
     ws.import_fails_cleanly(&[f.as_str(), "--separator", "tab"], &["--separator"]);
     ws.run(&["imports", "list", "--from", "yesterday"]).user_error(&["expected YYYY-MM-DD"]);
 }
+
+#[test]
+fn a_workspace_from_before_data_files_keeps_its_imports() {
+    // Workspaces made before profiles and audiences had only the import tables; opening one
+    // adds the rest. The import files must survive the next write.
+    let ws = Workspace::seeded();
+    let db = rusqlite::Connection::open(ws.root.join("catalog.db")).unwrap();
+    db.execute_batch(
+        "DROP TABLE data_files; DROP TABLE settings; DROP TABLE audiences;
+         DROP TABLE profile_aliases; DROP TABLE profile_events;",
+    )
+    .unwrap();
+    drop(db);
+    std::fs::remove_dir_all(ws.root.join("profiles")).unwrap();
+    let first = ws.root.join("imports/1.hsc");
+    assert!(first.exists());
+    ws.import_one(&[&fixture_arg("contacts_en.csv")]);
+    assert!(first.exists(), "the first import's columns survive the next write");
+    ws.run(&["imports", "show", "1"]).ok();
+    ws.run(&["profiles", "stats"]).ok();
+}

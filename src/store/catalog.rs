@@ -213,6 +213,12 @@ impl Catalog {
         let err = self.err();
         let tx = self.conn.transaction().map_err(&err)?;
         tx.execute_batch(SCHEMA).map_err(&err)?;
+        if !present.iter().any(|p| p == "data_files") {
+            // Catalogs from before `data_files` named their files only in import rows: list
+            // those, or the writer lock's leftover sweep would take them for strays.
+            tx.execute_batch("INSERT OR IGNORE INTO data_files (path) SELECT snapshot FROM imports")
+                .map_err(&err)?;
+        }
         tx.commit().map_err(err)
     }
 
