@@ -52,6 +52,21 @@ fn names_are_unique_ignoring_case_and_accents() {
 }
 
 #[test]
+fn an_audience_named_like_a_number_is_not_taken_for_that_id() {
+    let ws = leads();
+    // Audience #1 is named "2"; the audience created next is #2.
+    create(&ws, "2", r#"city = "sao paulo""#);
+    let y = create(&ws, "y", "idade > 1");
+    assert_eq!((y["id"].as_i64(), y["name"].as_str()), (Some(2), Some("y")));
+    let edited = ws.run_json(&["audiences", "edit", "y", "--where", "idade > 2"]);
+    assert_eq!(edited["name"], "y");
+    ws.run(&["audiences", "delete", "y", "--yes"]).ok();
+    let list = ws.run_json(&["audiences", "list"]);
+    let names: Vec<&str> = list.as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["2"]);
+}
+
+#[test]
 fn a_bad_filter_is_refused_with_a_caret_and_nothing_is_saved() {
     let ws = leads();
     let run = ws.run(&["audiences", "create", "--name", "X", "--where", "idade >"]);

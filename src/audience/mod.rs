@@ -79,6 +79,11 @@ pub fn get(ws: &Workspace, name: &str) -> Result<AudienceRow, AudienceError> {
     ws.catalog().audience(name)?.ok_or_else(|| AudienceError::NotFound(name.to_owned()))
 }
 
+/// The audience with this id.
+fn get_by_id(ws: &Workspace, id: i64) -> Result<AudienceRow, AudienceError> {
+    ws.catalog().audience_by_id(id)?.ok_or_else(|| AudienceError::NotFound(id.to_string()))
+}
+
 fn profiles(ws: &Workspace) -> Result<Table, AudienceError> {
     identity::profile_table(ws)?.ok_or(AudienceError::NoProfiles)
 }
@@ -125,7 +130,7 @@ pub fn create(
     commit_one(ws, lock, move |w| w.insert_audience(&to_insert).map(drop))?;
     let saved = get(ws, &row.name)?;
     refresh_on(ws, lock, &table, Some(saved.id), backend)?;
-    get(ws, &saved.id.to_string())
+    get_by_id(ws, saved.id)
 }
 
 /// Updates an audience: a new name, description, or (manual only) filter; the size is
@@ -171,7 +176,7 @@ pub fn update(
     if let Some(t) = &table {
         refresh_on(ws, lock, t, Some(a.id), backend)?;
     }
-    get(ws, &a.id.to_string())
+    get_by_id(ws, a.id)
 }
 
 /// What [`update`] changes.
@@ -181,10 +186,9 @@ pub enum Change {
     Filter(Expr),
 }
 
-/// Deletes an audience.
-pub fn delete(ws: &mut Workspace, lock: &WriteLock, name: &str) -> Result<AudienceRow, AudienceError> {
-    let a = get(ws, name)?;
-    let id = a.id;
+/// Deletes the audience with this id, and its saved members.
+pub fn delete(ws: &mut Workspace, lock: &WriteLock, id: i64) -> Result<AudienceRow, AudienceError> {
+    let a = get_by_id(ws, id)?;
     let members = ws.catalog().setting(&members_key(id))?;
     let commit = Commit {
         retire: members.into_iter().collect(),

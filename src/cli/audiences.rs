@@ -226,7 +226,7 @@ pub fn run(
                 return Err(UserError("not deleted (pass --yes to delete without asking)".into()).into());
             }
             let lock = ws.lock()?;
-            let a = audience::delete(ws, &lock, &a.id.to_string())?;
+            let a = audience::delete(ws, &lock, a.id)?;
             out.message(&format!("deleted audience {:?}", a.name), &a)
         }
         AudiencesCommand::Export { name, out: path, format, all_fields } => {

@@ -469,16 +469,21 @@ impl Catalog {
             return Ok(Some(a));
         }
         match name_or_id.trim().parse::<i64>() {
-            Ok(id) => Ok(self
-                .query_all(
-                    &format!("SELECT {AUDIENCE_COLUMNS} FROM audiences WHERE id = ?1"),
-                    params![id],
-                    row_to_audience,
-                )?
-                .into_iter()
-                .next()),
+            Ok(id) => self.audience_by_id(id),
             Err(_) => Ok(None),
         }
+    }
+
+    /// The audience with this id (never one whose name reads as that number).
+    pub fn audience_by_id(&self, id: i64) -> Result<Option<AudienceRow>, StoreError> {
+        Ok(self
+            .query_all(
+                &format!("SELECT {AUDIENCE_COLUMNS} FROM audiences WHERE id = ?1"),
+                params![id],
+                row_to_audience,
+            )?
+            .into_iter()
+            .next())
     }
 
     /// Every data file the catalog refers to (paths relative to the workspace).
