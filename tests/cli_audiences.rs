@@ -67,6 +67,18 @@ fn an_audience_named_like_a_number_is_not_taken_for_that_id() {
 }
 
 #[test]
+fn show_lists_conditions_on_fields_whose_names_need_quotes() {
+    let ws = Workspace::new();
+    let dump = ws.out_path("canal.csv");
+    std::fs::write(&dump, "Telefone;Último canal\n11 1111-1111;whatsapp\n11 2222-2222;sms\n").unwrap();
+    ws.import(&[common::path_arg(&dump)]).ok();
+    create(&ws, "zap", r#"`Último canal` = exact "whatsapp" and `Último canal` is not empty"#);
+    let shown = ws.run_json(&["audiences", "show", "zap"]);
+    assert_eq!(shown["conditions"][0], serde_json::json!(["Último canal", "=", "\"whatsapp\" (exact)"]));
+    assert_eq!(shown["conditions"][1], serde_json::json!(["Último canal", "is not empty", ""]));
+}
+
+#[test]
 fn a_bad_filter_is_refused_with_a_caret_and_nothing_is_saved() {
     let ws = leads();
     let run = ws.run(&["audiences", "create", "--name", "X", "--where", "idade >"]);

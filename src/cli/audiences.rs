@@ -282,14 +282,9 @@ fn show(ws: &Workspace, name: &str, backend: &dyn Backend, out: &Output) -> anyh
             e.conditions()
                 .into_iter()
                 .map(|c| {
-                    // `field op value` as written; the value is what follows the operator.
-                    let text = c.to_string();
-                    let after_field = text.get(c.field.len()..).unwrap_or(&text).trim_start();
-                    let op = c.op.keyword();
-                    let value = after_field.strip_prefix(op).unwrap_or(after_field).trim();
-                    let value =
-                        value.strip_prefix("exact ").map_or(value.to_owned(), |v| format!("{v} (exact)"));
-                    (c.field.clone(), op.to_owned(), value)
+                    let value = c.value_text();
+                    let value = if c.exact { format!("{value} (exact)") } else { value };
+                    (c.field.clone(), c.op.keyword().to_owned(), value)
                 })
                 .collect()
         })

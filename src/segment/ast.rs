@@ -289,13 +289,31 @@ impl fmt::Display for Condition {
         if self.exact {
             f.write_str(" exact")?;
         }
+        if matches!(self.value, Operand::None) {
+            return Ok(());
+        }
+        f.write_str(" ")?;
+        self.write_value(f)
+    }
+}
+
+impl Condition {
+    /// The operand as written after the operator (`"x"`, `7 days`, `1 and 5`, `("a", "b")`);
+    /// empty when the operator takes none.
+    pub fn value_text(&self) -> String {
+        let mut text = String::new();
+        self.write_value(&mut text).expect("writing to a String does not fail");
+        text
+    }
+
+    fn write_value(&self, f: &mut impl fmt::Write) -> fmt::Result {
         match (&self.value, self.op) {
             (Operand::None, _) => Ok(()),
-            (Operand::One(v), Op::Within | Op::OlderThan) => write!(f, " {v} days"),
-            (Operand::One(v), _) => write!(f, " {v}"),
-            (Operand::List(vs), Op::Between) if vs.len() == 2 => write!(f, " {} and {}", vs[0], vs[1]),
+            (Operand::One(v), Op::Within | Op::OlderThan) => write!(f, "{v} days"),
+            (Operand::One(v), _) => write!(f, "{v}"),
+            (Operand::List(vs), Op::Between) if vs.len() == 2 => write!(f, "{} and {}", vs[0], vs[1]),
             (Operand::List(vs), _) => {
-                f.write_str(" (")?;
+                f.write_str("(")?;
                 for (i, v) in vs.iter().enumerate() {
                     if i > 0 {
                         f.write_str(", ")?;
