@@ -29,7 +29,7 @@ pub use show::{ProfileView, SourceRecord, find_profile, write_assignment_csv};
 
 use crate::columns::{Bitmap, Column, ColumnData, PrimitiveColumn, Role, Table, days_from_date};
 use crate::store::{
-    AliasRow, CatalogWrites, EventRow, StagedTable, StoreError, Workspace, WriteLock, snapshot,
+    AliasRow, CatalogWrites, EventRow, ImportFilter, StagedTable, StoreError, Workspace, WriteLock, snapshot,
 };
 use profiles::{Members, Source};
 use serde::{Deserialize, Serialize};
@@ -177,13 +177,12 @@ pub(crate) struct LoadedImport {
 /// Every committed import, oldest first, with its columns reloaded.
 fn load_imports(ws: &Workspace) -> Result<Vec<LoadedImport>, IdentityError> {
     let mut imports = Vec::new();
-    for id in ws.catalog().import_ids()? {
-        let row = ws.catalog().import(id)?;
+    for row in ws.catalog().list_imports(&ImportFilter::default())? {
         imports.push(LoadedImport {
-            id,
-            file_name: row.file_name,
-            table: ws.load_import(id)?,
+            id: row.id,
+            table: snapshot::read(&ws.data_path(&row.snapshot))?,
             day: day_of(&row.started_at),
+            file_name: row.file_name,
         });
     }
     Ok(imports)

@@ -380,11 +380,6 @@ impl Catalog {
             .map_err(self.err())
     }
 
-    /// Every import, oldest first (ids and snapshot paths only).
-    pub fn import_ids(&self) -> Result<Vec<i64>, StoreError> {
-        self.query_all("SELECT id FROM imports ORDER BY id", [], |r| r.get(0))
-    }
-
     /// The survivor an alias was merged into, following chains of merges.
     pub fn resolve_alias(&self, mut id: i64) -> Result<i64, StoreError> {
         for _ in 0..64 {
