@@ -104,28 +104,40 @@ pub fn assign(
             },
         }
     }
+    // Each alias is merged once (an earlier id has one home cluster): its merge, by alias.
+    let merge_of: hashbrown::HashMap<i64, usize> =
+        merges.iter().enumerate().map(|(i, m)| (m.alias, i)).collect();
     // Splits: earlier records whose cluster's id is not theirs and whose id lives elsewhere.
     let mut splits: Vec<Split> = Vec::new();
     let mut seen = hashbrown::HashSet::new();
     for (r, &id) in previous.iter().enumerate() {
         let now = cluster_ids[labels[r] as usize];
-        let merged_here = merges.iter().any(|m| m.alias == id && m.survivor == now);
+        let merged_here = merge_of.get(&id).is_some_and(|&i| merges[i].survivor == now);
         if now != id && !merged_here && seen.insert((id, now)) {
             splits.push(Split { from: id, to: now });
         }
     }
-    // For each merge, a link that crosses from the alias's earlier records to the rest.
-    if !merges.is_empty() {
-        let owner = |r: u32| previous.get(r as usize).copied();
-        for m in &mut merges {
-            m.edge = edges
-                .iter()
-                .find(|e| {
-                    let (a, b) = (owner(e.a), owner(e.b));
-                    (a == Some(m.alias)) != (b == Some(m.alias))
-                        && cluster_ids[labels[e.a as usize] as usize] == m.survivor
-                })
-                .copied();
+    // For each merge, the first link (in edge order) that crosses from the alias's earlier
+    // records to the rest of the survivor's cluster: one pass over the edges for all merges.
+    let owner = |r: u32| previous.get(r as usize).copied();
+    let mut open = merges.len();
+    for e in edges {
+        if open == 0 {
+            break;
+        }
+        let (a, b) = (owner(e.a), owner(e.b));
+        if a == b {
+            continue;
+        }
+        let cluster = cluster_ids[labels[e.a as usize] as usize];
+        for side in [a, b].into_iter().flatten() {
+            if let Some(&i) = merge_of.get(&side)
+                && merges[i].edge.is_none()
+                && merges[i].survivor == cluster
+            {
+                merges[i].edge = Some(*e);
+                open -= 1;
+            }
         }
     }
     revived.sort_unstable();
@@ -189,5 +201,44 @@ mod tests {
         assert_eq!(a.revived, vec![2]);
         assert_eq!((a.created, a.next_id), (0, 3));
         assert_eq!(a.splits, vec![Split { from: 1, to: 2 }]);
+    }
+
+    proptest::proptest! {
+        /// Merge links and splits are what the plain definitions give (each merge: the first
+        /// edge crossing from its alias's records into the survivor's cluster).
+        #[test]
+        fn merge_links_and_splits_follow_their_definitions(
+            labels in proptest::collection::vec(0u32..6, 1..40),
+            ids in proptest::collection::vec(1i64..8, 0..40),
+            pairs in proptest::collection::vec((0usize..40, 0usize..40), 0..60),
+        ) {
+            let clusters = 6;
+            let earlier_len = ids.len().min(labels.len());
+            let current = &ids[..earlier_len];
+            let edges: Vec<Edge> = pairs
+                .iter()
+                .map(|&(a, b)| Edge { a: (a % labels.len()) as u32, b: (b % labels.len()) as u32, rule: 0 })
+                .collect();
+            let got = assign(&labels, clusters, &none(current, current), &edges, 100);
+            let owner = |r: u32| current.get(r as usize).copied();
+            for m in &got.merges {
+                let want = edges.iter().find(|e| {
+                    let (a, b) = (owner(e.a), owner(e.b));
+                    (a == Some(m.alias)) != (b == Some(m.alias))
+                        && got.cluster_ids[labels[e.a as usize] as usize] == m.survivor
+                });
+                proptest::prop_assert_eq!(m.edge.as_ref(), want);
+            }
+            let mut splits = Vec::new();
+            for (r, &id) in current.iter().enumerate() {
+                let now = got.cluster_ids[labels[r] as usize];
+                let merged_here = got.merges.iter().any(|m| m.alias == id && m.survivor == now);
+                let split = Split { from: id, to: now };
+                if now != id && !merged_here && !splits.contains(&split) {
+                    splits.push(split);
+                }
+            }
+            proptest::prop_assert_eq!(got.splits, splits);
+        }
     }
 }
