@@ -168,3 +168,19 @@ fn an_import_that_would_refresh_audiences_on_a_missing_gpu_fails_before_writing(
     let fresh = Workspace::new();
     without_adapter(&fresh, &["--backend", "gpu", "import", &fixture_arg("segment/leads.csv")]).ok();
 }
+
+#[test]
+fn bench_filter_selects_the_same_profiles_on_both_backends_and_writes_its_csv() {
+    let ws = Workspace::new();
+    let csv = ws.out_path("profiles.csv");
+    let args = ["bench", "filter", "--rows", "5000", "--repeat", "1"];
+    let cpu = ws.run_json(&[&args[..], &["--csv", &common::path_arg(&csv)]].concat());
+    assert_eq!((cpu["rows"].as_u64(), cpu["backend"].as_str()), (Some(5000), Some("cpu")));
+    assert!(cpu["selected"].as_u64().is_some_and(|n| n > 0 && n < 5000), "{cpu}");
+    let lines = std::fs::read_to_string(&csv).unwrap().lines().count();
+    assert_eq!(lines, 5001, "a header and one line per profile");
+    if gpu_available(&ws) {
+        let gpu = ws.run_json(&[&["--backend", "gpu"], &args[..]].concat());
+        assert_eq!(gpu["selected"], cpu["selected"]);
+    }
+}

@@ -761,3 +761,18 @@ fn fields_before_any_import_says_so() {
     let run = ws.run(&["fields"]).ok();
     assert!(run.stdout.contains("no profiles yet"), "{}", run.stdout);
 }
+
+#[test]
+fn bench_identity_reports_exact_resolution_and_its_stages() {
+    let ws = Workspace::new();
+    let report = ws.run_json(&["bench", "identity", "--rows", "3000", "--repeat", "1"]);
+    assert_eq!(report["pairwise_precision"], 1.0, "{report}");
+    assert_eq!(report["pairwise_recall"], 1.0, "{report}");
+    assert_eq!(report["profiles"], report["persons_in_truth"]);
+    let stages: Vec<&str> =
+        report["stages"].as_array().unwrap().iter().map(|s| s["stage"].as_str().unwrap()).collect();
+    assert_eq!(stages, ["resolve (compute)", "import alone", "import + resolve"]);
+    for s in report["stages"].as_array().unwrap() {
+        assert!(s["best_s"].as_f64() <= s["median_s"].as_f64(), "{s}");
+    }
+}

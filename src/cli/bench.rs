@@ -91,6 +91,20 @@ struct StageFigure {
     mb_per_s: f64,
 }
 
+impl StageFigure {
+    /// The median and best of `times`, and the median's rate over `rows` rows and `bytes`.
+    fn of(stage: &'static str, times: &mut [Duration], rows: f64, bytes: u64) -> StageFigure {
+        let median = median(times);
+        StageFigure {
+            stage,
+            median_s: median,
+            best_s: times[0].as_secs_f64(),
+            rows_per_s: rows / median,
+            mb_per_s: bytes as f64 / 1e6 / median,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct IngestBench {
     file: String,
@@ -176,17 +190,7 @@ fn ingest_bench(
         std::fs::remove_dir_all(&dir)?;
     }
     let total: Vec<Duration> = parse.iter().zip(&persist).map(|(a, b)| *a + *b).collect();
-    let figure = |stage, times: &mut Vec<Duration>| {
-        times.sort();
-        let median = times[times.len() / 2].as_secs_f64();
-        StageFigure {
-            stage,
-            median_s: median,
-            best_s: times[0].as_secs_f64(),
-            rows_per_s: counts.0 as f64 / median,
-            mb_per_s: bytes as f64 / 1e6 / median,
-        }
-    };
+    let figure = |stage, times: &mut Vec<Duration>| StageFigure::of(stage, times, counts.0 as f64, bytes);
     let report = IngestBench {
         file: file.display().to_string(),
         bytes,
@@ -331,14 +335,8 @@ fn identity_bench(rows: usize, seed: u64, repeat: usize, out: &Output) -> anyhow
         std::fs::remove_dir_all(&dir)?;
     }
     let n = linked.norm.records as f64;
-    let figure = |stage, secs: f64| StageFigure {
-        stage,
-        median_s: secs,
-        best_s: secs,
-        rows_per_s: n / secs,
-        mb_per_s: bytes as f64 / 1e6 / secs,
-    };
-    let (link_s, alone_s, with_s) = (median(&mut link_times), median(&mut alone), median(&mut with));
+    let figure = |stage, times: &mut Vec<Duration>| StageFigure::of(stage, times, n, bytes);
+    let (alone_s, with_s) = (median(&mut alone), median(&mut with));
     let report = IdentityBench {
         rows_imported: linked.norm.records as u64,
         threads: rayon::current_num_threads(),
@@ -347,9 +345,9 @@ fn identity_bench(rows: usize, seed: u64, repeat: usize, out: &Output) -> anyhow
         pairwise_precision: precision,
         pairwise_recall: recall,
         stages: vec![
-            figure("resolve (compute)", link_s),
-            figure("import alone", alone_s),
-            figure("import + resolve", with_s),
+            figure("resolve (compute)", &mut link_times),
+            figure("import alone", &mut alone),
+            figure("import + resolve", &mut with),
         ],
         import_with_resolution_over_import: with_s / alone_s,
     };
