@@ -72,13 +72,14 @@ const DICTIONARY_MAX_SHARE: usize = 4; // distinct ≤ values / 4
 const DICTIONARY_MIN_LIMIT: usize = 8;
 
 /// Joins the chunks' column parts into whole columns (consuming them, so each part is freed
-/// once joined), dictionary-encoding low-cardinality text, and their line numbers.
-pub fn join_columns(chunks: Vec<ParsedChunk>, plans: &[Plan]) -> (Vec<ColumnData>, Vec<u64>) {
+/// once joined), dictionary-encoding low-cardinality text, and their line numbers (as the
+/// `_line` column holds them).
+pub fn join_columns(chunks: Vec<ParsedChunk>, plans: &[Plan]) -> (Vec<ColumnData>, Vec<i64>) {
     let mut lines = Vec::with_capacity(chunks.iter().map(ParsedChunk::rows).sum());
     let mut by_column: Vec<Vec<ColumnData>> =
         plans.iter().map(|_| Vec::with_capacity(chunks.len())).collect();
     for chunk in chunks {
-        lines.extend_from_slice(&chunk.lines);
+        lines.extend(chunk.lines.iter().map(|&l| l as i64));
         for (j, part) in chunk.columns.into_iter().enumerate() {
             by_column[j].push(part.expect("every column is built by the final plan"));
         }

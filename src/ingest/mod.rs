@@ -285,11 +285,10 @@ impl Parsed {
                 data_type: c.data_type().user_name().to_owned(),
             })
             .collect();
-        let line_values: Vec<i64> = lines.iter().map(|&l| l as i64).collect();
         columns.push(Column {
             name: LINE_COLUMN.to_owned(),
             role: Role::System,
-            data: ColumnData::Int64(PrimitiveColumn::new(line_values, Bitmap::new_set(rows))),
+            data: ColumnData::Int64(PrimitiveColumn::new(lines, Bitmap::new_set(rows))),
         });
 
         rejects.sort_by_key(|r| r.line);

@@ -182,10 +182,9 @@ pub fn reparse(data: &[u8], ctx: &ParseContext, plans: &[Option<Plan>], chunks: 
     // Types are known now: no mask to narrow.
     let infer = vec![false; ctx.ncols];
     let ctx = ParseContext { infer: &infer, ..*ctx };
-    let sizes = Sizes::default();
     chunks.par_iter_mut().enumerate().for_each(|(i, chunk)| {
-        let sizes =
-            Sizes { row_bytes: chunk.range.len() as f64 / chunk.rows().max(1) as f64, ..sizes.clone() };
+        let row_bytes = chunk.range.len() as f64 / chunk.rows().max(1) as f64;
+        let sizes = Sizes { row_bytes, cell_bytes: Vec::new() };
         let again = parse_chunk(&data[chunk.range.clone()], &ctx, plans, &sizes, i == last);
         assert_eq!(again.rows(), chunk.rows(), "parsing a chunk again keeps the same rows");
         for (j, part) in again.columns.into_iter().enumerate() {
