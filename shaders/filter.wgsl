@@ -57,11 +57,11 @@ fn order64(a_hi: u32, a_lo: u32, b_hi: u32, b_lo: u32) -> i32 {
 // The comparison outcome for an order (-1 less, 0 equal, 1 greater) and a plain operator.
 fn holds(op: u32, ord: i32) -> bool {
     switch op {
-        case 0u: { return ord == 0; }
-        case 1u: { return ord != 0; }
-        case 2u: { return ord < 0; }
-        case 3u: { return ord <= 0; }
-        case 4u: { return ord > 0; }
+        case OP_EQ: { return ord == 0; }
+        case OP_NE: { return ord != 0; }
+        case OP_LT: { return ord < 0; }
+        case OP_LE: { return ord <= 0; }
+        case OP_GT: { return ord > 0; }
         default: { return ord >= 0; }
     }
 }
@@ -157,7 +157,7 @@ fn emit(row: u32, local: u32, group: u32, hit: bool) {
 @compute @workgroup_size(256)
 fn select_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                @builtin(local_invocation_index) local: u32) {
-    let group = wid.x + wid.y * nwg.x;
+    let group = linear_group(wid, nwg);
     let row = group * 256u + local;
     var hit = false;
     if row < params.rows {

@@ -24,10 +24,6 @@ struct AssignParams {
     tiny: f32,
 }
 
-fn linear_group(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-    return wid.x + wid.y * nwg.x;
-}
-
 @group(0) @binding(0) var<uniform> ap: AssignParams;
 @group(0) @binding(1) var<storage, read> points: array<f32>;
 @group(0) @binding(2) var<storage, read> centroids: array<f32>;

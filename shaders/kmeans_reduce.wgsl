@@ -11,10 +11,6 @@ struct ReduceParams {
     dims: u32,
 }
 
-fn linear_group(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-    return wid.x + wid.y * nwg.x;
-}
-
 @group(0) @binding(0) var<uniform> rp: ReduceParams;
 @group(0) @binding(1) var<storage, read> level_in: array<u32>;
 @group(0) @binding(2) var<storage, read_write> level_out: array<u32>;

@@ -15,10 +15,6 @@ struct SumParams {
     _pad2: u32,
 }
 
-fn linear_group(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-    return wid.x + wid.y * nwg.x;
-}
-
 @group(0) @binding(0) var<uniform> sp: SumParams;
 @group(0) @binding(1) var<storage, read> points: array<f32>;
 @group(0) @binding(2) var<storage, read> assignment: array<u32>;

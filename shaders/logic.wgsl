@@ -18,7 +18,7 @@ struct Params {
 @compute @workgroup_size(256)
 fn logic(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
          @builtin(local_invocation_index) local: u32) {
-    let w = (wid.x + wid.y * nwg.x) * 256u + local;
+    let w = linear_group(wid, nwg) * 256u + local;
     if w >= params.words {
         return;
     }

@@ -18,8 +18,11 @@ fn gpu_available(ws: &Workspace) -> bool {
     }
     assert!(run.stderr.contains("no GPU adapter found"), "unexpected failure:\n{}", run.stderr);
     let var = hyperseg::compute::gpu::REQUIRE_GPU_ENV;
-    let required = std::env::var_os(var).is_some_and(|v| !v.is_empty() && v != "0");
-    assert!(!required, "{var} is set but no GPU adapter opened:\n{}", run.stderr);
+    assert!(
+        !hyperseg::compute::gpu::gpu_required(),
+        "{var} is set but no GPU adapter opened:\n{}",
+        run.stderr
+    );
     eprintln!("GPU cases skipped: no adapter (install mesa-vulkan-drivers to run them)");
     false
 }
@@ -49,21 +52,11 @@ fn auto_and_cpu_say_which_backend_ran_and_why() {
 #[test]
 fn gpu_without_an_adapter_is_a_clear_error() {
     let ws = leads();
-    // WGPU_BACKEND=dx12 leaves no adapter on Linux: the same as a machine without a driver.
-    let mut cmd = common::command(ws.tmp.path());
-    cmd.env("WGPU_BACKEND", "dx12").args(["--workspace"]).arg(&ws.root).args([
-        "--backend",
-        "gpu",
-        "segment",
-        "preview",
-        "--where",
-        FILTER,
-    ]);
-    let run = common::run_command(&mut cmd).user_error(&["no GPU adapter found", "--backend cpu"]);
+    let run = without_adapter(&ws, &["--backend", "gpu", "segment", "preview", "--where", FILTER])
+        .user_error(&["no GPU adapter found", "--backend cpu"]);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    let mut cmd = common::command(ws.tmp.path());
-    cmd.env("WGPU_BACKEND", "dx12").args(["--backend", "gpu", "bench", "kmeans", "--points", "100"]);
-    common::run_command(&mut cmd).user_error(&["no GPU adapter found"]);
+    without_adapter(&ws, &["--backend", "gpu", "bench", "kmeans", "--points", "100"])
+        .user_error(&["no GPU adapter found"]);
 }
 
 #[test]
@@ -136,7 +129,8 @@ fn bench_kmeans_refuses_empty_input_and_zero_k_without_panicking() {
     ws.run(&["--backend", "cpu", "bench", "kmeans", "--points", "0"]).user_error(&["no points to cluster"]);
 }
 
-/// `hyperseg` with `WGPU_BACKEND=dx12` (no adapter on Linux) in `ws`.
+/// `hyperseg --workspace ROOT ARGS` with no GPU adapter: WGPU_BACKEND=dx12 leaves none on
+/// Linux, the same as a machine without a driver.
 fn without_adapter(ws: &Workspace, args: &[&str]) -> common::Run {
     let mut cmd = common::command(ws.tmp.path());
     cmd.env("WGPU_BACKEND", "dx12").arg("--workspace").arg(&ws.root).args(args);

@@ -66,13 +66,7 @@ pub fn profile_table(rows: usize, seed: u64) -> Table {
             p
         })
         .collect();
-    let dict = |values: &[&str]| {
-        let mut d = StringColumn::default();
-        for v in values {
-            d.push(Some(v));
-        }
-        d
-    };
+    let dict = |values: &[&str]| values.iter().copied().map(Some).collect::<StringColumn>();
     let mut city = Vec::with_capacity(rows);
     let mut status = Vec::with_capacity(rows);
     let (mut age, mut age_ok) = (Vec::with_capacity(rows), Bitmap::with_capacity(rows));

@@ -67,7 +67,7 @@ fn rank(kind: wgpu::DeviceType) -> u8 {
 
 /// Checks the limits every kernel needs; the error names the first that falls short.
 fn check_limits(name: &str, limits: &wgpu::Limits) -> Result<(), ComputeError> {
-    let needs: [(&'static str, u64, u64); 6] = [
+    let needs: [(&'static str, u64, u64); 7] = [
         ("max_storage_buffers_per_shader_stage", 6, u64::from(limits.max_storage_buffers_per_shader_stage)),
         (
             "max_compute_invocations_per_workgroup",
@@ -82,19 +82,12 @@ fn check_limits(name: &str, limits: &wgpu::Limits) -> Result<(), ComputeError> {
             u64::from(limits.max_compute_workgroups_per_dimension),
         ),
         ("max_storage_buffer_binding_size", MIN_BINDING, limits.max_storage_buffer_binding_size),
+        ("max_buffer_size", MIN_BINDING, limits.max_buffer_size),
     ];
     for (limit, needed, available) in needs {
         if available < needed {
             return Err(ComputeError::Limit { adapter: name.to_string(), limit, needed, available });
         }
-    }
-    if limits.max_buffer_size < MIN_BINDING {
-        return Err(ComputeError::Limit {
-            adapter: name.to_string(),
-            limit: "max_buffer_size",
-            needed: MIN_BINDING,
-            available: limits.max_buffer_size,
-        });
     }
     Ok(())
 }
@@ -150,11 +143,21 @@ pub(crate) const ASSIGN: Kernel = kernel("kmeans assign", ASSIGN_WGSL, "assign",
 pub(crate) const BLOCK_SUMS: Kernel = kernel("kmeans block sums", SUMS_WGSL, "block_sums", 6);
 pub(crate) const REDUCE: Kernel = kernel("kmeans reduce", REDUCE_WGSL, "reduce", 7);
 
-pub(crate) const FILTER_WGSL: &str = include_str!("../../../shaders/filter.wgsl");
-pub(crate) const LOGIC_WGSL: &str = include_str!("../../../shaders/logic.wgsl");
-pub(crate) const ASSIGN_WGSL: &str = include_str!("../../../shaders/kmeans_assign.wgsl");
-pub(crate) const SUMS_WGSL: &str = include_str!("../../../shaders/kmeans_sums.wgsl");
-pub(crate) const REDUCE_WGSL: &str = include_str!("../../../shaders/kmeans_reduce.wgsl");
+/// A shader's source: `shaders/common.wgsl` (helpers every kernel uses), then the file.
+macro_rules! shader {
+    ($file:literal) => {
+        concat!(
+            include_str!("../../../shaders/common.wgsl"),
+            include_str!(concat!("../../../shaders/", $file))
+        )
+    };
+}
+
+pub(crate) const FILTER_WGSL: &str = shader!("filter.wgsl");
+pub(crate) const LOGIC_WGSL: &str = shader!("logic.wgsl");
+pub(crate) const ASSIGN_WGSL: &str = shader!("kmeans_assign.wgsl");
+pub(crate) const SUMS_WGSL: &str = shader!("kmeans_sums.wgsl");
+pub(crate) const REDUCE_WGSL: &str = shader!("kmeans_reduce.wgsl");
 
 /// Every shader, by file name, for the naga test.
 pub const SHADERS: [(&str, &str); 5] = [
@@ -430,6 +433,11 @@ fn groups_for(threads: usize) -> u32 {
 /// The variable under which tests fail, instead of skipping, when no GPU adapter opens.
 pub const REQUIRE_GPU_ENV: &str = "HYPERSEG_REQUIRE_GPU";
 
+/// Whether [`REQUIRE_GPU_ENV`] is set (to anything but empty or `0`).
+pub fn gpu_required() -> bool {
+    std::env::var_os(REQUIRE_GPU_ENV).is_some_and(|v| !v.is_empty() && v != "0")
+}
+
 /// The GPU the tests share (any adapter, llvmpipe included), with chunks of 512 rows so
 /// small inputs cross chunk edges; `None`, after saying so on stderr, when none opens and
 /// [`REQUIRE_GPU_ENV`] is not set. Panics when it is set and none opens.
@@ -454,8 +462,7 @@ fn open_test_gpu(setup: impl FnOnce(GpuBackend) -> GpuBackend) -> Option<GpuBack
     match GpuBackend::new(AdapterPolicy::Any) {
         Ok(gpu) => Some(setup(gpu)),
         Err(e) => {
-            let required = std::env::var_os(REQUIRE_GPU_ENV).is_some_and(|v| !v.is_empty() && v != "0");
-            assert!(!required, "{REQUIRE_GPU_ENV} is set but no GPU adapter opened: {e}");
+            assert!(!gpu_required(), "{REQUIRE_GPU_ENV} is set but no GPU adapter opened: {e}");
             eprintln!(
                 "GPU tests skipped: {e}. Install a Vulkan driver (e.g. mesa-vulkan-drivers) to run them; \
                  set {REQUIRE_GPU_ENV}=1 to make this a failure."
