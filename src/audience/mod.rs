@@ -281,9 +281,9 @@ fn members_key(id: i64) -> String {
 fn stored_members(ws: &Workspace, id: i64) -> Result<Option<(String, Vec<i64>)>, AudienceError> {
     let Some(rel) = ws.catalog().setting(&members_key(id))? else { return Ok(None) };
     let t = crate::store::snapshot::read(&ws.data_path(&rel))?;
-    match t.column("profile").map(|c| &c.data) {
-        Some(crate::columns::ColumnData::Int64(c)) => Ok(Some((rel, c.values.clone()))),
-        _ => Err(AudienceError::BadStoredFilter {
+    match t.ints("profile") {
+        Some(members) => Ok(Some((rel, members.to_vec()))),
+        None => Err(AudienceError::BadStoredFilter {
             name: format!("#{id}"),
             error: "members file has no profile column".into(),
         }),
@@ -350,10 +350,7 @@ fn refresh_audiences(
     audiences: Vec<AudienceRow>,
     backend: &dyn Backend,
 ) -> Result<Vec<Refresh>, AudienceError> {
-    let ids = match table.column(identity::profiles::PROFILE_ID).map(|c| &c.data) {
-        Some(crate::columns::ColumnData::Int64(c)) => c.values.clone(),
-        _ => return Err(AudienceError::NoProfiles),
-    };
+    let ids = table.ints(identity::profiles::PROFILE_ID).ok_or(AudienceError::NoProfiles)?;
     let mut commit = Commit::default();
     let mut out = Vec::new();
     let mut rows = Vec::new();
@@ -376,17 +373,7 @@ fn refresh_audiences(
             + 1;
         let rel = format!("profiles/audience-{}-{generation}.hsc", a.id);
         let n = members.len();
-        let t = Table::new(
-            n,
-            vec![crate::columns::Column {
-                name: "profile".into(),
-                role: crate::columns::Role::System,
-                data: crate::columns::ColumnData::Int64(crate::columns::PrimitiveColumn::new(
-                    members,
-                    Bitmap::new_set(n),
-                )),
-            }],
-        );
+        let t = Table::new(n, vec![crate::columns::Column::system_ints("profile", members)]);
         commit.files.push((ws.stage_table(lock, &t)?, rel.clone()));
         if let Some((old_rel, _)) = previous {
             commit.retire.push(old_rel);

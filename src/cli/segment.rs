@@ -3,7 +3,7 @@
 use super::UserError;
 use super::compute::backend;
 use super::output::{Output, thousands};
-use hyperseg::columns::{Table, Value, days_from_date};
+use hyperseg::columns::{Table, Value};
 use hyperseg::compute::{BackendChoice, Work};
 use hyperseg::identity;
 use hyperseg::segment::{self, Expr};
@@ -43,22 +43,23 @@ pub fn run(ws: &Workspace, cmd: SegmentCommand, choice: BackendChoice, out: &Out
     let Some(table) = identity::profile_table(ws)? else {
         return Err(UserError("no profiles yet: import a file first".into()).into());
     };
-    let today = days_from_date(chrono::Utc::now().date_naive());
+    let today = hyperseg::audience::today();
     let backend = backend(choice, Work::Filter)?;
     let selected =
         segment::evaluate(&expr, &table, backend.as_ref(), today).map_err(|e| filter_error(e, &input))?;
     let count = selected.count_ones();
-    // Each top-level condition alone.
-    let parts: Vec<&Expr> = match &expr {
-        Expr::And(children) | Expr::Or(children) => children.iter().collect(),
-        other => vec![other],
+    // Each top-level condition alone (a filter of one condition is that condition).
+    let conditions = match &expr {
+        Expr::And(parts) | Expr::Or(parts) => parts
+            .iter()
+            .map(|part| {
+                let alone = segment::evaluate(part, &table, backend.as_ref(), today)
+                    .map_err(|e| filter_error(e, &input))?;
+                Ok((part.to_string(), alone.count_ones()))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?,
+        one => vec![(one.to_string(), count)],
     };
-    let mut conditions = Vec::with_capacity(parts.len());
-    for part in parts {
-        let alone =
-            segment::evaluate(part, &table, backend.as_ref(), today).map_err(|e| filter_error(e, &input))?;
-        conditions.push((part.to_string(), alone.count_ones()));
-    }
     let columns = sample_columns(&table, &expr);
     let sample_rows: Vec<Vec<(String, String)>> = selected
         .iter_ones()

@@ -1,7 +1,7 @@
 //! Column statistics for people choosing fields: how many rows have a value, how many distinct
 //! values there are, and the most frequent ones.
 
-use super::{ColumnData, Value, date_from_days};
+use super::{ColumnData, Value};
 use hashbrown::HashMap;
 use serde::Serialize;
 
@@ -26,17 +26,14 @@ enum Key<'a> {
     Date(i32),
 }
 
-impl std::fmt::Display for Key<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match *self {
-            Key::Text(s) => f.write_str(s),
-            Key::Int(v) => write!(f, "{v}"),
-            Key::Float(bits) => write!(f, "{}", f64::from_bits(bits)),
-            Key::Bool(b) => write!(f, "{b}"),
-            Key::Date(d) => match date_from_days(d) {
-                Some(date) => write!(f, "{}", date.format("%Y-%m-%d")),
-                None => write!(f, "{d}"),
-            },
+impl<'a> From<Key<'a>> for Value<'a> {
+    fn from(k: Key<'a>) -> Value<'a> {
+        match k {
+            Key::Text(s) => Value::Text(s),
+            Key::Int(v) => Value::Int(v),
+            Key::Float(bits) => Value::Float(f64::from_bits(bits)),
+            Key::Bool(b) => Value::Bool(b),
+            Key::Date(d) => Value::Date(d),
         }
     }
 }
@@ -69,7 +66,8 @@ pub fn summarize(data: &ColumnData, top: usize) -> ColumnSummary {
     }
     let non_empty = counts.values().sum();
     let distinct = counts.len();
-    let mut ranked: Vec<(String, usize)> = counts.into_iter().map(|(k, n)| (k.to_string(), n)).collect();
+    let mut ranked: Vec<(String, usize)> =
+        counts.into_iter().map(|(k, n)| (Value::from(k).to_string(), n)).collect();
     ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     ranked.truncate(top);
     ColumnSummary { rows, non_empty, distinct, top: ranked }

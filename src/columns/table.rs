@@ -1,6 +1,6 @@
 //! Named columns and the table that holds them.
 
-use super::{ColumnData, DataType};
+use super::{Bitmap, ColumnData, DataType, PrimitiveColumn};
 use serde::{Deserialize, Serialize};
 
 /// The fields every stage knows by name, whatever header they came under.
@@ -68,6 +68,16 @@ pub struct Column {
 }
 
 impl Column {
+    /// A system column of integers, every row holding a value.
+    pub fn system_ints(name: &str, values: Vec<i64>) -> Column {
+        let rows = values.len();
+        Column {
+            name: name.to_owned(),
+            role: Role::System,
+            data: ColumnData::Int64(PrimitiveColumn::new(values, Bitmap::new_set(rows))),
+        }
+    }
+
     pub fn data_type(&self) -> DataType {
         self.data.data_type()
     }
@@ -95,6 +105,14 @@ impl Table {
 
     pub fn columns(&self) -> &[Column] {
         &self.columns
+    }
+
+    /// The values of the integer column `name`, if there is one.
+    pub fn ints(&self, name: &str) -> Option<&[i64]> {
+        match self.column(name).map(|c| &c.data) {
+            Some(ColumnData::Int64(c)) => Some(&c.values),
+            _ => None,
+        }
     }
 
     /// The column named `name`, if any.

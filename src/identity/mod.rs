@@ -27,7 +27,7 @@ pub mod union_find;
 pub use config::{IdentityConfig, Rule};
 pub use show::{ProfileView, SourceRecord, find_profile, write_assignment_csv};
 
-use crate::columns::{Bitmap, Column, ColumnData, PrimitiveColumn, Role, Table, days_from_date};
+use crate::columns::{Column, Table, days_from_date};
 use crate::store::{
     AliasRow, CatalogWrites, EventRow, ImportFilter, StagedTable, StoreError, Workspace, WriteLock, snapshot,
 };
@@ -255,20 +255,8 @@ fn day_of(rfc3339: &str) -> i32 {
     chrono::DateTime::parse_from_rfc3339(rfc3339).map(|t| days_from_date(t.date_naive())).unwrap_or(0)
 }
 
-fn int_column(name: &str, values: Vec<i64>) -> Column {
-    let n = values.len();
-    Column {
-        name: name.to_owned(),
-        role: Role::System,
-        data: ColumnData::Int64(PrimitiveColumn::new(values, Bitmap::new_set(n))),
-    }
-}
-
 fn int_values<'a>(t: &'a Table, name: &str) -> Result<&'a [i64], IdentityError> {
-    match t.column(name).map(|c| &c.data) {
-        Some(ColumnData::Int64(c)) => Ok(&c.values),
-        _ => Err(IdentityError::Corrupt(format!("column {name} is missing"))),
-    }
+    t.ints(name).ok_or_else(|| IdentityError::Corrupt(format!("column {name} is missing")))
 }
 
 /// Records linked into clusters.
@@ -384,9 +372,9 @@ pub fn resolve(
     let assignment_table = Table::new(
         norm.records,
         vec![
-            int_column("import", record_import),
-            int_column("profile", record_profile),
-            int_column("origin", record_origin),
+            Column::system_ints("import", record_import),
+            Column::system_ints("profile", record_profile),
+            Column::system_ints("origin", record_origin),
         ],
     );
 

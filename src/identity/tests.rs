@@ -10,10 +10,7 @@ fn table_of(csv: &[u8]) -> (Table, Vec<i64>) {
     let opts = ImportOptions { imported_by: "test".into(), ..Default::default() };
     let path = Path::new("t.csv");
     let got = read_bytes(path, csv, &opts, new_report(path, &opts), &|_| {}).expect("parses");
-    let lines = match &got.table.column(crate::ingest::LINE_COLUMN).unwrap().data {
-        ColumnData::Int64(c) => c.values.clone(),
-        _ => unreachable!(),
-    };
+    let lines = got.table.ints(crate::ingest::LINE_COLUMN).expect("a line column").to_vec();
     (got.table, lines)
 }
 

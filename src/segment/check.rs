@@ -255,11 +255,8 @@ pub(crate) fn date(lit: &Literal) -> Result<i32, String> {
 pub(crate) fn boolean(lit: &Literal) -> Result<bool, String> {
     match lit {
         Literal::Bool(b) => Ok(*b),
-        Literal::Text(s) => match fold(s.trim()).as_str() {
-            "true" | "yes" | "sim" | "si" => Ok(true),
-            "false" | "no" | "nao" => Ok(false),
-            _ => Err(format!("\"{s}\" is not a yes/no value; use true or false")),
-        },
+        Literal::Text(s) => super::parse::bool_word(&fold(s.trim()))
+            .ok_or_else(|| format!("\"{s}\" is not a yes/no value; use true or false")),
         _ => Err(format!("{lit} is not a yes/no value; use true or false")),
     }
 }

@@ -257,8 +257,8 @@ fn number(chars: &[char], start: usize) -> Result<(Tok, usize), String> {
     Ok((Tok::Num(lit), i))
 }
 
-/// Words read as `true` / `false` in value position.
-fn bool_word(folded: &str) -> Option<bool> {
+/// Words read as `true` / `false` (folded): in value position, and as yes/no text.
+pub(crate) fn bool_word(folded: &str) -> Option<bool> {
     match folded {
         "true" | "yes" | "sim" | "si" => Some(true),
         "false" | "no" | "nao" => Some(false),
