@@ -13,12 +13,7 @@ fn resolve(c: &mut Criterion) {
     let (mut csv, mut truth) = (Vec::new(), Vec::new());
     generate(&GenerateOptions { rows: ROWS, seed: 11, ..GenerateOptions::default() }, &mut csv, &mut truth)
         .expect("generating into memory");
-    let truth: Vec<u64> = csv::Reader::from_reader(&truth[..])
-        .records()
-        .map(|r| r.expect("truth row"))
-        .filter(|r| &r[2] == "ok")
-        .map(|r| r[1].parse().expect("person id"))
-        .collect();
+    let truth = hyperseg::generate::ok_persons(&truth[..]).expect("a truth file");
     let opts = ImportOptions::default();
     let path = Path::new("bench.csv");
     let table = read_bytes(path, &csv, &opts, new_report(path, &opts), &|_| {}).expect("parses").table;

@@ -279,12 +279,7 @@ fn identity_bench(rows: usize, seed: u64, repeat: usize, out: &Output) -> anyhow
     let opts = GenerateOptions { rows, seed, ..GenerateOptions::default() };
     super::generate::write(&opts, &file, &truth_file)?;
     let bytes = std::fs::metadata(&file)?.len();
-    let truth: Vec<u64> = csv::Reader::from_path(&truth_file)?
-        .records()
-        .filter_map(|r| r.ok())
-        .filter(|r| &r[2] == "ok")
-        .filter_map(|r| r[1].parse().ok())
-        .collect();
+    let truth = hyperseg::generate::ok_persons(std::fs::File::open(&truth_file)?)?;
     let import_opts = ImportOptions::default();
     let table = ingest::read_csv(&file, &import_opts, &|_| {})?.table;
     anyhow::ensure!(

@@ -109,6 +109,19 @@ pub enum GenerateError {
     InvalidOptions(String),
 }
 
+/// The person of every imported (`ok`) record of a truth file, in file order: what an
+/// import of the dump keeps, row by row.
+pub fn ok_persons(truth: impl std::io::Read) -> Result<Vec<u64>, csv::Error> {
+    let mut persons = Vec::new();
+    for r in csv::Reader::from_reader(truth).records() {
+        let r = r?;
+        if &r[2] == "ok" {
+            persons.push(r[1].parse().map_err(|_| csv::Error::from(std::io::Error::other("bad person id")))?);
+        }
+    }
+    Ok(persons)
+}
+
 /// Writes a synthetic CRM dump to `out` and its ground truth to `truth`.
 ///
 /// `out` gets the header and `opts.rows` records; `truth` gets

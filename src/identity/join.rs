@@ -22,7 +22,6 @@ pub struct Edge {
 /// A key value shared by too many records to be trusted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HubKey {
-    pub rule: u16,
     /// A record holding the key (to display it).
     pub record: u32,
     pub count: usize,
@@ -105,7 +104,7 @@ fn link_partition(
         }
         let run = &part[start..end];
         if run.len() > hub_limit {
-            hubs.push(HubKey { rule, record: run[0].record, count: run.len() });
+            hubs.push(HubKey { record: run[0].record, count: run.len() });
         } else {
             edges.extend(run[1..].iter().map(|e| Edge { a: run[0].record, b: e.record, rule }));
         }
@@ -138,7 +137,7 @@ mod tests {
         assert!(hubs.is_empty());
         let (edges, hubs) = group(&entries(&[7, 9, 7, 9, 7, 5]), 0, 2);
         assert_eq!(edges.len(), 1);
-        assert_eq!(hubs, vec![HubKey { rule: 0, record: 0, count: 3 }]);
+        assert_eq!(hubs, vec![HubKey { record: 0, count: 3 }]);
     }
 
     #[test]

@@ -159,6 +159,7 @@ pub fn profile_table(ws: &Workspace) -> Result<Option<Table>, IdentityError> {
 
 /// The workspace's imports, identifiers and profiles as of the last resolution.
 pub(crate) struct Current {
+    pub config: IdentityConfig,
     pub imports: Vec<LoadedImport>,
     pub norm: keys::Normalized,
     /// The profile of each record.
@@ -240,7 +241,7 @@ pub(crate) fn load_current(ws: &Workspace) -> Result<Option<Current>, IdentityEr
             norm.records
         )));
     }
-    Ok(Some(Current { imports, norm, record_profile }))
+    Ok(Some(Current { config, imports, norm, record_profile }))
 }
 
 /// The current record → profile assignment (columns `import`, `profile`), if any.
@@ -361,7 +362,10 @@ pub fn resolve(
     let Linked { norm, edges, hubs, labels, clusters } = link(&tables, &config);
     let earlier = assign::Earlier { current: &previous, origin: &origin, aliases: &alias_ids };
     let assignment = assign::assign(&labels, clusters, &earlier, &edges, next_id);
-    let members = Members::new(&labels, clusters);
+    let mut sizes = vec![0usize; clusters];
+    for &l in &labels {
+        sizes[l as usize] += 1;
+    }
 
     let record_import: Vec<i64> =
         sources.iter().flat_map(|s| std::iter::repeat_n(s.import_id, s.table.rows())).collect();
@@ -379,8 +383,8 @@ pub fn resolve(
     );
 
     let mut distribution = BTreeMap::new();
-    for p in 0..members.len() {
-        let bucket = match members.of(p).len() {
+    for size in sizes {
+        let bucket = match size {
             n @ 1..=4 => n.to_string(),
             5..=9 => "5-9".to_owned(),
             _ => "10+".to_owned(),
@@ -406,7 +410,8 @@ pub fn resolve(
     let files = vec![(ws.stage_table(lock, &assignment_table)?, assignment_file(next))];
     let retire = if g == 0 { Vec::new() } else { vec![assignment_file(g)] };
 
-    let import_of = |r: u32| record_import_id(&sources, r);
+    let record_import = assignment_table.ints("import").expect("the assignment has an import column");
+    let import_of = |r: u32| record_import[r as usize];
     let aliases: Vec<AliasRow> = assignment
         .merges
         .iter()
@@ -470,17 +475,6 @@ pub fn resolve(
         Ok(())
     });
     Ok(IdentityCommit { files, retire, writes, stats })
-}
-
-fn record_import_id(sources: &[Source], r: u32) -> i64 {
-    let mut r = r as usize;
-    for s in sources {
-        if r < s.table.rows() {
-            return s.import_id;
-        }
-        r -= s.table.rows();
-    }
-    sources.last().map_or(0, |s| s.import_id)
 }
 
 /// Adds a resolution to a commit.

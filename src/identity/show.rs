@@ -1,6 +1,6 @@
 //! Looking a profile up by phone, e-mail, CPF or id, with its source records and lineage.
 
-use super::{IdentityError, int_values, load_assignment, load_config, load_current, normalize};
+use super::{IdentityError, int_values, load_assignment, load_current, normalize};
 use crate::columns::{Role, Table, Value};
 use crate::store::{AliasRow, EventRow, Workspace};
 use serde::Serialize;
@@ -43,7 +43,7 @@ fn text_at(t: &Table, name: &str, row: usize) -> Option<String> {
 pub fn find_profile(ws: &Workspace, query: &str) -> Result<ProfileView, IdentityError> {
     let not_found = || IdentityError::NotFound(query.to_owned());
     let current = load_current(ws)?.ok_or_else(not_found)?;
-    let config = load_config(ws)?;
+    let config = &current.config;
     let (tables, norm, record_profile) = (&current.imports, &current.norm, &current.record_profile);
 
     let q = query.trim();

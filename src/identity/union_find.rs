@@ -13,14 +13,6 @@ impl UnionFind {
         Self { parent: (0..n as u32).collect(), rank: vec![0; n] }
     }
 
-    pub fn len(&self) -> usize {
-        self.parent.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.parent.is_empty()
-    }
-
     /// The representative of `x`'s set. Panics when `x` is out of range.
     pub fn find(&mut self, mut x: u32) -> u32 {
         assert!((x as usize) < self.parent.len(), "element {x} out of range");
