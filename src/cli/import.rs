@@ -198,11 +198,7 @@ pub fn commit_with_identity(
         staged.map_err(|_| anyhow::anyhow!("the thread writing the imported columns panicked"))??;
     let resolution = resolution?;
     let prepared = parsed.into_iter().zip(staged).map(|(p, s)| ingest::prepared(p, s)).collect();
-    let (mut commit, committed) = ingest::into_commit(ws, prepared)?;
-    anyhow::ensure!(
-        committed.first().and_then(|c| c.report.id).is_none_or(|id| id == first_id),
-        "import ids moved while committing"
-    );
+    let (mut commit, committed) = ingest::into_commit(first_id, prepared);
     let stats = identity::add_to_commit(&mut commit, resolution);
     ws.commit(lock, commit)?;
     Ok((committed, stats))

@@ -132,7 +132,8 @@ fn workspace_with(files: &[&str]) -> (tempfile::TempDir, Workspace) {
         let opts = ImportOptions { imported_by: "test".into(), ..Default::default() };
         let ingested = read_bytes(&path, csv.as_bytes(), &opts, new_report(&path, &opts), &|_| {}).unwrap();
         let prepared = crate::ingest::prepare(&ws, &lock, ingested).unwrap();
-        let (mut commit, done) = crate::ingest::into_commit(&ws, vec![prepared]).unwrap();
+        let first_id = ws.catalog().next_import_id().unwrap();
+        let (mut commit, done) = crate::ingest::into_commit(first_id, vec![prepared]);
         let new = [NewSource {
             import_id: done[0].report.id.unwrap(),
             table: &done[0].table,

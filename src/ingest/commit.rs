@@ -50,18 +50,17 @@ pub fn commit(
     lock: &WriteLock,
     prepared: Vec<PreparedImport>,
 ) -> Result<Vec<CommittedImport>, IngestError> {
-    let (commit, done) = into_commit(ws, prepared)?;
+    let first_id = ws.catalog().next_import_id()?;
+    let (commit, done) = into_commit(first_id, prepared);
     ws.commit(lock, commit)?;
     Ok(done)
 }
 
-/// Turns prepared imports into a [`Commit`] (with ids reserved, so later stages can name the
-/// imports before it lands) and the reports to print once it has.
-pub fn into_commit(
-    ws: &Workspace,
-    prepared: Vec<PreparedImport>,
-) -> Result<(Commit, Vec<CommittedImport>), StoreError> {
-    let first_id = ws.catalog().next_import_id()?;
+/// Turns prepared imports into a [`Commit`] and the reports to print once it has landed.
+/// The imports take ids `first_id`, `first_id + 1`, …: the caller reserved them (from
+/// `Catalog::next_import_id`, under the writer lock) so later stages can name the imports
+/// before the commit lands.
+pub fn into_commit(first_id: i64, prepared: Vec<PreparedImport>) -> (Commit, Vec<CommittedImport>) {
     let mut commit = Commit::default();
     let mut done = Vec::with_capacity(prepared.len());
     for (i, p) in prepared.into_iter().enumerate() {
@@ -71,7 +70,7 @@ pub fn into_commit(
         commit.imports.push((new_import(&report), staged));
         done.push(CommittedImport { report, rejects, header, separator, table });
     }
-    Ok((commit, done))
+    (commit, done)
 }
 
 fn new_import(r: &ImportReport) -> NewImport {

@@ -673,7 +673,7 @@ fn name_taken(e: rusqlite::Error, name: &str) -> Result<StoreError, rusqlite::Er
     }
 }
 
-fn cat_err(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + use<> {
+pub(crate) fn cat_err(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + use<> {
     let path = path.to_owned();
     move |source| StoreError::Catalog { path: path.clone(), source }
 }

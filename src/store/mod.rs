@@ -181,10 +181,9 @@ impl Workspace {
         let root = self.root.clone();
         let mut moved: Vec<(PathBuf, PathBuf)> = Vec::new();
         let result = self.catalog.transaction(|tx| {
+            let sql_err = catalog::cat_err(&catalog_path);
             let add_file = |rel: &str| {
-                tx.execute("INSERT INTO data_files (path) VALUES (?1)", [rel])
-                    .map(drop)
-                    .map_err(|source| StoreError::Catalog { path: catalog_path.clone(), source })
+                tx.execute("INSERT INTO data_files (path) VALUES (?1)", [rel]).map(drop).map_err(&sql_err)
             };
             let mut place = |staged: &StagedTable, rel: &str| -> Result<(), StoreError> {
                 let target = root.join(rel);
@@ -212,14 +211,17 @@ impl Workspace {
                 place(staged, rel)?;
             }
             for rel in &retire {
-                tx.execute("DELETE FROM data_files WHERE path = ?1", [rel])
-                    .map_err(|source| StoreError::Catalog { path: catalog_path.clone(), source })?;
+                tx.execute("DELETE FROM data_files WHERE path = ?1", [rel]).map_err(&sql_err)?;
             }
             if let Some(f) = extra {
                 f(&CatalogWriter { tx, path: &catalog_path })?;
             }
-            for d in DATA_DIRS {
-                sync_dir(&root.join(d))?;
+            // Renames are durable once their folders are flushed; commits that only change the
+            // catalog (audience renames, descriptions) move no file.
+            if !moved.is_empty() {
+                for d in DATA_DIRS {
+                    sync_dir(&root.join(d))?;
+                }
             }
             Ok(())
         });

@@ -170,16 +170,7 @@ impl Workspace {
     /// `hyperseg --workspace ROOT --json import ARGS`, which must succeed; the reports.
     #[track_caller]
     pub fn import_json<S: AsRef<OsStr>>(&self, args: &[S]) -> Vec<serde_json::Value> {
-        let run = run_command(
-            command(self.tmp.path())
-                .arg("--workspace")
-                .arg(&self.root)
-                .arg("--json")
-                .arg("import")
-                .args(args),
-        )
-        .ok();
-        match &run.json()["imports"] {
+        match &self.import_full_json(args)["imports"] {
             serde_json::Value::Array(reports) => reports.clone(),
             other => panic!("expected an array of reports under \"imports\", got {other}"),
         }
