@@ -39,11 +39,6 @@ fn params((op, a, b): (u32, u64, u64), lut_len: u32) -> [u32; 8] {
     [0, op, a as u32, (a >> 32) as u32, b as u32, (b >> 32) as u32, lut_len, 0]
 }
 
-/// `u32` halves back into `u64` words (little-endian: low half first).
-fn join_words(halves: &[u32]) -> Vec<u64> {
-    halves.chunks(2).map(|p| u64::from(p[0]) | (u64::from(p.get(1).copied().unwrap_or(0)) << 32)).collect()
-}
-
 impl GpuBackend {
     /// Runs the filter kernel over `rows` rows of `values` (`per_row` words each) in
     /// chunks. `head` is the params without the row count (filled per chunk).
@@ -74,7 +69,9 @@ impl GpuBackend {
         }
         let kernel = filter_kernel(kind as usize);
         let bind = self.bind(kernel, &[&uniform, &values_buf, &valid_buf, &out_buf, &lut_buf]);
-        let mut halves = Vec::with_capacity(validity.words().len() * 2);
+        // The result's words, written as `u32` halves (little-endian: low half first).
+        let mut out = vec![0u64; validity.words().len()];
+        let halves: &mut [u32] = bytemuck::cast_slice_mut(&mut out);
         let mut start = 0;
         while start < rows {
             let n = chunk.min(rows - start);
@@ -86,21 +83,18 @@ impl GpuBackend {
                 0,
                 bytemuck::cast_slice(&values[start * per_row..(start + n) * per_row]),
             );
-            let words = n.div_ceil(32);
-            let first = start / 32;
-            // Validity words past the bitmap's end (an odd number of u32 halves) read as 0.
-            let mut v = valid[first..(first + words).min(valid.len())].to_vec();
-            v.resize(words, 0);
-            self.queue.write_buffer(&valid_buf, 0, bytemuck::cast_slice(&v));
+            // Chunks start on multiples of 256 rows, so this chunk's validity and result are
+            // whole `u32` halves within the bitmap.
+            let (first, words) = (start / 32, n.div_ceil(32));
+            self.queue.write_buffer(&valid_buf, 0, bytemuck::cast_slice(&valid[first..first + words]));
             let mut encoder = self.encoder();
             self.dispatch(&mut encoder, kernel, &bind, groups_for(n));
-            encoder.copy_buffer_to_buffer(&out_buf, 0, &back, 0, (words * 4).next_multiple_of(4) as u64);
-            halves.extend_from_slice(
-                &self.finish_and_read(kernel.name, encoder, &back, (words * 4) as u64)?[..words],
-            );
+            encoder.copy_buffer_to_buffer(&out_buf, 0, &back, 0, (words * 4) as u64);
+            let got = self.finish_and_read(kernel.name, encoder, &back, (words * 4) as u64)?;
+            halves[first..first + words].copy_from_slice(&got[..words]);
             start += n;
         }
-        Ok(bits::from_words(join_words(&halves), rows))
+        Ok(bits::from_words(out, rows))
     }
 
     /// Word-wise logic over `u32` halves of `a` (and `b`): 0 AND, 1 OR, 2 NOT, 3 AND NOT.
@@ -122,7 +116,8 @@ impl GpuBackend {
         let back = self.readback("result", (chunk * 4) as u64);
         let uniform = self.uniform("params", &[0, op, 0, 0]);
         let bind = self.bind(LOGIC, &[&uniform, &a_buf, b_buf.as_ref().unwrap_or(&a_buf), &out_buf]);
-        let mut halves = Vec::with_capacity(total);
+        let mut out = vec![0u64; a.words().len()];
+        let halves: &mut [u32] = bytemuck::cast_slice_mut(&mut out);
         let mut start = 0;
         while start < total {
             let n = chunk.min(total - start);
@@ -134,10 +129,11 @@ impl GpuBackend {
             let mut encoder = self.encoder();
             self.dispatch(&mut encoder, LOGIC, &bind, groups_for(n));
             encoder.copy_buffer_to_buffer(&out_buf, 0, &back, 0, (n * 4) as u64);
-            halves.extend_from_slice(&self.finish_and_read("logic", encoder, &back, (n * 4) as u64)?[..n]);
+            let got = self.finish_and_read("logic", encoder, &back, (n * 4) as u64)?;
+            halves[start..start + n].copy_from_slice(&got[..n]);
             start += n;
         }
-        Ok(bits::from_words(join_words(&halves), a.len()))
+        Ok(bits::from_words(out, a.len()))
     }
 }
 
