@@ -7,6 +7,7 @@ pub mod compute;
 pub mod generate;
 pub mod identity;
 pub mod ingest;
+pub mod pipeline;
 pub mod segment;
 pub mod store;
 pub mod text;

@@ -321,6 +321,17 @@ pub fn refresh(
     refresh_audiences(ws, lock, &table, audiences, backend)
 }
 
+/// Refreshes every manual audience over a profile table the caller already built (the one
+/// a resolution just made).
+pub fn refresh_with(
+    ws: &mut Workspace,
+    lock: &WriteLock,
+    table: &Table,
+    backend: &dyn Backend,
+) -> Result<Vec<Refresh>, AudienceError> {
+    refresh_on(ws, lock, table, None, backend)
+}
+
 /// [`refresh`] over a profile table the caller already built.
 fn refresh_on(
     ws: &mut Workspace,

@@ -3,7 +3,10 @@
 use super::output::{Output, thousands};
 use hyperseg::compute::{Backend, BackendChoice, CpuBackend, Points, Work, kmeans};
 use hyperseg::generate::GenerateOptions;
+use hyperseg::ingest::records::SourceSpec;
+use hyperseg::ingest::sources::SourcedFile;
 use hyperseg::ingest::{self, ImportOptions};
+use hyperseg::pipeline;
 use hyperseg::store::{Workspace, snapshot};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -314,7 +317,8 @@ fn identity_bench(rows: usize, seed: u64, repeat: usize, out: &Output) -> anyhow
         let t0 = Instant::now();
         let ingested = ingest::read_csv(&file, &import_opts, &|_| {})?;
         if resolve {
-            super::import::commit_with_identity(&mut ws, &lock, vec![ingested])?;
+            let parsed = vec![SourcedFile { ingested, spec: SourceSpec::default() }];
+            pipeline::commit_files(&mut ws, &lock, parsed, &hyperseg::compute::CpuBackend, &|_| {})?;
         } else {
             let prepared = ingest::prepare(&ws, &lock, ingested)?;
             ingest::commit(&mut ws, &lock, vec![prepared])?;

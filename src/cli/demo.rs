@@ -5,7 +5,9 @@ use super::output::{Output, thousands};
 use hyperseg::audience::{self, AudienceError};
 use hyperseg::compute::{BackendChoice, Work};
 use hyperseg::identity;
+use hyperseg::ingest::records::SourceSpec;
 use hyperseg::ingest::{self, ImportOptions};
+use hyperseg::pipeline::{self, FileImport, ImportRequest};
 use hyperseg::store::Workspace;
 use std::path::PathBuf;
 
@@ -46,12 +48,15 @@ pub fn run(args: DemoArgs, choice: BackendChoice, out: &Output) -> anyhow::Resul
     let mut ws = Workspace::init(&ws_dir)?;
     let lock = ws.lock()?;
     let rejects = args.out.join("rejects.csv");
-    let ingested = ingest::read_csv(&input, &ImportOptions::default(), &|_| {})?;
-    ingest::write_rejects(&rejects, &ingested.header, ingested.separator, &ingested.rejects)?;
-    let mut ingested = ingested;
-    ingested.report.rejects_file = Some(rejects.display().to_string());
-    let (committed, stats) = super::import::commit_with_identity(&mut ws, &lock, vec![ingested])?;
-    let report = &committed[0].report;
+    let req = ImportRequest {
+        files: vec![FileImport { path: input.clone(), source: SourceSpec::default() }],
+        options: ImportOptions::default(),
+        rejects: Some(rejects),
+    };
+    let outcome = pipeline::import(&mut ws, &lock, &req, &hyperseg::compute::CpuBackend, &|_| {})
+        .map_err(|f| f.error)?;
+    let report = &outcome.imports[0];
+    let stats = outcome.identity.clone().unwrap_or_default();
     let records = args.out.join("profiles.csv");
     let mut w = std::io::BufWriter::new(std::fs::File::create(&records)?);
     identity::write_assignment_csv(&ws, &mut w)?;

@@ -4,11 +4,11 @@ use super::output::{Output, thousands};
 use super::progress::Bar;
 use anyhow::Context;
 use hyperseg::compute::{BackendChoice, Work};
-use hyperseg::identity::{self, NewSource, ResolveStats};
-use hyperseg::ingest::{
-    self, CommittedImport, DecimalMark, ImportOptions, ImportReport, Ingested, Separator,
-};
-use hyperseg::store::{Workspace, WriteLock};
+use hyperseg::identity::ResolveStats;
+use hyperseg::ingest::records::{Mode, SourceSpec};
+use hyperseg::ingest::{self, DecimalMark, ImportOptions, ImportReport, Separator};
+use hyperseg::pipeline::{self, FileImport, ImportOutcome, ImportRequest, Progress};
+use hyperseg::store::Workspace;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
@@ -34,9 +34,26 @@ pub struct ImportArgs {
     /// Who imports (recorded in the catalog); default: the operating-system user.
     #[arg(long, value_name = "NAME")]
     by: Option<String>,
+    /// The source the files belong to (a CRM, a lead list); default: each file's name
+    /// without its extension. A source's records are matched across its imports.
+    #[arg(long, value_name = "NAME")]
+    source: Option<String>,
+    /// `upsert`: the file's records are added or replace their earlier versions; `replace`:
+    /// the file is the source's whole current state, and records absent from it leave.
+    #[arg(long, value_name = "MODE", default_value = "upsert", value_parser = parse_mode)]
+    mode: Mode,
+    /// The column holding the source's own record id (a CRM's contact id); without it a
+    /// record is known by its whole content.
+    #[arg(long, value_name = "COLUMN")]
+    record_id: Option<String>,
     /// Parse in one sequential pass instead of in parallel chunks.
     #[arg(long, hide = true)]
     sequential: bool,
+}
+
+/// Parses `upsert` or `replace`.
+pub fn parse_mode(s: &str) -> Result<Mode, String> {
+    s.parse()
 }
 
 /// Parses a byte count such as `10MB`, `50000`, `1GiB`.
@@ -69,59 +86,56 @@ pub fn run(dir: &Path, args: ImportArgs, choice: BackendChoice, out: &Output) ->
         true => super::compute::backend(choice, Work::Filter)?,
         false => Box::new(hyperseg::compute::CpuBackend),
     };
-    let opts = ImportOptions {
-        separator: args.separator,
-        decimal: args.decimal,
-        max_rows: args.max_rows,
-        max_bytes: args.max_bytes,
-        imported_by: args.by.unwrap_or_else(ingest::default_user),
-        parallel: !args.sequential,
-        chunk_bytes: None,
-        sample_bytes: None,
+    let source =
+        SourceSpec { source: args.source.clone(), mode: args.mode, record_id: args.record_id.clone() };
+    let req = ImportRequest {
+        files: args.files.iter().map(|p| FileImport { path: p.clone(), source: source.clone() }).collect(),
+        options: ImportOptions {
+            separator: args.separator,
+            decimal: args.decimal,
+            max_rows: args.max_rows,
+            max_bytes: args.max_bytes,
+            imported_by: args.by.unwrap_or_else(ingest::default_user),
+            parallel: !args.sequential,
+            chunk_bytes: None,
+            sample_bytes: None,
+        },
+        rejects: args.rejects,
     };
-    let many = args.files.len() > 1;
-    let mut parsed = Vec::with_capacity(args.files.len());
-    for file in &args.files {
-        let bar = Bar::bytes(std::fs::metadata(file).map(|m| m.len()).unwrap_or(0), "importing");
-        let result = ingest::read_csv(file, &opts, &|p| bar.set(p.bytes_done));
-        bar.finish();
-        match result {
-            Ok(i) => parsed.push(i),
-            Err(e) => {
-                if out.json {
-                    let mut report = ingest::new_report(file, &opts);
-                    report.step(ingest::Step::Failed);
-                    out.json_value(&serde_json::json!({ "report": report, "error": e.to_string() }))?;
-                }
-                return Err(e.into());
-            }
-        }
-    }
-    // Every file parsed: only now write the rejects, so a failed command leaves none behind.
-    if let Some(path) = &args.rejects {
-        for (ingested, file) in parsed.iter_mut().zip(&args.files) {
-            let target = if many { per_file(path, file) } else { path.clone() };
-            ingest::write_rejects(&target, &ingested.header, ingested.separator, &ingested.rejects)?;
-            ingested.report.rejects_file = Some(target.display().to_string());
-        }
-    }
-    let (committed, stats) = commit_with_identity(&mut ws, &lock, parsed)?;
-    // Manual audiences follow the new profiles (their own commit: the import has landed).
-    let audiences = hyperseg::audience::refresh(&mut ws, &lock, None, backend.as_ref())?;
+    let bar = Bar::bytes(0, "importing");
+    let outcome = pipeline::import(&mut ws, &lock, &req, backend.as_ref(), &|p| match p {
+        Progress::Reading { bytes_done, bytes_total, .. } => bar.set_total_and_done(bytes_total, bytes_done),
+        Progress::Resolving | Progress::Refreshing => {}
+    });
+    bar.finish();
     drop(lock);
-    let reports: Vec<&ImportReport> = committed.iter().map(|c| &c.report).collect();
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(failed) => {
+            if out.json {
+                out.json_value(
+                    &serde_json::json!({ "report": failed.report, "error": failed.error.to_string() }),
+                )?;
+            }
+            return Err(failed.error.into());
+        }
+    };
     if out.json {
-        return out.json_value(
-            &serde_json::json!({ "imports": reports, "identity": stats, "audiences": audiences }),
-        );
+        return out.json_value(&outcome);
     }
-    for r in reports {
-        out.text(&render(r))?;
+    out.text(&render_outcome(&outcome))
+}
+
+/// The human form of an import's outcome: each file's report, then profiles and audiences.
+pub fn render_outcome(o: &ImportOutcome) -> String {
+    let mut parts: Vec<String> = o.imports.iter().map(render).collect();
+    match &o.identity {
+        Some(stats) => parts.push(render_identity(stats)),
+        None => parts.push("No record changed: profiles and audiences are as they were.".to_owned()),
     }
-    out.text(&render_identity(&stats))?;
-    if !audiences.is_empty() {
+    if !o.audiences.is_empty() {
         let mut s = String::from("Audiences:");
-        for a in &audiences {
+        for a in &o.audiences {
             s.push_str(&format!(
                 "\n  {:<28} {:>10} profiles  (+{} joined, -{} left)",
                 a.name,
@@ -130,9 +144,9 @@ pub fn run(dir: &Path, args: ImportArgs, choice: BackendChoice, out: &Output) ->
                 thousands(a.left)
             ));
         }
-        out.text(&s)?;
+        parts.push(s);
     }
-    Ok(())
+    parts.join("\n")
 }
 
 /// The human form of a resolution's outcome.
@@ -146,10 +160,19 @@ pub fn render_identity(s: &ResolveStats) -> String {
         thousands(s.records as u64),
         s.rules.join(", ")
     );
+    if s.retired > 0 {
+        let ids = s.retired_ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ");
+        let more = if s.retired > s.retired_ids.len() { ", …" } else { "" };
+        out.push_str(&format!(
+            "\n  retired (no record left): {} profiles: {ids}{more}",
+            thousands(s.retired as u64)
+        ));
+    }
     for h in &s.hubs {
         out.push_str(&format!(
-            "\n  not used for linking ({} records share it, limit {}): {} {}",
+            "\n  not used for linking ({} records, at least {} different people share it; limit {}): {} {}",
             thousands(h.records as u64),
+            thousands(h.people as u64),
             s.hub_limit,
             h.rule,
             h.identifier
@@ -168,55 +191,27 @@ pub fn render_identity(s: &ResolveStats) -> String {
     out
 }
 
-/// Commits parsed files together with the identity resolution they lead to, in one
-/// transaction. The imported columns are written on one thread while resolution runs.
-pub fn commit_with_identity(
-    ws: &mut Workspace,
-    lock: &WriteLock,
-    parsed: Vec<Ingested>,
-) -> anyhow::Result<(Vec<CommittedImport>, ResolveStats)> {
-    let first_id = ws.catalog().next_import_id()?;
-    let now = ingest::now();
-    let stager = ws.stager(lock);
-    let ws_ref = &*ws;
-    let (staged, resolution) = std::thread::scope(|scope| {
-        let staging =
-            scope.spawn(|| parsed.iter().map(|i| stager.stage(&i.table)).collect::<Result<Vec<_>, _>>());
-        let new: Vec<NewSource> = parsed
-            .iter()
-            .enumerate()
-            .map(|(i, p)| NewSource {
-                import_id: first_id + i as i64,
-                table: &p.table,
-                started_at: &p.report.started_at,
-            })
-            .collect();
-        let resolution = identity::resolve(ws_ref, lock, &new, None, &now);
-        (staging.join(), resolution)
-    });
-    let staged =
-        staged.map_err(|_| anyhow::anyhow!("the thread writing the imported columns panicked"))??;
-    let resolution = resolution?;
-    let prepared = parsed.into_iter().zip(staged).map(|(p, s)| ingest::prepared(p, s)).collect();
-    let (mut commit, committed) = ingest::into_commit(first_id, prepared);
-    let stats = identity::add_to_commit(&mut commit, resolution);
-    ws.commit(lock, commit)?;
-    Ok((committed, stats))
-}
-
-/// `rejects.csv` + `b.csv` → `rejects.b.csv`, so several files' rejects do not collide.
-fn per_file(rejects: &Path, input: &Path) -> PathBuf {
-    let stem = rejects.file_stem().unwrap_or_default().to_string_lossy();
-    let ext = rejects.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
-    let input_stem = input.file_stem().unwrap_or_default().to_string_lossy();
-    rejects.with_file_name(format!("{stem}.{input_stem}{ext}"))
-}
-
 /// The human form of an import report.
 pub fn render(r: &ImportReport) -> String {
     let mut s = String::new();
     let id = r.id.map_or_else(String::new, |id| format!(" as import #{id}"));
     s.push_str(&format!("Imported {}{id}: {}\n", r.file_name, r.outcome));
+    if let Some(c) = &r.records {
+        let key = c.record_id.as_ref().map_or_else(|| "whole row".to_owned(), |k| format!("column {k}"));
+        s.push_str(&format!("  source          {} ({} mode, records known by {key})\n", c.source, c.mode));
+        let removed = match c.mode {
+            hyperseg::ingest::records::Mode::Replace => format!(", {} removed", thousands(c.removed)),
+            hyperseg::ingest::records::Mode::Upsert => String::new(),
+        };
+        s.push_str(&format!(
+            "  records         {} new, {} changed, {} unchanged{removed}, {} duplicates in the file; the source holds {}\n",
+            thousands(c.new),
+            thousands(c.changed),
+            thousands(c.unchanged),
+            thousands(c.duplicates),
+            thousands(c.source_records)
+        ));
+    }
     let detected = if r.separator_detected { "detected" } else { "given" };
     s.push_str(&format!("  separator       {} ({detected})\n", r.separator));
     s.push_str(&format!("  columns         {}\n", r.columns.len()));
@@ -270,6 +265,9 @@ mod tests {
 
     #[test]
     fn rejects_file_per_input() {
-        assert_eq!(per_file(Path::new("out/rej.csv"), Path::new("in/b.csv")), PathBuf::from("out/rej.b.csv"));
+        assert_eq!(
+            pipeline::per_file(Path::new("out/rej.csv"), Path::new("in/b.csv")),
+            PathBuf::from("out/rej.b.csv")
+        );
     }
 }

@@ -15,6 +15,9 @@ pub enum ImportsCommand {
         /// Only files whose name contains this (any case).
         #[arg(long)]
         search: Option<String>,
+        /// Only this source's imports.
+        #[arg(long)]
+        source: Option<String>,
         /// Only imports started on or after this day (YYYY-MM-DD, UTC).
         #[arg(long, value_parser = parse_day)]
         from: Option<chrono::NaiveDate>,
@@ -35,9 +38,40 @@ fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
         .map_err(|_| format!("{s:?} is not a date; expected YYYY-MM-DD"))
 }
 
+#[derive(clap::Subcommand, Debug)]
+pub enum SourcesCommand {
+    /// List sources with their current record counts and last import.
+    #[command(after_help = "Example:\n  hyperseg -w ws sources list")]
+    List,
+}
+
+pub fn run_sources(ws: &Workspace, cmd: SourcesCommand, out: &Output) -> anyhow::Result<()> {
+    let SourcesCommand::List = cmd;
+    let sources = hyperseg::ingest::sources::summaries(ws)?;
+    if out.json {
+        return out.json_value(&sources);
+    }
+    if sources.is_empty() {
+        return out.text("no sources");
+    }
+    let mut s = format!("{:<24} {:>12} {:>8}  {}\n", "source", "records", "imports", "last import");
+    for src in sources {
+        s.push_str(&format!(
+            "{:<24} {:>12} {:>8}  #{} {} ({})\n",
+            src.name,
+            thousands(src.records),
+            src.imports,
+            src.last_import,
+            src.last_file,
+            src.last_import_at
+        ));
+    }
+    out.text(s.trim_end())
+}
+
 pub fn run(ws: &Workspace, cmd: ImportsCommand, out: &Output) -> anyhow::Result<()> {
     match cmd {
-        ImportsCommand::List { search, from, to } => {
+        ImportsCommand::List { search, source, from, to } => {
             if let (Some(f), Some(t)) = (from, to)
                 && f > t
             {
@@ -45,6 +79,7 @@ pub fn run(ws: &Workspace, cmd: ImportsCommand, out: &Output) -> anyhow::Result<
             }
             let filter = ImportFilter {
                 search,
+                source,
                 from: from.map(|d| d.format("%Y-%m-%d").to_string()),
                 before: to.and_then(|d| d.succ_opt()).map(|d| d.format("%Y-%m-%d").to_string()),
             };
@@ -56,13 +91,28 @@ pub fn run(ws: &Workspace, cmd: ImportsCommand, out: &Output) -> anyhow::Result<
                 return out.text("no imports");
             }
             let mut s = format!(
-                "{:>4}  {:<28} {:<12} {:<24} {:>10} {:>9} {:>9}  {}\n",
-                "id", "file", "by", "started", "imported", "rejected", "opted out", "outcome"
+                "{:>4}  {:<16} {:<28} {:<12} {:<24} {:>10} {:>9} {:>9}  {}\n",
+                "id", "source", "file", "by", "started", "imported", "rejected", "opted out", "outcome"
             );
             for r in rows {
+                let changes = serde_json::from_str::<ImportReport>(&r.report_json)
+                    .ok()
+                    .and_then(|rep| rep.records)
+                    .map(|c| {
+                        format!(
+                            " ({} new, {} changed, {} unchanged, {} removed)",
+                            thousands(c.new),
+                            thousands(c.changed),
+                            thousands(c.unchanged),
+                            thousands(c.removed)
+                        )
+                    })
+                    .unwrap_or_default();
+                let retired = if r.retired_at.is_some() { ", retired" } else { "" };
                 s.push_str(&format!(
-                    "{:>4}  {:<28} {:<12} {:<24} {:>10} {:>9} {:>9}  {}\n",
+                    "{:>4}  {:<16} {:<28} {:<12} {:<24} {:>10} {:>9} {:>9}  {}{changes}{retired}\n",
                     r.id,
+                    r.source,
                     r.file_name,
                     r.imported_by,
                     r.started_at,

@@ -20,6 +20,7 @@ use hyperseg::audience::AudienceError;
 use hyperseg::compute::{BackendChoice, ComputeError};
 use hyperseg::identity::IdentityError;
 use hyperseg::ingest::IngestError;
+use hyperseg::pipeline::PipelineError;
 use hyperseg::store::{StoreError, Workspace};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -60,6 +61,9 @@ enum Command {
     /// List and show past imports.
     #[command(subcommand)]
     Imports(imports::ImportsCommand),
+    /// The sources imports belong to, with their current record counts.
+    #[command(subcommand)]
+    Sources(imports::SourcesCommand),
     /// Look profiles up, and see how records were resolved into them.
     #[command(subcommand)]
     Profiles(profiles::ProfilesCommand),
@@ -124,6 +128,7 @@ fn is_user_error(err: &anyhow::Error) -> bool {
             || e.downcast_ref::<IdentityError>().is_some_and(IdentityError::is_user_error)
             || e.downcast_ref::<AudienceError>().is_some_and(AudienceError::is_user_error)
             || e.downcast_ref::<ComputeError>().is_some_and(ComputeError::is_user_error)
+            || e.downcast_ref::<PipelineError>().is_some_and(PipelineError::is_user_error)
             || e.downcast_ref::<clap::Error>().is_some()
     })
 }
@@ -141,6 +146,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import(args) => import::run(&workspace_dir(cli.workspace)?, args, backend, &out),
         Command::Imports(cmd) => imports::run(&open(cli.workspace)?, cmd, &out),
+        Command::Sources(cmd) => imports::run_sources(&open(cli.workspace)?, cmd, &out),
         Command::Profiles(cmd) => profiles::run_profiles(&open(cli.workspace)?, cmd, &out),
         Command::Fields(args) => fields::run(&open(cli.workspace)?, args, &out),
         Command::Audiences(cmd) => audiences::run(&mut open(cli.workspace)?, cmd, backend, &out),

@@ -2,8 +2,7 @@
 
 use super::output::{Output, thousands};
 use hyperseg::identity::{self, IdentityConfig, Rule};
-use hyperseg::ingest;
-use hyperseg::store::{Commit, Workspace};
+use hyperseg::store::Workspace;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum ProfilesCommand {
@@ -170,10 +169,8 @@ pub fn run_identity(ws: &mut Workspace, cmd: IdentityCommand, out: &Output) -> a
         }
         config.validate()?;
         let lock = ws.lock()?;
-        let resolution = identity::resolve(ws, &lock, &[], Some(config.clone()), &ingest::now())?;
-        let mut commit = Commit::default();
-        let stats = identity::add_to_commit(&mut commit, resolution);
-        ws.commit(&lock, commit)?;
+        let backend = hyperseg::compute::CpuBackend;
+        let (stats, _) = hyperseg::pipeline::reresolve(ws, &lock, Some(config.clone()), &backend)?;
         if out.json {
             return out.json_value(&serde_json::json!({ "config": config, "identity": stats }));
         }

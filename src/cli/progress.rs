@@ -30,6 +30,14 @@ impl Bar {
         self.bar.set_position(done);
     }
 
+    /// Sets the total (the work's size may be known only once it starts), then moves to `done`.
+    pub fn set_total_and_done(&self, total: u64, done: u64) {
+        if self.bar.length() != Some(total) {
+            self.bar.set_length(total);
+        }
+        self.set(done);
+    }
+
     pub fn finish(&self) {
         self.bar.finish_and_clear();
     }

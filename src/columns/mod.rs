@@ -9,6 +9,7 @@ mod bitmap;
 mod string;
 mod summary;
 mod table;
+mod take;
 
 pub use bitmap::Bitmap;
 pub use string::{DictionaryColumn, DictionaryEncoder, StringColumn, StringColumnError};

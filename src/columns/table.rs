@@ -103,6 +103,15 @@ impl Table {
         self.rows
     }
 
+    /// Adds (or replaces) a column of the same length, by name.
+    pub fn set_column(&mut self, column: Column) {
+        assert_eq!(column.data.len(), self.rows, "column {} has the wrong length", column.name);
+        match self.columns.iter_mut().find(|c| c.name == column.name) {
+            Some(c) => *c = column,
+            None => self.columns.push(column),
+        }
+    }
+
     pub fn columns(&self) -> &[Column] {
         &self.columns
     }

@@ -43,8 +43,9 @@ pub struct Assignment {
     pub next_id: i64,
 }
 
-/// What earlier runs left: for each earlier record (records `0..current.len()`), its current
-/// profile id and the id it was first given; and the ids merged away (aliases).
+/// What earlier runs left: for each record, its current profile id and the id it was first
+/// given (0 for a record new in this run); and the ids merged away (aliases). Both lists
+/// are as long as the records, or shorter when only the first records are earlier ones.
 pub struct Earlier<'a> {
     pub current: &'a [i64],
     pub origin: &'a [i64],
@@ -62,7 +63,7 @@ pub fn assign(
     let previous = earlier.current;
     // The home cluster of each earlier id: the cluster of its earliest record.
     let mut home: hashbrown::HashMap<i64, u32> = hashbrown::HashMap::new();
-    for (r, &id) in previous.iter().enumerate() {
+    for (r, &id) in previous.iter().enumerate().filter(|(_, id)| **id != 0) {
         home.entry(id).or_insert(labels[r]);
     }
     let mut candidates: Vec<Vec<i64>> = vec![Vec::new(); clusters];
@@ -110,7 +111,7 @@ pub fn assign(
     // Splits: earlier records whose cluster's id is not theirs and whose id lives elsewhere.
     let mut splits: Vec<Split> = Vec::new();
     let mut seen = hashbrown::HashSet::new();
-    for (r, &id) in previous.iter().enumerate() {
+    for (r, &id) in previous.iter().enumerate().filter(|(_, id)| **id != 0) {
         let now = cluster_ids[labels[r] as usize];
         let merged_here = merge_of.get(&id).is_some_and(|&i| merges[i].survivor == now);
         if now != id && !merged_here && seen.insert((id, now)) {
@@ -119,7 +120,7 @@ pub fn assign(
     }
     // For each merge, the first link (in edge order) that crosses from the alias's earlier
     // records to the rest of the survivor's cluster: one pass over the edges for all merges.
-    let owner = |r: u32| previous.get(r as usize).copied();
+    let owner = |r: u32| previous.get(r as usize).copied().filter(|&id| id != 0);
     let mut open = merges.len();
     for e in edges {
         if open == 0 {
@@ -189,6 +190,14 @@ mod tests {
         let a = assign(&[0, 1], 2, &none(&[7, 7], &[7, 7]), &[], 8);
         assert_eq!(a.cluster_ids, vec![7, 8]);
         assert_eq!(a.splits, vec![Split { from: 7, to: 8 }]);
+    }
+
+    #[test]
+    fn records_new_in_this_run_are_zero_anywhere_in_the_list() {
+        // Record 0 is new, record 1 was profile 3, record 2 is new and alone.
+        let a = assign(&[0, 0, 1], 2, &none(&[0, 3, 0], &[0, 3, 0]), &[], 4);
+        assert_eq!(a.cluster_ids, vec![3, 4]);
+        assert_eq!((a.created, a.splits.len(), a.merges.len()), (1, 0, 0));
     }
 
     #[test]

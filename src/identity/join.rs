@@ -19,13 +19,19 @@ pub struct Edge {
     pub rule: u16,
 }
 
-/// A key value shared by too many records to be trusted.
+/// A key value that ties together too many different people to be trusted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HubKey {
     /// A record holding the key (to display it).
     pub record: u32,
     pub count: usize,
+    /// The most distinct values of another identifier among its records.
+    pub people: usize,
 }
+
+/// How many different people a group of records sharing a key holds: the most distinct
+/// values of any other identifier among them.
+pub type PeopleCount<'a> = &'a (dyn Fn(&[u32]) -> usize + Sync);
 
 /// splitmix64's finaliser: spreads numeric keys over all bits.
 fn mix(mut x: u64) -> u64 {
@@ -36,8 +42,10 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-/// Links the records of every key of one rule; returns the links and the hub keys.
-pub fn group(keys: &RuleKeys, rule: u16, hub_limit: usize) -> (Vec<Edge>, Vec<HubKey>) {
+/// Links the records of every key of one rule; returns the links and the hub keys. A key is a
+/// hub when the records sharing it carry more than `hub_limit` distinct values of another
+/// identifier (`people`): how often one record was imported never makes it one.
+pub fn group(keys: &RuleKeys, rule: u16, hub_limit: usize, people: PeopleCount) -> (Vec<Edge>, Vec<HubKey>) {
     let partition = |e: &Entry| (mix(e.key) >> (64 - PARTITION_BITS)) as usize;
     // Each task splits its slice of entries into partitions.
     let per_task: Vec<Vec<Vec<Entry>>> = keys
@@ -63,7 +71,7 @@ pub fn group(keys: &RuleKeys, rule: u16, hub_limit: usize) -> (Vec<Edge>, Vec<Hu
             for t in &per_task {
                 part.extend_from_slice(&t[p]);
             }
-            link_partition(part, texts, rule, hub_limit)
+            link_partition(part, texts, rule, hub_limit, people)
         })
         .collect();
     let mut edges = Vec::with_capacity(keys.entries.len());
@@ -81,6 +89,7 @@ fn link_partition(
     texts: &Texts,
     rule: u16,
     hub_limit: usize,
+    people: PeopleCount,
 ) -> (Vec<Edge>, Vec<HubKey>) {
     let is_text = texts.is_text();
     let same = |a: &Entry, b: &Entry| a.key == b.key && (!is_text || texts.get(a.idx) == texts.get(b.idx));
@@ -103,8 +112,12 @@ fn link_partition(
             end += 1;
         }
         let run = &part[start..end];
-        if run.len() > hub_limit {
-            hubs.push(HubKey { record: run[0].record, count: run.len() });
+        let distinct = match run.len() > hub_limit {
+            true => people(&run.iter().map(|e| e.record).collect::<Vec<_>>()),
+            false => 0,
+        };
+        if distinct > hub_limit {
+            hubs.push(HubKey { record: run[0].record, count: run.len(), people: distinct });
         } else {
             edges.extend(run[1..].iter().map(|e| Edge { a: run[0].record, b: e.record, rule }));
         }
@@ -128,16 +141,28 @@ mod tests {
         }
     }
 
+    /// Every record a different person.
+    fn all_apart(records: &[u32]) -> usize {
+        records.len()
+    }
+
     #[test]
     fn links_equal_keys_and_skips_hubs() {
         // Records 0, 2, 4 share key 7; records 1 and 3 share 9; key 5 is on 1 record.
-        let (mut edges, hubs) = group(&entries(&[7, 9, 7, 9, 7, 5]), 0, 50);
+        let (mut edges, hubs) = group(&entries(&[7, 9, 7, 9, 7, 5]), 0, 50, &all_apart);
         edges.sort_by_key(|e| (e.a, e.b));
         assert_eq!(edges.iter().map(|e| (e.a, e.b)).collect::<Vec<_>>(), vec![(0, 2), (0, 4), (1, 3)]);
         assert!(hubs.is_empty());
-        let (edges, hubs) = group(&entries(&[7, 9, 7, 9, 7, 5]), 0, 2);
+        let (edges, hubs) = group(&entries(&[7, 9, 7, 9, 7, 5]), 0, 2, &all_apart);
         assert_eq!(edges.len(), 1);
-        assert_eq!(hubs, vec![HubKey { record: 0, count: 3 }]);
+        assert_eq!(hubs, vec![HubKey { record: 0, count: 3, people: 3 }]);
+    }
+
+    #[test]
+    fn a_key_on_many_records_of_one_person_is_no_hub() {
+        let (edges, hubs) = group(&entries(&[7; 100]), 0, 50, &|_| 1);
+        assert!(hubs.is_empty());
+        assert_eq!(edges.len(), 99);
     }
 
     #[test]
@@ -150,14 +175,14 @@ mod tests {
             ],
             texts: Texts::Owned(vec!["a".into(), "b".into(), "a".into()]),
         };
-        let (edges, _) = group(&keys, 0, 50);
+        let (edges, _) = group(&keys, 0, 50, &all_apart);
         assert_eq!(edges.iter().map(|e| (e.a, e.b)).collect::<Vec<_>>(), vec![(0, 2)]);
     }
 
     #[test]
     fn many_keys_cross_partitions_and_tasks() {
         let keys: Vec<u64> = (0..10_000u64).map(|i| i % 3_000).collect();
-        let (edges, hubs) = group(&entries(&keys), 0, 50);
+        let (edges, hubs) = group(&entries(&keys), 0, 50, &all_apart);
         assert!(hubs.is_empty());
         assert_eq!(edges.len(), 10_000 - 3_000);
         assert!(edges.iter().all(|e| keys[e.a as usize] == keys[e.b as usize] && e.a < e.b));

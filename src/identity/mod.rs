@@ -19,6 +19,7 @@ pub mod assign;
 pub mod config;
 pub mod join;
 pub mod keys;
+mod live;
 pub mod normalize;
 pub mod profiles;
 mod show;
@@ -28,10 +29,13 @@ pub use config::{IdentityConfig, Rule};
 pub use show::{ProfileView, SourceRecord, find_profile, write_assignment_csv};
 
 use crate::columns::{Column, Table, days_from_date};
+use crate::ingest::{self, records::Records};
 use crate::store::{
-    AliasRow, CatalogWrites, EventRow, ImportFilter, StagedTable, StoreError, Workspace, WriteLock, snapshot,
+    AliasRow, CatalogWrites, EventRow, StagedTable, StoreError, Workspace, WriteLock, snapshot,
 };
-use profiles::{Members, Source};
+use live::Live;
+pub use live::RecordTimes;
+use profiles::Members;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -69,6 +73,10 @@ pub struct HubReport {
     pub rule: String,
     pub identifier: String,
     pub records: usize,
+    /// The most distinct values of another identifier (phone, e-mail, CPF or name) among
+    /// those records: how many different people the value ties together, at least.
+    #[serde(default)]
+    pub people: usize,
 }
 
 /// What a resolution run found.
@@ -88,11 +96,21 @@ pub struct ResolveStats {
     /// How many profiles have 1, 2, 3, 4, 5–9 and 10 or more records.
     pub records_per_profile: BTreeMap<String, u64>,
     pub links: usize,
+    /// Profiles left with no record (their ids are never given again).
+    #[serde(default)]
+    pub retired: usize,
+    /// The first [`RETIRED_LISTED`] of them; `profiles show` finds every one's history.
+    #[serde(default)]
+    pub retired_ids: Vec<i64>,
 }
+
+/// How many retired profile ids a resolution's statistics list.
+pub const RETIRED_LISTED: usize = 100;
 
 /// A new import to resolve together with those already in the workspace.
 pub struct NewSource<'a> {
     pub import_id: i64,
+    pub file_name: &'a str,
     pub table: &'a Table,
     pub started_at: &'a str,
 }
@@ -103,6 +121,28 @@ pub struct IdentityCommit {
     pub retire: Vec<String>,
     pub writes: CatalogWrites,
     pub stats: ResolveStats,
+    /// The identity generation the commit makes current.
+    pub generation: u64,
+    /// The profile table of this resolution (see [`profile_table`]), built while the
+    /// records were in memory, so the first reader after an import does not derive it.
+    pub profiles: Table,
+}
+
+impl IdentityCommit {
+    /// The generation and profile table, taken out (to cache once the commit lands).
+    pub fn take_profiles(&mut self) -> (u64, Table) {
+        (self.generation, std::mem::take(&mut self.profiles))
+    }
+}
+
+/// Caches `table` as the profile table of identity generation `generation` (best effort:
+/// a reader derives it again when the cache is missing).
+pub fn cache_profile_table(ws: &Workspace, generation: u64, table: &Table) {
+    ws.cache_table(PROFILES_DIR, "table", &cache_key(generation), table);
+}
+
+fn cache_key(generation: u64) -> String {
+    format!("{generation}-v{}", env!("CARGO_PKG_VERSION"))
 }
 
 /// The workspace's identity configuration (the defaults until one is set).
@@ -147,7 +187,7 @@ pub fn profile_table(ws: &Workspace) -> Result<Option<Table>, IdentityError> {
     if g == 0 {
         return Ok(None);
     }
-    let key = format!("{g}-v{}", env!("CARGO_PKG_VERSION"));
+    let key = cache_key(g);
     if let Some(table) = ws.cached_table(PROFILES_DIR, "table", &key) {
         return Ok(Some(table));
     }
@@ -157,47 +197,19 @@ pub fn profile_table(ws: &Workspace) -> Result<Option<Table>, IdentityError> {
     Ok(Some(table))
 }
 
-/// The workspace's imports, identifiers and profiles as of the last resolution.
+/// The workspace's records, identifiers and profiles as of the last resolution.
 pub(crate) struct Current {
     pub config: IdentityConfig,
-    pub imports: Vec<LoadedImport>,
+    pub live: Live<'static>,
     pub norm: keys::Normalized,
     /// The profile of each record.
     pub record_profile: Vec<i64>,
 }
 
-/// A committed import, loaded: its id, file name, columns and import day.
-pub(crate) struct LoadedImport {
-    pub id: i64,
-    pub file_name: String,
-    pub table: Table,
-    /// Days since 1970-01-01 (UTC) of the import's start.
-    pub day: i32,
-}
-
-/// Every committed import, oldest first, with its columns reloaded.
-fn load_imports(ws: &Workspace) -> Result<Vec<LoadedImport>, IdentityError> {
-    let mut imports = Vec::new();
-    for row in ws.catalog().list_imports(&ImportFilter::default())? {
-        imports.push(LoadedImport {
-            id: row.id,
-            table: snapshot::read(&ws.data_path(&row.snapshot))?,
-            day: day_of(&row.started_at),
-            file_name: row.file_name,
-        });
-    }
-    Ok(imports)
-}
-
-/// The loaded imports as sources for the profile table.
-fn sources(imports: &[LoadedImport]) -> Vec<Source<'_>> {
-    imports.iter().map(|i| Source { import_id: i.id, table: &i.table, day: i.day }).collect()
-}
-
 impl Current {
     /// The profile table (see [`profile_table`]).
     pub fn profiles(&self) -> Table {
-        let sources = sources(&self.imports);
+        let sources = self.live.sources();
         // Profiles numbered densely in order of their first record.
         let mut dense: hashbrown::HashMap<i64, u32> = hashbrown::HashMap::new();
         let mut ids = Vec::new();
@@ -211,37 +223,30 @@ impl Current {
                 })
             })
             .collect();
-        let members = Members::new(&labels, ids.len());
-        profiles::build(&sources, &self.norm, &members, &ids)
+        let members = Members::by_recency(&labels, ids.len(), &self.live.times.changed_import);
+        profiles::build(&sources, &self.norm, &members, &ids, &self.live.times)
     }
 
     /// The one-row profile table of profile `id` (empty when no record belongs to it).
     pub fn profile(&self, id: i64) -> Table {
-        let sources = sources(&self.imports);
-        let records: Vec<u32> = (0..self.record_profile.len() as u32)
-            .filter(|&r| self.record_profile[r as usize] == id)
-            .collect();
-        let members = Members { offsets: vec![0, records.len()], records };
-        profiles::build(&sources, &self.norm, &members, &[id])
+        let sources = self.live.sources();
+        let labels: Vec<u32> = self.record_profile.iter().map(|&p| u32::from(p != id)).collect();
+        let members = Members::by_recency(&labels, 2, &self.live.times.changed_import);
+        let one = Members { offsets: vec![0, members.of(0).len()], records: members.of(0).to_vec() };
+        profiles::build(&sources, &self.norm, &one, &[id], &self.live.times)
     }
 }
 
-/// Loads every import, normalises its identifiers, and reads the assignment.
+/// Loads the current records, normalises their identifiers, and reads the assignment.
 pub(crate) fn load_current(ws: &Workspace) -> Result<Option<Current>, IdentityError> {
     let Some(assignment) = load_assignment(ws)? else { return Ok(None) };
     let config = load_config(ws)?;
-    let imports = load_imports(ws)?;
-    let tables: Vec<&Table> = imports.iter().map(|i| &i.table).collect();
-    let norm = keys::normalize_all(&tables, &config);
-    let record_profile = int_values(&assignment, "profile")?.to_vec();
-    if record_profile.len() != norm.records {
-        return Err(IdentityError::Corrupt(format!(
-            "the assignment covers {} records but the imports hold {}",
-            record_profile.len(),
-            norm.records
-        )));
-    }
-    Ok(Some(Current { config, imports, norm, record_profile }))
+    let records = ingest::records::load(ws)?.records;
+    let live = live::load(ws, &records, &[])?;
+    let norm = keys::normalize_all(&live.tables(), &config);
+    let previous = live::Previous::read(&assignment)?;
+    let record_profile = previous.profiles_of(&live.record_ids)?;
+    Ok(Some(Current { config, live, norm, record_profile }))
 }
 
 /// The current record → profile assignment (columns `import`, `profile`), if any.
@@ -276,14 +281,17 @@ pub fn link(tables: &[&Table], config: &IdentityConfig) -> Linked {
     let norm = keys::normalize_all(tables, config);
     let mut edges = Vec::new();
     let mut hubs = Vec::new();
+    let names = RawNames::new(tables);
     for (i, rule) in config.rules.iter().enumerate() {
         let k = keys::rule_keys(&norm, rule);
-        let (e, h) = join::group(&k, i as u16, config.hub_limit);
+        let people = |records: &[u32]| people_among(&norm, &names, rule, records);
+        let (e, h) = join::group(&k, i as u16, config.hub_limit, &people);
         edges.extend(e);
         hubs.extend(h.into_iter().map(|h| HubReport {
             rule: rule.label(),
             identifier: keys::display_key(&norm, rule, h.record as usize),
             records: h.count,
+            people: h.people,
         }));
     }
     let mut uf = union_find::UnionFind::new(norm.records);
@@ -293,6 +301,59 @@ pub fn link(tables: &[&Table], config: &IdentityConfig) -> Linked {
     let labels = uf.into_labeling();
     let clusters = labels.iter().max().map_or(0, |&m| m as usize + 1);
     Linked { norm, edges, hubs, labels, clusters }
+}
+
+/// The name of each record, read from its table when a hub candidate needs it.
+struct RawNames<'a> {
+    tables: &'a [&'a Table],
+    starts: Vec<usize>,
+}
+
+impl<'a> RawNames<'a> {
+    fn new(tables: &'a [&'a Table]) -> RawNames<'a> {
+        let mut starts = vec![0];
+        for t in tables {
+            starts.push(starts[starts.len() - 1] + t.rows());
+        }
+        RawNames { tables, starts }
+    }
+
+    fn key(&self, r: u32) -> Option<String> {
+        let r = r as usize;
+        let t = self.starts.partition_point(|&s| s <= r) - 1;
+        let column = self.tables[t].canonical(crate::columns::CanonicalField::Name)?;
+        match column.data.value(r - self.starts[t]) {
+            crate::columns::Value::Text(v) => Some(normalize::name_key(v)).filter(|k| !k.is_empty()),
+            _ => None,
+        }
+    }
+}
+
+/// How many different people `records` (sharing a key of `rule`) are at least: the most
+/// distinct values among them of an identifier the rule does not use — phone, e-mail, CPF or
+/// name. A person re-imported a hundred times counts once; `teste@teste.com` on 500
+/// people counts 500.
+fn people_among(norm: &keys::Normalized, names: &RawNames, rule: &Rule, records: &[u32]) -> usize {
+    use crate::columns::CanonicalField as F;
+    let mut most = 1;
+    let mut count = |values: &mut dyn Iterator<Item = u64>| {
+        let set: hashbrown::HashSet<u64> = values.collect();
+        most = most.max(set.len());
+    };
+    let uses = |f: F| rule.fields.contains(&f);
+    if !uses(F::PhoneNumber) {
+        count(&mut records.iter().filter_map(|&r| norm.phone[r as usize]));
+    }
+    if !uses(F::TaxDocument) {
+        count(&mut records.iter().filter_map(|&r| norm.cpf[r as usize]));
+    }
+    if !uses(F::Email) {
+        count(&mut records.iter().filter_map(|&r| norm.email[r as usize].as_deref().map(keys::hash_text)));
+    }
+    if !uses(F::Name) {
+        count(&mut records.iter().filter_map(|&r| names.key(r).map(|k| keys::hash_text(&k))));
+    }
+    most
 }
 
 /// Pairwise precision and recall of `labels` against `truth` (a person per record): of the
@@ -320,6 +381,7 @@ pub fn pairwise_precision_recall(labels: &[u32], truth: &[u64]) -> (f64, f64) {
 pub fn resolve(
     ws: &Workspace,
     lock: &WriteLock,
+    records: &Records,
     new: &[NewSource],
     config: Option<IdentityConfig>,
     now: &str,
@@ -329,38 +391,21 @@ pub fn resolve(
         None => load_config(ws)?,
     };
     config.validate()?;
-    // Every import already committed, oldest first, then the new ones.
-    let old = load_imports(ws)?;
-    let mut sources = sources(&old);
-    sources.extend(new.iter().map(|s| Source {
-        import_id: s.import_id,
-        table: s.table,
-        day: day_of(s.started_at),
-    }));
-    let old_records: usize = old.iter().map(|i| i.table.rows()).sum();
+    let live = live::load(ws, records, new)?;
 
     let g = generation(ws)?;
-    let (previous, origin): (Vec<i64>, Vec<i64>) = match load_assignment(ws)? {
-        Some(t) => {
-            let prev = int_values(&t, "profile")?.to_vec();
-            let origin = int_values(&t, "origin")?.to_vec();
-            if prev.len() != old_records || origin.len() != old_records {
-                return Err(IdentityError::Corrupt(format!(
-                    "the assignment covers {} records but the imports hold {old_records}",
-                    prev.len()
-                )));
-            }
-            (prev, origin)
-        }
-        None => (Vec::new(), Vec::new()),
+    let previous = match load_assignment(ws)? {
+        Some(t) => live::Previous::read(&t)?,
+        None => live::Previous::none(),
     };
+    let (earlier_profile, origin) = previous.earlier(&live.record_ids);
     let alias_ids: hashbrown::HashSet<i64> = ws.catalog().alias_ids()?.into_iter().collect();
     let next_id: i64 = ws.catalog().setting(NEXT_ID)?.and_then(|v| v.parse().ok()).unwrap_or(1);
-    let profiles_before = previous.iter().collect::<hashbrown::HashSet<_>>().len();
+    let before = previous.profile_ids();
+    let profiles_before = before.len();
 
-    let tables: Vec<&Table> = sources.iter().map(|s| s.table).collect();
-    let Linked { norm, edges, hubs, labels, clusters } = link(&tables, &config);
-    let earlier = assign::Earlier { current: &previous, origin: &origin, aliases: &alias_ids };
+    let Linked { norm, edges, hubs, labels, clusters } = link(&live.tables(), &config);
+    let earlier = assign::Earlier { current: &earlier_profile, origin: &origin, aliases: &alias_ids };
     let assignment = assign::assign(&labels, clusters, &earlier, &edges, next_id);
     let mut sizes = vec![0usize; clusters];
     for &l in &labels {
@@ -368,15 +413,21 @@ pub fn resolve(
     }
 
     let record_import: Vec<i64> =
-        sources.iter().flat_map(|s| std::iter::repeat_n(s.import_id, s.table.rows())).collect();
+        live.imports.iter().flat_map(|s| std::iter::repeat_n(s.id, s.table.rows())).collect();
     let record_profile: Vec<i64> = labels.iter().map(|&l| assignment.cluster_ids[l as usize]).collect();
+    // Profiles whose records have all left: retired (their ids are never given again).
+    let now_ids: hashbrown::HashSet<i64> = assignment.cluster_ids.iter().copied().collect();
+    let merged: hashbrown::HashSet<i64> = assignment.merges.iter().map(|m| m.alias).collect();
+    let mut retired: Vec<i64> =
+        before.iter().copied().filter(|id| !now_ids.contains(id) && !merged.contains(id)).collect();
+    retired.sort_unstable();
     // Each record's original id: kept for earlier records, the id it gets now for new ones.
     let record_origin: Vec<i64> =
-        origin.iter().copied().chain(record_profile[origin.len()..].iter().copied()).collect();
+        origin.iter().zip(&record_profile).map(|(&o, &p)| if o == 0 { p } else { o }).collect();
     let assignment_table = Table::new(
         norm.records,
         vec![
-            Column::system_ints("import", record_import),
+            Column::system_ints("record", live.record_ids.clone()),
             Column::system_ints("profile", record_profile),
             Column::system_ints("origin", record_origin),
         ],
@@ -404,13 +455,17 @@ pub fn resolve(
         invalid: norm.invalid.clone(),
         records_per_profile: distribution,
         links: edges.len(),
+        retired: retired.len(),
+        retired_ids: retired.iter().copied().take(RETIRED_LISTED).collect(),
     };
 
+    let members = Members::by_recency(&labels, clusters, &live.times.changed_import);
+    let profile_table =
+        profiles::build(&live.sources(), &norm, &members, &assignment.cluster_ids, &live.times);
     let next = g + 1;
     let files = vec![(ws.stage_table(lock, &assignment_table)?, assignment_file(next))];
     let retire = if g == 0 { Vec::new() } else { vec![assignment_file(g)] };
 
-    let record_import = assignment_table.ints("import").expect("the assignment has an import column");
     let import_of = |r: u32| record_import[r as usize];
     let aliases: Vec<AliasRow> = assignment
         .merges
@@ -454,6 +509,14 @@ pub fn resolve(
             "records no longer linked under the rules in force".into()
         },
     }));
+    events.extend(retired.iter().map(|&id| EventRow {
+        profile: id,
+        event: "retired".into(),
+        other: 0,
+        at: now.to_owned(),
+        import_id: newest_import,
+        detail: "every record of the profile left its source".into(),
+    }));
     let revived = assignment.revived.clone();
     let stats_json = serde_json::to_string(&stats).expect("stats serialise");
     let config_json = serde_json::to_string(&config).expect("config serialises");
@@ -474,21 +537,14 @@ pub fn resolve(
         }
         Ok(())
     });
-    Ok(IdentityCommit { files, retire, writes, stats })
+    Ok(IdentityCommit { files, retire, writes, stats, generation: next, profiles: profile_table })
 }
 
 /// Adds a resolution to a commit.
 pub fn add_to_commit(commit: &mut crate::store::Commit, identity: IdentityCommit) -> ResolveStats {
     commit.files.extend(identity.files);
     commit.retire.extend(identity.retire);
-    let writes = identity.writes;
-    commit.catalog = Some(match commit.catalog.take() {
-        Some(before) => Box::new(move |w| {
-            before(w)?;
-            writes(w)
-        }),
-        None => writes,
-    });
+    commit.add_catalog(identity.writes);
     identity.stats
 }
 

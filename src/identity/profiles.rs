@@ -4,6 +4,7 @@
 //! assignment) when shown, rather than stored twice.
 
 use super::keys::Normalized;
+use super::live::RecordTimes;
 use crate::columns::{
     Bitmap, CanonicalField, Column, ColumnData, DataType, DictionaryColumn, PrimitiveColumn, Role,
     StringColumn, Table, Value, column_from_values,
@@ -48,6 +49,19 @@ impl Members {
         Members { offsets, records }
     }
 
+    /// Like [`Members::new`], but each profile's records ordered by the import where they
+    /// last changed (then by record): the last one is the most recent.
+    pub fn by_recency(labels: &[u32], clusters: usize, changed_import: &[i64]) -> Members {
+        let mut m = Members::new(labels, clusters);
+        if changed_import.windows(2).any(|w| w[0] > w[1]) {
+            for p in 0..clusters {
+                let (a, b) = (m.offsets[p], m.offsets[p + 1]);
+                m.records[a..b].sort_by_key(|&r| changed_import[r as usize]);
+            }
+        }
+        m
+    }
+
     pub fn of(&self, p: usize) -> &[u32] {
         &self.records[self.offsets[p]..self.offsets[p + 1]]
     }
@@ -87,7 +101,17 @@ impl Locator {
 }
 
 /// Builds the profile table; row `p` is the profile with id `ids[p]`.
-pub fn build(sources: &[Source], n: &Normalized, members: &Members, ids: &[i64]) -> Table {
+///
+/// `times` gives each record's first and last-change days (firstSeen is the earliest first
+/// day of a profile's records, lastUpdated the latest change) and the import of its last
+/// change; `members` lists each profile's records oldest change first.
+pub fn build(
+    sources: &[Source],
+    n: &Normalized,
+    members: &Members,
+    ids: &[i64],
+    times: &RecordTimes,
+) -> Table {
     let loc = Locator::new(sources);
     let profiles = members.len();
     let mut columns = Vec::new();
@@ -99,18 +123,17 @@ pub fn build(sources: &[Source], n: &Normalized, members: &Members, ids: &[i64])
     ));
     let count: Vec<i64> = (0..profiles).map(|p| members.of(p).len() as i64).collect();
     columns.push(sys("records", ColumnData::Int64(PrimitiveColumn::new(count, Bitmap::new_set(profiles)))));
-    let day = |r: u32| sources[loc.locate(r).0].day;
     let first: Vec<i32> = (0..profiles)
         .into_par_iter()
-        .map(|p| members.of(p).iter().map(|&r| day(r)).min().unwrap_or(0))
+        .map(|p| members.of(p).iter().map(|&r| times.first_day[r as usize]).min().unwrap_or(0))
         .collect();
     let last: Vec<i32> = (0..profiles)
         .into_par_iter()
-        .map(|p| members.of(p).iter().map(|&r| day(r)).max().unwrap_or(0))
+        .map(|p| members.of(p).iter().map(|&r| times.last_day[r as usize]).max().unwrap_or(0))
         .collect();
     let last_import: Vec<i64> = (0..profiles)
         .into_par_iter()
-        .map(|p| members.of(p).last().map_or(0, |&r| sources[loc.locate(r).0].import_id))
+        .map(|p| members.of(p).iter().map(|&r| times.changed_import[r as usize]).max().unwrap_or(0))
         .collect();
     columns.push(sys("firstSeen", ColumnData::Date(PrimitiveColumn::new(first, Bitmap::new_set(profiles)))));
     columns.push(sys("lastUpdated", ColumnData::Date(PrimitiveColumn::new(last, Bitmap::new_set(profiles)))));

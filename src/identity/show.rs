@@ -44,7 +44,7 @@ pub fn find_profile(ws: &Workspace, query: &str) -> Result<ProfileView, Identity
     let not_found = || IdentityError::NotFound(query.to_owned());
     let current = load_current(ws)?.ok_or_else(not_found)?;
     let config = &current.config;
-    let (tables, norm, record_profile) = (&current.imports, &current.norm, &current.record_profile);
+    let (tables, norm, record_profile) = (&current.live.imports, &current.norm, &current.record_profile);
 
     let q = query.trim();
     let mut asked_alias = None;
@@ -111,7 +111,7 @@ pub fn find_profile(ws: &Workspace, query: &str) -> Result<ProfileView, Identity
     };
     let mut start = 0;
     for import in tables {
-        let (import_id, file, table) = (&import.id, &import.file_name, &import.table);
+        let (import_id, file, table) = (&import.id, &import.file_name, import.table.as_ref());
         let lines = int_values(table, crate::ingest::LINE_COLUMN)?;
         for (i, &line) in lines.iter().enumerate() {
             let r = start + i;
@@ -149,22 +149,22 @@ pub fn write_assignment_csv(ws: &Workspace, out: &mut dyn std::io::Write) -> Res
         })
     };
     let assignment = load_assignment(ws)?.ok_or_else(|| IdentityError::NotFound("any profile".into()))?;
-    let imports = int_values(&assignment, "import")?;
-    let owners = int_values(&assignment, "profile")?;
+    let records = crate::ingest::records::load(ws)?.records;
+    let owners = super::live::Previous::read(&assignment)?.profiles_of(&records.record)?;
     let mut w = csv::Writer::from_writer(out);
     w.write_record(["import_id", "file", "line", "profile_id"]).map_err(io)?;
     let mut r = 0;
-    while r < imports.len() {
-        let imp = imports[r];
+    for (imp, count) in records.imports() {
         let file = ws.catalog().import(imp)?.file_name;
         let table = ws.load_import(imp)?;
         let lines = int_values(&table, crate::ingest::LINE_COLUMN)?;
-        for (i, line) in lines.iter().enumerate() {
-            w.write_record([imp.to_string(), file.clone(), line.to_string(), owners[r + i].to_string()])
+        for i in r..r + count {
+            let line = lines[records.row[i] as usize];
+            w.write_record([imp.to_string(), file.clone(), line.to_string(), owners[i].to_string()])
                 .map_err(io)?;
         }
-        r += lines.len();
+        r += count;
     }
     w.flush().map_err(|e| io(e.into()))?;
-    Ok(imports.len() as u64)
+    Ok(records.len() as u64)
 }

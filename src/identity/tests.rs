@@ -96,7 +96,7 @@ fn hub_identifiers_are_ignored_and_reported() {
     assert_eq!(linked.clusters, 6);
     assert_eq!(
         linked.hubs,
-        vec![HubReport { rule: "email".into(), identifier: "teste@teste.com".into(), records: 6 }]
+        vec![HubReport { rule: "email".into(), identifier: "teste@teste.com".into(), records: 6, people: 6 }]
     );
     // At the limit it still links.
     let config = IdentityConfig { hub_limit: 6, ..Default::default() };
@@ -131,17 +131,8 @@ fn workspace_with(files: &[&str]) -> (tempfile::TempDir, Workspace) {
         let path = std::path::PathBuf::from(format!("f{i}.csv"));
         let opts = ImportOptions { imported_by: "test".into(), ..Default::default() };
         let ingested = read_bytes(&path, csv.as_bytes(), &opts, new_report(&path, &opts), &|_| {}).unwrap();
-        let prepared = crate::ingest::prepare(&ws, &lock, ingested).unwrap();
-        let first_id = ws.catalog().next_import_id().unwrap();
-        let (mut commit, done) = crate::ingest::into_commit(first_id, vec![prepared]);
-        let new = [NewSource {
-            import_id: done[0].report.id.unwrap(),
-            table: &done[0].table,
-            started_at: &done[0].report.started_at,
-        }];
-        let resolution = resolve(&ws, &lock, &new, None, &crate::ingest::now()).unwrap();
-        add_to_commit(&mut commit, resolution);
-        ws.commit(&lock, commit).unwrap();
+        let parsed = vec![crate::ingest::sources::SourcedFile { ingested, spec: Default::default() }];
+        crate::pipeline::commit_files(&mut ws, &lock, parsed, &crate::compute::CpuBackend, &|_| {}).unwrap();
     }
     (dir, ws)
 }

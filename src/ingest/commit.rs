@@ -13,17 +13,18 @@ pub struct PreparedImport {
     pub separator: Separator,
     /// The columns, kept for the stages that run before the commit (identity).
     pub table: Table,
-    staged: StagedTable,
+    /// The staged columns; `None` for an import that changed no record (nothing to keep).
+    staged: Option<StagedTable>,
 }
 
 /// Writes a parsed file's columns to a staged snapshot.
 pub fn prepare(ws: &Workspace, lock: &WriteLock, ingested: Ingested) -> Result<PreparedImport, StoreError> {
     let staged = ws.stage_table(lock, &ingested.table)?;
-    Ok(prepared(ingested, staged))
+    Ok(prepared(ingested, Some(staged)))
 }
 
 /// A parsed file together with its columns staged elsewhere (e.g. on another thread).
-pub fn prepared(ingested: Ingested, staged: StagedTable) -> PreparedImport {
+pub fn prepared(ingested: Ingested, staged: Option<StagedTable>) -> PreparedImport {
     PreparedImport {
         report: ingested.report,
         rejects: ingested.rejects,
@@ -76,6 +77,7 @@ pub fn into_commit(first_id: i64, prepared: Vec<PreparedImport>) -> (Commit, Vec
 fn new_import(r: &ImportReport) -> NewImport {
     NewImport {
         id: r.id.expect("ids are reserved before commit"),
+        source: r.source.clone(),
         file_name: r.file_name.clone(),
         file_path: r.file.clone(),
         file_bytes: r.bytes,

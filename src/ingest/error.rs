@@ -50,6 +50,9 @@ pub enum IngestError {
     #[error("{path}: the file has {rows} rows, more than --max-rows {max}")]
     TooManyRows { path: PathBuf, rows: u64, max: u64 },
 
+    #[error("{path}: --record-id {column:?} names no column of the file (found: {found})")]
+    NoRecordIdColumn { path: PathBuf, column: String, found: String },
+
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
 

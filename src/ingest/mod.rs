@@ -16,11 +16,13 @@ mod error;
 mod header;
 mod infer;
 mod parse;
+pub mod records;
 mod rejects;
 mod report;
 mod scan;
 mod separator;
 mod source;
+pub mod sources;
 mod split;
 
 pub use build::DecimalMark;
@@ -389,6 +391,8 @@ pub fn new_report(path: &Path, opts: &ImportOptions) -> ImportReport {
         outcome: Outcome::Failed,
         status_history: Vec::new(),
         rejects_file: None,
+        source: String::new(),
+        records: None,
     }
 }
 

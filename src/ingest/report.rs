@@ -108,6 +108,12 @@ pub struct ImportReport {
     pub status_history: Vec<StepAt>,
     /// Where the rejected rows were written (--rejects), if anywhere.
     pub rejects_file: Option<String>,
+    /// The source the file belongs to.
+    #[serde(default)]
+    pub source: String,
+    /// What the import did to the source's records (once matched against them).
+    #[serde(default)]
+    pub records: Option<super::records::RecordChanges>,
 }
 
 impl ImportReport {

@@ -21,7 +21,13 @@ const TABLES: &[&str] = &[
     "import_status",
     "import_columns",
     "import_rejects",
+    "runs",
+    "run_steps",
 ];
+
+/// Columns a newer build added to a table of an older catalog: (table, column, definition).
+const ADDED_COLUMNS: &[(&str, &str, &str)] =
+    &[("imports", "source", "TEXT NOT NULL DEFAULT ''"), ("imports", "retired_at", "TEXT")];
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -74,7 +80,9 @@ CREATE TABLE IF NOT EXISTS imports (
     rows_rejected INTEGER NOT NULL,
     rows_opted_out INTEGER NOT NULL,
     snapshot TEXT NOT NULL,
-    report_json TEXT NOT NULL
+    report_json TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT '',
+    retired_at TEXT
 );
 CREATE INDEX IF NOT EXISTS imports_started_at ON imports(started_at);
 CREATE TABLE IF NOT EXISTS import_status (
@@ -99,6 +107,27 @@ CREATE TABLE IF NOT EXISTS import_rejects (
     count INTEGER NOT NULL,
     PRIMARY KEY (import_id, reason)
 );
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    job TEXT NOT NULL,
+    run_date TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL,
+    summary_json TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS run_steps (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    seq INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    rows_in INTEGER NOT NULL,
+    rows_out INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    message TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+);
 ";
 
 /// An import to record, as the ingest stage describes it.
@@ -106,6 +135,8 @@ CREATE TABLE IF NOT EXISTS import_rejects (
 pub struct NewImport {
     /// Reserved with [`Catalog::next_import_id`] under the writer lock.
     pub id: i64,
+    /// The source the file belongs to.
+    pub source: String,
     pub file_name: String,
     pub file_path: String,
     pub file_bytes: u64,
@@ -139,6 +170,7 @@ pub struct ImportColumn {
 #[derive(Clone, Debug, Serialize)]
 pub struct ImportRow {
     pub id: i64,
+    pub source: String,
     pub file_name: String,
     pub imported_by: String,
     pub started_at: String,
@@ -147,6 +179,11 @@ pub struct ImportRow {
     pub rows_imported: u64,
     pub rows_rejected: u64,
     pub rows_opted_out: u64,
+    /// When a later import superseded all of this import's records and its snapshot was
+    /// deleted; `None` while it holds current records (or changed none).
+    pub retired_at: Option<String>,
+    /// The snapshot's path in the workspace; empty when the import changed no record or was
+    /// retired.
     #[serde(skip)]
     pub snapshot: String,
     #[serde(skip)]
@@ -158,6 +195,8 @@ pub struct ImportRow {
 pub struct ImportFilter {
     /// Part of the file name, any case.
     pub search: Option<String>,
+    /// Only this source's imports.
+    pub source: Option<String>,
     /// Started on or after this time (RFC 3339 prefix, e.g. `2026-11-01`).
     pub from: Option<String>,
     /// Started before this time.
@@ -205,6 +244,7 @@ impl Catalog {
 
     /// Creates tables that a newer build added to the schema (all `IF NOT EXISTS`).
     fn add_missing_tables(&mut self) -> Result<(), StoreError> {
+        self.add_missing_columns()?;
         let present: Vec<String> =
             self.query_all("SELECT name FROM sqlite_master WHERE type = 'table'", [], |r| r.get(0))?;
         if TABLES.iter().all(|t| present.iter().any(|p| p == t)) {
@@ -220,6 +260,20 @@ impl Catalog {
                 .map_err(&err)?;
         }
         tx.commit().map_err(err)
+    }
+
+    /// Adds the columns of [`ADDED_COLUMNS`] that an older catalog's tables lack.
+    fn add_missing_columns(&mut self) -> Result<(), StoreError> {
+        for (table, column, definition) in ADDED_COLUMNS {
+            let present: Vec<String> =
+                self.query_all(&format!("SELECT name FROM pragma_table_info('{table}')"), [], |r| r.get(0))?;
+            if !present.is_empty() && !present.iter().any(|p| p == column) {
+                self.conn
+                    .execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {definition}"))
+                    .map_err(self.err())?;
+            }
+        }
+        Ok(())
     }
 
     fn connect(path: &Path) -> Result<Catalog, StoreError> {
@@ -277,8 +331,9 @@ pub(crate) fn insert_import(
     let err = cat_err(path);
     tx.execute(
         "INSERT INTO imports (id, file_name, file_path, file_bytes, separator, imported_by, started_at,
-            finished_at, outcome, lines_read, rows_imported, rows_rejected, rows_opted_out, snapshot, report_json)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            finished_at, outcome, lines_read, rows_imported, rows_rejected, rows_opted_out, snapshot, report_json,
+            source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         params![
             imp.id,
             imp.file_name,
@@ -295,6 +350,7 @@ pub(crate) fn insert_import(
             imp.rows_opted_out as i64,
             snapshot,
             imp.report_json,
+            imp.source,
         ],
     )
     .map_err(&err)?;
@@ -329,12 +385,13 @@ impl Catalog {
     pub fn list_imports(&self, filter: &ImportFilter) -> Result<Vec<ImportRow>, StoreError> {
         let rows = self.query_all(
             "SELECT id, file_name, imported_by, started_at, finished_at, outcome, rows_imported,
-                    rows_rejected, rows_opted_out, snapshot, report_json
+                    rows_rejected, rows_opted_out, snapshot, report_json, source, retired_at
              FROM imports
              WHERE (?1 IS NULL OR started_at >= ?1)
                AND (?2 IS NULL OR started_at < ?2)
+               AND (?3 IS NULL OR source = ?3)
              ORDER BY id",
-            params![filter.from, filter.before],
+            params![filter.from, filter.before, filter.source],
             row_to_import,
         )?;
         // Searched here rather than in SQL: literal text, ignoring case and accents beyond ASCII.
@@ -350,7 +407,7 @@ impl Catalog {
         self.conn
             .query_row(
                 "SELECT id, file_name, imported_by, started_at, finished_at, outcome, rows_imported,
-                        rows_rejected, rows_opted_out, snapshot, report_json
+                        rows_rejected, rows_opted_out, snapshot, report_json, source, retired_at
                  FROM imports WHERE id = ?1",
                 params![id],
                 row_to_import,
@@ -487,6 +544,90 @@ impl Catalog {
     }
 }
 
+/// A run of a nightly job.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunRow {
+    pub id: i64,
+    pub job: String,
+    pub run_date: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    /// running, ok, failed (or interrupted: a run left `running` by a process that died).
+    pub status: String,
+    #[serde(skip)]
+    pub summary_json: String,
+}
+
+/// One step of a run.
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct RunStepRow {
+    pub seq: i64,
+    pub name: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub rows_in: u64,
+    pub rows_out: u64,
+    /// ok, unchanged, skipped or failed.
+    pub outcome: String,
+    pub message: String,
+}
+
+impl Catalog {
+    /// Every run, oldest first.
+    pub fn runs(&self) -> Result<Vec<RunRow>, StoreError> {
+        self.query_all(
+            "SELECT id, job, run_date, started_at, finished_at, status, summary_json FROM runs ORDER BY id",
+            [],
+            row_to_run,
+        )
+    }
+
+    /// Run `id`, if there is one.
+    pub fn run(&self, id: i64) -> Result<Option<RunRow>, StoreError> {
+        Ok(self
+            .query_all(
+                "SELECT id, job, run_date, started_at, finished_at, status, summary_json FROM runs WHERE id = ?1",
+                params![id],
+                row_to_run,
+            )?
+            .into_iter()
+            .next())
+    }
+
+    /// The steps of run `id`, in order.
+    pub fn run_steps(&self, id: i64) -> Result<Vec<RunStepRow>, StoreError> {
+        self.query_all(
+            "SELECT seq, name, started_at, finished_at, rows_in, rows_out, outcome, message
+             FROM run_steps WHERE run_id = ?1 ORDER BY seq",
+            params![id],
+            |r| {
+                Ok(RunStepRow {
+                    seq: r.get(0)?,
+                    name: r.get(1)?,
+                    started_at: r.get(2)?,
+                    finished_at: r.get(3)?,
+                    rows_in: r.get::<_, i64>(4)? as u64,
+                    rows_out: r.get::<_, i64>(5)? as u64,
+                    outcome: r.get(6)?,
+                    message: r.get(7)?,
+                })
+            },
+        )
+    }
+}
+
+fn row_to_run(r: &rusqlite::Row) -> rusqlite::Result<RunRow> {
+    Ok(RunRow {
+        id: r.get(0)?,
+        job: r.get(1)?,
+        run_date: r.get(2)?,
+        started_at: r.get(3)?,
+        finished_at: r.get(4)?,
+        status: r.get(5)?,
+        summary_json: r.get(6)?,
+    })
+}
+
 /// A saved audience.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct AudienceRow {
@@ -551,6 +692,65 @@ pub struct CatalogWriter<'t> {
 }
 
 impl CatalogWriter<'_> {
+    /// Marks import `id` retired at `at`: its snapshot (already retired from the commit's
+    /// files) is no longer named.
+    pub fn retire_import(&self, id: i64, at: &str) -> Result<(), StoreError> {
+        self.tx
+            .execute("UPDATE imports SET snapshot = '', retired_at = ?2 WHERE id = ?1", params![id, at])
+            .map(drop)
+            .map_err(cat_err(self.path))
+    }
+
+    /// Records a run that starts now; returns its id.
+    pub fn insert_run(&self, job: &str, run_date: &str, started_at: &str) -> Result<i64, StoreError> {
+        self.tx
+            .execute(
+                "INSERT INTO runs (job, run_date, started_at, status) VALUES (?1, ?2, ?3, 'running')",
+                params![job, run_date, started_at],
+            )
+            .map_err(cat_err(self.path))?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Records a finished step of run `run`.
+    pub fn insert_run_step(&self, run: i64, step: &RunStepRow) -> Result<(), StoreError> {
+        self.tx
+            .execute(
+                "INSERT INTO run_steps (run_id, seq, name, started_at, finished_at, rows_in, rows_out, outcome, message)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    run,
+                    step.seq,
+                    step.name,
+                    step.started_at,
+                    step.finished_at,
+                    step.rows_in as i64,
+                    step.rows_out as i64,
+                    step.outcome,
+                    step.message
+                ],
+            )
+            .map(drop)
+            .map_err(cat_err(self.path))
+    }
+
+    /// Records how run `run` ended.
+    pub fn finish_run(
+        &self,
+        run: i64,
+        status: &str,
+        finished_at: &str,
+        summary: &str,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .execute(
+                "UPDATE runs SET status = ?2, finished_at = ?3, summary_json = ?4 WHERE id = ?1",
+                params![run, status, finished_at, summary],
+            )
+            .map(drop)
+            .map_err(cat_err(self.path))
+    }
+
     pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.tx
             .execute(
@@ -660,6 +860,8 @@ fn row_to_import(r: &rusqlite::Row) -> rusqlite::Result<ImportRow> {
         rows_opted_out: r.get::<_, i64>(8)? as u64,
         snapshot: r.get(9)?,
         report_json: r.get(10)?,
+        source: r.get(11)?,
+        retired_at: r.get(12)?,
     })
 }
 

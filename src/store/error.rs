@@ -31,6 +31,9 @@ pub enum StoreError {
     #[error("no import with id {0} in this workspace")]
     NoSuchImport(i64),
 
+    #[error("import {0} holds no current records: it changed none, or later imports superseded them all")]
+    NoSnapshot(i64),
+
     #[error("an audience named {0:?} already exists (names are compared ignoring case and accents)")]
     NameTaken(String),
 }
@@ -45,6 +48,7 @@ impl StoreError {
                 | StoreError::NotEmpty(_)
                 | StoreError::Busy { .. }
                 | StoreError::NoSuchImport(_)
+                | StoreError::NoSnapshot(_)
                 | StoreError::NameTaken(_)
         )
     }

@@ -21,7 +21,7 @@ pub mod snapshot;
 
 pub use catalog::{
     AliasRow, AudienceRow, Catalog, CatalogWriter, EventRow, ImportColumn, ImportFilter, ImportRow,
-    NewImport, SCHEMA_VERSION,
+    NewImport, RunRow, RunStepRow, SCHEMA_VERSION,
 };
 pub use error::StoreError;
 pub use lock::WriteLock;
@@ -45,13 +45,27 @@ pub type CatalogWrites = Box<dyn FnOnce(&CatalogWriter) -> Result<(), StoreError
 /// Everything one command commits at once.
 #[derive(Default)]
 pub struct Commit {
-    /// Imports with their staged columns (the id in each `NewImport` names the file).
-    pub imports: Vec<(NewImport, StagedTable)>,
+    /// Imports with their staged columns (the id in each `NewImport` names the file); an
+    /// import that changed no record has none.
+    pub imports: Vec<(NewImport, Option<StagedTable>)>,
     /// Other staged files and the (new, unused) relative paths they go to.
     pub files: Vec<(StagedTable, String)>,
     /// Relative paths of committed files that are no longer current.
     pub retire: Vec<String>,
     pub catalog: Option<CatalogWrites>,
+}
+
+impl Commit {
+    /// Adds catalog writes that run after those already in the commit.
+    pub fn add_catalog(&mut self, writes: CatalogWrites) {
+        self.catalog = Some(match self.catalog.take() {
+            Some(before) => Box::new(move |w| {
+                before(w)?;
+                writes(w)
+            }),
+            None => writes,
+        });
+    }
 }
 
 /// Data files named with this prefix are derived caches (such as the profile table): not in
@@ -201,6 +215,10 @@ impl Workspace {
                 Ok(())
             };
             for (imp, staged) in &imports {
+                let Some(staged) = staged else {
+                    catalog::insert_import(tx, &catalog_path, imp, "")?;
+                    continue;
+                };
                 let rel = format!("{IMPORTS}/{}.hsc", imp.id);
                 catalog::insert_import(tx, &catalog_path, imp, &rel)?;
                 add_file(&rel)?;
@@ -227,7 +245,7 @@ impl Workspace {
         });
         match result {
             Ok(()) => {
-                for (_, staged) in imports {
+                for staged in imports.into_iter().filter_map(|(_, s)| s) {
                     staged.keep();
                 }
                 for (staged, _) in files {
@@ -280,9 +298,13 @@ impl Workspace {
         self.root.join(rel)
     }
 
-    /// The columns of import `id`.
+    /// The columns of import `id`; an error when it has no snapshot (it changed no record,
+    /// or was retired).
     pub fn load_import(&self, id: i64) -> Result<Table, StoreError> {
         let row = self.catalog.import(id)?;
+        if row.snapshot.is_empty() {
+            return Err(StoreError::NoSnapshot(id));
+        }
         snapshot::read(&self.root.join(&row.snapshot))
     }
 }

@@ -1,0 +1,148 @@
+//! Matching parsed files to their sources' current records (see [`records`]): the step
+//! between parsing a file and committing it.
+
+use super::records::{self, Incoming, Records, SourceRecords, SourceSpec};
+use super::{ColumnReport, ImportReport, IngestError, Ingested};
+use crate::columns::{Column, Table};
+use crate::store::Workspace;
+use std::borrow::Cow;
+
+/// A parsed file and the source it updates.
+pub struct SourcedFile {
+    pub ingested: Ingested,
+    pub spec: SourceSpec,
+}
+
+/// The records after this command's files, and the next unused record id.
+pub struct Matched {
+    pub records: Records,
+    pub next_record: i64,
+}
+
+fn headers(columns: &[ColumnReport]) -> Vec<(String, String)> {
+    columns.iter().map(|c| (c.header.clone(), c.name.clone())).collect()
+}
+
+/// Matches each file, in order, to its source's records as the files before it left them.
+/// The files take import ids `first_id`, `first_id + 1`, …; each gets its content hashes
+/// as a system column and its report its source and record changes.
+pub fn match_files(
+    ws: &Workspace,
+    current: &records::Current,
+    files: &mut [SourcedFile],
+    first_id: i64,
+) -> Result<Matched, IngestError> {
+    let mut source_of = records::import_sources(ws)?;
+    let mut state = current.records.clone();
+    let mut next_record = current.next_record;
+    for i in 0..files.len() {
+        let import_id = first_id + i as i64;
+        let (done, rest) = files.split_at_mut(i);
+        let file = &mut rest[0];
+        let name = file.spec.name_for(std::path::Path::new(&file.ingested.report.file));
+        let table = &mut file.ingested.table;
+        let hashes = records::content_hashes(table);
+        table.set_column(Column::system_ints(
+            records::HASH_COLUMN,
+            hashes.iter().map(|&h| h as i64).collect(),
+        ));
+        let keys = records::record_keys(
+            table,
+            file.spec.record_id.as_deref(),
+            &hashes,
+            &headers(&file.ingested.report.columns),
+            std::path::Path::new(&file.ingested.report.file),
+        )?;
+        let in_batch = |id: i64| done.get((id - first_id) as usize).filter(|_| id >= first_id);
+        let source = source_records(ws, &state, &source_of, &name, &file.spec, &in_batch)?;
+        let incoming = Incoming { import_id, keys: &keys, hashes: &hashes, mode: file.spec.mode };
+        let (next, mut changes) = records::apply(&state, &source, &incoming, &mut next_record);
+        changes.source = name.clone();
+        changes.record_id = file.spec.record_id.clone();
+        file.ingested.report.source = name.clone();
+        file.ingested.report.records = Some(changes);
+        source_of.insert(import_id, name);
+        state = next;
+    }
+    Ok(Matched { records: state, next_record })
+}
+
+/// The keys and content hashes of source `name`'s current records, under `spec`'s record
+/// key. An import without the record-id column is matched by content.
+fn source_records<'a>(
+    ws: &Workspace,
+    state: &Records,
+    source_of: &hashbrown::HashMap<i64, String>,
+    name: &str,
+    spec: &SourceSpec,
+    in_batch: &dyn Fn(i64) -> Option<&'a SourcedFile>,
+) -> Result<SourceRecords, IngestError> {
+    let mut out = SourceRecords { index: Vec::new(), keys: Vec::new(), hashes: Vec::new() };
+    let mut start = 0;
+    for (id, count) in state.imports() {
+        let range = start..start + count;
+        start += count;
+        if source_of.get(&id).map(String::as_str) != Some(name) {
+            continue;
+        }
+        let (table, columns): (Cow<Table>, Vec<ColumnReport>) = match in_batch(id) {
+            Some(f) => (Cow::Borrowed(&f.ingested.table), f.ingested.report.columns.clone()),
+            None => {
+                let row = ws.catalog().import(id)?;
+                let report: Option<ImportReport> = serde_json::from_str(&row.report_json).ok();
+                (Cow::Owned(ws.load_import(id)?), report.map(|r| r.columns).unwrap_or_default())
+            }
+        };
+        let hashes = records::stored_hashes(&table);
+        let path = std::path::Path::new("");
+        let keys = records::record_keys(&table, spec.record_id.as_deref(), &hashes, &headers(&columns), path)
+            .unwrap_or_else(|_| hashes.clone());
+        for (i, &row) in range.clone().zip(&state.row[range]) {
+            out.index.push(i);
+            out.keys.push(keys[row as usize]);
+            out.hashes.push(hashes[row as usize]);
+        }
+    }
+    Ok(out)
+}
+
+/// A source as `sources list` shows it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SourceSummary {
+    pub name: String,
+    /// Its current records.
+    pub records: u64,
+    /// Its imports, retired ones included.
+    pub imports: u64,
+    pub last_import: i64,
+    pub last_file: String,
+    pub last_import_at: String,
+}
+
+/// Every source of the workspace, by name, with its current record count and last import.
+pub fn summaries(ws: &Workspace) -> Result<Vec<SourceSummary>, IngestError> {
+    let current = records::load(ws)?;
+    let source_of = records::import_sources(ws)?;
+    let mut by_name: std::collections::BTreeMap<String, SourceSummary> = Default::default();
+    for row in ws.catalog().list_imports(&crate::store::ImportFilter::default())? {
+        let name = source_of.get(&row.id).cloned().unwrap_or_default();
+        let s = by_name.entry(name.clone()).or_insert_with(|| SourceSummary {
+            name,
+            records: 0,
+            imports: 0,
+            last_import: 0,
+            last_file: String::new(),
+            last_import_at: String::new(),
+        });
+        s.imports += 1;
+        s.last_import = row.id;
+        s.last_file = row.file_name;
+        s.last_import_at = row.started_at;
+    }
+    for (id, count) in current.records.imports() {
+        if let Some(s) = source_of.get(&id).and_then(|n| by_name.get_mut(n)) {
+            s.records += count as u64;
+        }
+    }
+    Ok(by_name.into_values().collect())
+}
