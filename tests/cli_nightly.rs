@@ -154,3 +154,21 @@ fn hub_guard_counts_people_not_imports() {
     assert_eq!(n(&hubs[0], "people"), 60);
     assert_eq!(profiles(&ws), 62);
 }
+
+#[test]
+fn bench_nightly_stays_exact_every_night_and_the_workspace_does_not_grow() {
+    let ws = Workspace::new();
+    let out = ws.run_json(&["bench", "nightly", "--rows", "6000", "--nights", "3"]);
+    let nights = out["nights"].as_array().unwrap();
+    assert_eq!(nights.len(), 3);
+    for night in nights {
+        assert_eq!(
+            (night["precision"].as_f64(), night["recall"].as_f64()),
+            (Some(1.0), Some(1.0)),
+            "{night:#}"
+        );
+    }
+    let [_, retired, continued] = [0, 1, 2].map(|i| nights[2]["profile_changes"][i].as_u64().unwrap());
+    assert!(retired > 0 && continued > 0, "{:#}", nights[2]);
+    assert!(out["workspace_growth"].as_f64().unwrap() < 1.5, "{out:#}");
+}

@@ -29,6 +29,20 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         repeat: usize,
     },
+    /// Nights of a changing dump re-imported with --mode replace (about 1% of people leave,
+    /// 1% arrive and 5% change a phone, e-mail or field each night), ten audiences refreshed
+    /// and one exported: time per night, precision and recall against each night's truth,
+    /// and the workspace's size.
+    #[command(after_help = "Example:\n  hyperseg bench nightly --rows 1000000 --nights 30")]
+    Nightly {
+        /// Records of the dump on night 1.
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+        #[arg(long, default_value_t = 30)]
+        nights: u32,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Evaluate the 5-condition filter of the audiences issue over generated profiles.
     #[command(after_help = "Example:\n  hyperseg bench filter --rows 10000000 --csv profiles.csv")]
     Filter {
@@ -126,6 +140,7 @@ pub fn run(cmd: BenchCommand, choice: BackendChoice, out: &Output) -> anyhow::Re
             ingest_bench(rows, seed, input, repeat.max(1), out)
         }
         BenchCommand::Identity { rows, seed, repeat } => identity_bench(rows, seed, repeat.max(1), out),
+        BenchCommand::Nightly { rows, nights, seed } => nightly_bench(rows, nights.max(1), seed, out),
         BenchCommand::Filter { rows, seed, repeat, csv } => {
             filter_bench(rows, seed, repeat.max(1), csv, choice, out)
         }
@@ -134,6 +149,67 @@ pub fn run(cmd: BenchCommand, choice: BackendChoice, out: &Output) -> anyhow::Re
             kmeans_bench(shape, repeat.max(1), save, choice, out)
         }
     }
+}
+
+fn nightly_bench(rows: usize, nights: u32, seed: u64, out: &Output) -> anyhow::Result<()> {
+    let scratch = tempfile::tempdir()?;
+    if !out.json {
+        out.text(&format!(
+            "{:>5} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7}  {:>27}  {:>9} {:>9} {:>9}",
+            "night",
+            "rows",
+            "MB",
+            "read",
+            "resolv",
+            "refresh",
+            "export",
+            "total",
+            "rows/s",
+            "new/changed/unchanged/gone",
+            "profiles",
+            "prec",
+            "recall"
+        ))?;
+    }
+    let mut print = |n: &pipeline::nightly::NightFigures| {
+        if out.json {
+            return;
+        }
+        let [new, changed, unchanged, gone] = n.records;
+        let _ = out.text(&format!(
+            "{:>5} {:>9} {:>9.1} {:>7.3} {:>7.3} {:>7.3} {:>7.3} {:>7.3} {:>7.0}k {:>27} {:>9} {:>9.6} {:>9.6}  ws {:.1} MB, profiles +{} -{} ~{}",
+            n.night,
+            thousands(n.rows),
+            n.file_bytes as f64 / 1e6,
+            n.read_s,
+            n.resolve_commit_s,
+            n.refresh_s,
+            n.export_s,
+            n.total_s,
+            n.rows as f64 / n.total_s / 1e3,
+            format!("{new}/{changed}/{unchanged}/{gone}"),
+            thousands(n.profiles),
+            n.precision,
+            n.recall,
+            n.workspace_bytes as f64 / 1e6,
+            n.profile_changes[0],
+            n.profile_changes[1],
+            n.profile_changes[2]
+        ));
+    };
+    let figures = pipeline::nightly::run(scratch.path(), rows, nights, seed, &CpuBackend, &mut print)?;
+    let first = figures.first().map_or(0, |f| f.workspace_bytes);
+    let last = figures.last().map_or(0, |f| f.workspace_bytes);
+    let growth = last as f64 / first.max(1) as f64;
+    if out.json {
+        return out.json_value(&serde_json::json!({ "nights": figures, "workspace_growth": growth }));
+    }
+    out.text(&format!(
+        "workspace after night 1: {:.1} MB, after night {}: {:.1} MB ({growth:.2}x)",
+        first as f64 / 1e6,
+        figures.len(),
+        last as f64 / 1e6
+    ))
 }
 
 fn ingest_bench(

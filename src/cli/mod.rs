@@ -12,6 +12,7 @@ mod imports;
 mod output;
 mod profiles;
 mod progress;
+mod run;
 mod segment;
 
 use anyhow::Context;
@@ -61,6 +62,14 @@ enum Command {
     /// List and show past imports.
     #[command(subcommand)]
     Imports(imports::ImportsCommand),
+    /// Run a nightly job: imports, then audience exports, each step committed and recorded.
+    #[command(
+        after_help = "Example:\n  hyperseg -w ws run datasets/nightly.toml --date 2026-11-30 --wait 60"
+    )]
+    Run(run::RunArgs),
+    /// The recorded runs of nightly jobs.
+    #[command(subcommand)]
+    Runs(run::RunsCommand),
     /// The sources imports belong to, with their current record counts.
     #[command(subcommand)]
     Sources(imports::SourcesCommand),
@@ -146,6 +155,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import(args) => import::run(&workspace_dir(cli.workspace)?, args, backend, &out),
         Command::Imports(cmd) => imports::run(&open(cli.workspace)?, cmd, &out),
+        Command::Run(args) => run::run(&mut open(cli.workspace)?, args, backend, &out),
+        Command::Runs(cmd) => run::run_runs(&open(cli.workspace)?, cmd, &out),
         Command::Sources(cmd) => imports::run_sources(&open(cli.workspace)?, cmd, &out),
         Command::Profiles(cmd) => profiles::run_profiles(&open(cli.workspace)?, cmd, &out),
         Command::Fields(args) => fields::run(&open(cli.workspace)?, args, &out),

@@ -31,6 +31,7 @@
 
 mod data;
 mod format;
+pub mod nightly;
 mod people;
 mod plan;
 pub mod points;

@@ -241,7 +241,7 @@ pub fn rule_keys<'a>(n: &'a Normalized, rule: &Rule) -> RuleKeys<'a> {
 }
 
 /// A record's key text under `rule`: the normalised fields joined by U+001F.
-fn key_text(n: &Normalized, rule: &Rule, r: usize) -> Option<Box<str>> {
+pub(crate) fn key_text(n: &Normalized, rule: &Rule, r: usize) -> Option<Box<str>> {
     let mut out = String::new();
     for (i, f) in rule.fields.iter().enumerate() {
         if i > 0 {

@@ -89,6 +89,21 @@ pub(crate) fn load<'a>(
     Ok(Live { imports, record_ids: records.record.clone(), times })
 }
 
+/// The committed records that are not among `current` (by record id): those this run drops.
+pub(crate) fn departed(ws: &Workspace, current: &[i64]) -> Result<Records, IdentityError> {
+    let committed = crate::ingest::records::load(ws)?.records;
+    let now: hashbrown::HashSet<i64> = current.iter().copied().collect();
+    let mut out = Records::default();
+    for i in (0..committed.len()).filter(|&i| !now.contains(&committed.record[i])) {
+        out.import.push(committed.import[i]);
+        out.row.push(committed.row[i]);
+        out.record.push(committed.record[i]);
+        out.since.push(committed.since[i]);
+        out.changed.push(committed.changed[i]);
+    }
+    Ok(out)
+}
+
 /// The profile (and first profile) each record had after the last resolution.
 pub(crate) struct Previous {
     by_record: hashbrown::HashMap<i64, (i64, i64)>,

@@ -17,6 +17,7 @@
 
 pub mod assign;
 pub mod config;
+mod continuation;
 pub mod join;
 pub mod keys;
 mod live;
@@ -99,6 +100,10 @@ pub struct ResolveStats {
     /// Profiles left with no record (their ids are never given again).
     #[serde(default)]
     pub retired: usize,
+    /// Profiles whose records all changed, continued by the new records that share a key
+    /// with them (see `continuation`).
+    #[serde(default)]
+    pub continued: usize,
     /// The first [`RETIRED_LISTED`] of them; `profiles show` finds every one's history.
     #[serde(default)]
     pub retired_ids: Vec<i64>,
@@ -249,6 +254,14 @@ pub(crate) fn load_current(ws: &Workspace) -> Result<Option<Current>, IdentityEr
     Ok(Some(Current { config, live, norm, record_profile }))
 }
 
+/// The current records and the profile of each, as of the last resolution.
+pub fn record_profiles(ws: &Workspace) -> Result<(Records, Vec<i64>), IdentityError> {
+    let records = ingest::records::load(ws)?.records;
+    let Some(assignment) = load_assignment(ws)? else { return Ok((records, Vec::new())) };
+    let profiles = live::Previous::read(&assignment)?.profiles_of(&records.record)?;
+    Ok((records, profiles))
+}
+
 /// The current record → profile assignment (columns `import`, `profile`), if any.
 pub fn load_assignment(ws: &Workspace) -> Result<Option<Table>, IdentityError> {
     match generation(ws)? {
@@ -270,6 +283,8 @@ pub struct Linked {
     pub norm: keys::Normalized,
     pub edges: Vec<join::Edge>,
     pub hubs: Vec<HubReport>,
+    /// The hub keys of each rule (as key text).
+    pub hub_keys: Vec<hashbrown::HashSet<Box<str>>>,
     /// The cluster of each record, numbered in order of first record.
     pub labels: Vec<u32>,
     pub clusters: usize,
@@ -281,12 +296,14 @@ pub fn link(tables: &[&Table], config: &IdentityConfig) -> Linked {
     let norm = keys::normalize_all(tables, config);
     let mut edges = Vec::new();
     let mut hubs = Vec::new();
+    let mut hub_keys = Vec::new();
     let names = RawNames::new(tables);
     for (i, rule) in config.rules.iter().enumerate() {
         let k = keys::rule_keys(&norm, rule);
         let people = |records: &[u32]| people_among(&norm, &names, rule, records);
         let (e, h) = join::group(&k, i as u16, config.hub_limit, &people);
         edges.extend(e);
+        hub_keys.push(h.iter().filter_map(|h| keys::key_text(&norm, rule, h.record as usize)).collect());
         hubs.extend(h.into_iter().map(|h| HubReport {
             rule: rule.label(),
             identifier: keys::display_key(&norm, rule, h.record as usize),
@@ -300,7 +317,7 @@ pub fn link(tables: &[&Table], config: &IdentityConfig) -> Linked {
     }
     let labels = uf.into_labeling();
     let clusters = labels.iter().max().map_or(0, |&m| m as usize + 1);
-    Linked { norm, edges, hubs, labels, clusters }
+    Linked { norm, edges, hubs, hub_keys, labels, clusters }
 }
 
 /// The name of each record, read from its table when a hub candidate needs it.
@@ -404,9 +421,24 @@ pub fn resolve(
     let before = previous.profile_ids();
     let profiles_before = before.len();
 
-    let Linked { norm, edges, hubs, labels, clusters } = link(&live.tables(), &config);
+    let Linked { norm, edges, hubs, hub_keys, labels, clusters } = link(&live.tables(), &config);
     let earlier = assign::Earlier { current: &earlier_profile, origin: &origin, aliases: &alias_ids };
-    let assignment = assign::assign(&labels, clusters, &earlier, &edges, next_id);
+    let mut assignment = assign::assign(&labels, clusters, &earlier, &edges, next_id);
+    // Profiles whose records have all left: retired (their ids are never given again),
+    // unless changed records of the same person continue them.
+    let now_ids: hashbrown::HashSet<i64> = assignment.cluster_ids.iter().copied().collect();
+    let merged: hashbrown::HashSet<i64> = assignment.merges.iter().map(|m| m.alias).collect();
+    let mut retired: Vec<i64> =
+        before.iter().copied().filter(|id| !now_ids.contains(id) && !merged.contains(id)).collect();
+    retired.sort_unstable();
+    let run = continuation::Run {
+        labels: &labels,
+        norm: &norm,
+        config: &config,
+        hubs: &hub_keys,
+        first_new_id: next_id,
+    };
+    let continued = continue_retired(ws, &live, &previous, &run, &mut assignment, &mut retired)?;
     let mut sizes = vec![0usize; clusters];
     for &l in &labels {
         sizes[l as usize] += 1;
@@ -415,12 +447,6 @@ pub fn resolve(
     let record_import: Vec<i64> =
         live.imports.iter().flat_map(|s| std::iter::repeat_n(s.id, s.table.rows())).collect();
     let record_profile: Vec<i64> = labels.iter().map(|&l| assignment.cluster_ids[l as usize]).collect();
-    // Profiles whose records have all left: retired (their ids are never given again).
-    let now_ids: hashbrown::HashSet<i64> = assignment.cluster_ids.iter().copied().collect();
-    let merged: hashbrown::HashSet<i64> = assignment.merges.iter().map(|m| m.alias).collect();
-    let mut retired: Vec<i64> =
-        before.iter().copied().filter(|id| !now_ids.contains(id) && !merged.contains(id)).collect();
-    retired.sort_unstable();
     // Each record's original id: kept for earlier records, the id it gets now for new ones.
     let record_origin: Vec<i64> =
         origin.iter().zip(&record_profile).map(|(&o, &p)| if o == 0 { p } else { o }).collect();
@@ -456,6 +482,7 @@ pub fn resolve(
         records_per_profile: distribution,
         links: edges.len(),
         retired: retired.len(),
+        continued: continued.len(),
         retired_ids: retired.iter().copied().take(RETIRED_LISTED).collect(),
     };
 
@@ -538,6 +565,31 @@ pub fn resolve(
         Ok(())
     });
     Ok(IdentityCommit { files, retire, writes, stats, generation: next, profiles: profile_table })
+}
+
+/// Continues retired ids in clusters of new records that share a key with the records
+/// those profiles lost (see `continuation`); returns the ids continued.
+fn continue_retired(
+    ws: &Workspace,
+    live: &Live,
+    previous: &live::Previous,
+    run: &continuation::Run,
+    assignment: &mut assign::Assignment,
+    retired: &mut Vec<i64>,
+) -> Result<Vec<(i64, i64)>, IdentityError> {
+    if retired.is_empty() || assignment.created == 0 {
+        return Ok(Vec::new());
+    }
+    let departed = live::departed(ws, &live.record_ids)?;
+    if departed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let gone = live::load(ws, &departed, &[])?;
+    let norm = keys::normalize_all(&gone.tables(), run.config);
+    let profiles = previous.profiles_of(&gone.record_ids)?;
+    let retired_set: hashbrown::HashSet<i64> = retired.iter().copied().collect();
+    let index = continuation::Departed::new(&norm, &profiles, run.config, &retired_set);
+    Ok(continuation::continue_ids(assignment, run, &index, retired))
 }
 
 /// Adds a resolution to a commit.

@@ -2,8 +2,9 @@
 //! refresh ([`import`]), and the nightly job ([`job`], `hyperseg run`). Progress is reported
 //! through a callback, never printed.
 
-//JOB pub mod job;
-//NOTIFY pub mod notify;
+pub mod job;
+pub mod nightly;
+pub mod notify;
 
 use crate::audience::{self, AudienceError, Refresh};
 use crate::compute::Backend;

@@ -1,0 +1,344 @@
+//! The nightly job (`hyperseg run JOB.toml`): imports, then exports, each step committed on
+//! its own and recorded in the catalog with the run; a failed step stops the run and keeps
+//! what earlier steps committed. See `datasets/nightly.toml` for a documented example.
+
+use super::{FileImport, ImportRequest, PipelineError, Progress};
+use crate::audience::{self, Format};
+use crate::compute::Backend;
+use crate::ingest::records::{Mode, SourceSpec};
+use crate::ingest::{self, DecimalMark, ImportOptions, Separator};
+use crate::store::{Commit, RunStepRow, StoreError, Workspace, WriteLock};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// A job file.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Job {
+    #[serde(default, rename = "import")]
+    pub imports: Vec<ImportStep>,
+    #[serde(default, rename = "export")]
+    pub exports: Vec<ExportStep>,
+    #[serde(default)]
+    pub notify: Option<super::notify::Notify>,
+}
+
+/// `[[import]]`: files (a path or glob; `{date}` is the run date) into a source.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ImportStep {
+    pub path: String,
+    pub source: Option<String>,
+    #[serde(default)]
+    pub mode: Mode,
+    pub record_id: Option<String>,
+    /// The separator (as `--separator` takes it); detected when absent.
+    pub separator: Option<Separator>,
+    /// Write rejected rows here (`{date}` allowed).
+    pub rejects: Option<String>,
+}
+
+/// `[[export]]`: an audience to a CSV or Parquet file (by the path's extension).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExportStep {
+    pub audience: String,
+    pub path: String,
+    /// Every profile field, not only the filter's.
+    #[serde(default)]
+    pub all_fields: bool,
+}
+
+/// Reads a job file; errors name the file, line and column.
+pub fn read(path: &Path) -> Result<Job, PipelineError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| PipelineError::Job(format!("{}: cannot read the job file: {e}", path.display())))?;
+    parse(path, &text)
+}
+
+/// Parses a job file's text (`path` names it in messages).
+pub fn parse(path: &Path, text: &str) -> Result<Job, PipelineError> {
+    toml::from_str(text).map_err(|e| {
+        let (line, column) = e.span().map_or((0, 0), |s| line_col(text, s.start));
+        PipelineError::Job(format!("{}: line {line}, column {column}: {}", path.display(), e.message()))
+    })
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// How to run a job.
+pub struct RunOptions<'a> {
+    /// The job file (relative paths in it are read from its folder).
+    pub job_path: &'a Path,
+    /// The run date (`{date}` in paths), YYYY-MM-DD.
+    pub date: String,
+    /// Wait this long for a busy workspace instead of failing at once.
+    pub wait: Option<Duration>,
+    pub imported_by: String,
+}
+
+/// A finished step as the run reports it.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunSummary {
+    pub run: i64,
+    pub job: String,
+    pub date: String,
+    /// ok or failed.
+    pub status: String,
+    /// True when no step changed anything.
+    pub unchanged: bool,
+    pub steps: Vec<RunStepRow>,
+    /// Why the run failed, if it did.
+    pub error: Option<String>,
+    /// What the notification did (sent, or why it failed), when the job asks for one.
+    pub notified: Vec<String>,
+}
+
+/// Takes the writer lock, waiting up to `wait` for another writer to finish.
+pub fn lock_waiting(ws: &Workspace, wait: Option<Duration>) -> Result<WriteLock, StoreError> {
+    let started = Instant::now();
+    loop {
+        match ws.lock() {
+            Err(StoreError::Busy { .. }) if wait.is_some_and(|w| started.elapsed() < w) => {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Runs `job`: records the run, runs each step (each commits on its own), records each
+/// step's outcome, and notifies. Returns the summary and, when a step failed, its error.
+pub fn run(
+    ws: &mut Workspace,
+    job: &Job,
+    opts: &RunOptions,
+    backend: &dyn Backend,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<(RunSummary, Option<PipelineError>), PipelineError> {
+    let lock = lock_waiting(ws, opts.wait)?;
+    let job_name = opts.job_path.display().to_string();
+    let run_id = begin(ws, &lock, &job_name, &opts.date)?;
+    let mut summary = RunSummary {
+        run: run_id,
+        job: job_name,
+        date: opts.date.clone(),
+        status: "ok".into(),
+        unchanged: true,
+        steps: Vec::new(),
+        error: None,
+        notified: Vec::new(),
+    };
+    let base = opts.job_path.parent().unwrap_or(Path::new(".")).to_owned();
+    let mut failure = None;
+    let steps = job.imports.iter().map(Step::Import).chain(job.exports.iter().map(Step::Export));
+    for step in steps {
+        let name = step.name();
+        progress(&name);
+        let started = ingest::now();
+        let result = run_step(ws, &lock, &step, &base, opts, backend);
+        let (outcome, rows_in, rows_out, message) = match &result {
+            Ok(done) => (done.outcome.clone(), done.rows_in, done.rows_out, done.message.clone()),
+            Err(e) => ("failed".to_owned(), 0, 0, e.to_string()),
+        };
+        summary.unchanged &= outcome == "unchanged" || matches!(step, Step::Export(_));
+        let row = RunStepRow {
+            seq: summary.steps.len() as i64 + 1,
+            name,
+            started_at: started,
+            finished_at: ingest::now(),
+            rows_in,
+            rows_out,
+            outcome,
+            message,
+        };
+        record_step(ws, &lock, run_id, &row)?;
+        summary.steps.push(row);
+        if let Err(e) = result {
+            summary.status = "failed".into();
+            summary.error = Some(e.to_string());
+            failure = Some(e);
+            break;
+        }
+    }
+    finish(ws, &lock, &summary)?;
+    drop(lock);
+    if let Some(n) = &job.notify {
+        summary.notified = super::notify::send(n, &summary);
+    }
+    Ok((summary, failure))
+}
+
+enum Step<'a> {
+    Import(&'a ImportStep),
+    Export(&'a ExportStep),
+}
+
+impl Step<'_> {
+    fn name(&self) -> String {
+        match self {
+            Step::Import(i) => format!("import {}", i.source.as_deref().unwrap_or(&i.path)),
+            Step::Export(e) => format!("export {}", e.audience),
+        }
+    }
+}
+
+struct StepDone {
+    outcome: String,
+    rows_in: u64,
+    rows_out: u64,
+    message: String,
+}
+
+/// `path` relative to the job's folder, with `{date}` filled in.
+fn resolve_path(base: &Path, path: &str, date: &str) -> PathBuf {
+    let p = PathBuf::from(path.replace("{date}", date));
+    if p.is_absolute() { p } else { base.join(p) }
+}
+
+/// The files a path or glob names, sorted; an error when none.
+fn expand(pattern: &Path) -> Result<Vec<PathBuf>, PipelineError> {
+    let text = pattern.to_string_lossy();
+    if !text.contains(['*', '?', '[']) {
+        return Ok(vec![pattern.to_owned()]);
+    }
+    let mut files: Vec<PathBuf> = glob::glob(&text)
+        .map_err(|e| PipelineError::Job(format!("{text}: not a valid glob: {e}")))?
+        .filter_map(Result::ok)
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(PipelineError::Job(format!("{text}: no file matches")));
+    }
+    Ok(files)
+}
+
+fn run_step(
+    ws: &mut Workspace,
+    lock: &WriteLock,
+    step: &Step,
+    base: &Path,
+    opts: &RunOptions,
+    backend: &dyn Backend,
+) -> Result<StepDone, PipelineError> {
+    match step {
+        Step::Import(i) => import_step(ws, lock, i, base, opts, backend),
+        Step::Export(e) => {
+            let path = resolve_path(base, &e.path, &opts.date);
+            let format = match path.extension().and_then(|x| x.to_str()) {
+                Some(x) if x.eq_ignore_ascii_case("parquet") => Format::Parquet,
+                _ => Format::Csv,
+            };
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|err| {
+                    PipelineError::Job(format!("{}: cannot create the folder: {err}", dir.display()))
+                })?;
+            }
+            let rows = audience::export(ws, &e.audience, &path, format, e.all_fields, backend)?;
+            let message = format!("wrote {}", path.display());
+            Ok(StepDone { outcome: "ok".into(), rows_in: rows, rows_out: rows, message })
+        }
+    }
+}
+
+fn import_step(
+    ws: &mut Workspace,
+    lock: &WriteLock,
+    step: &ImportStep,
+    base: &Path,
+    opts: &RunOptions,
+    backend: &dyn Backend,
+) -> Result<StepDone, PipelineError> {
+    let files = expand(&resolve_path(base, &step.path, &opts.date))?;
+    let source =
+        SourceSpec { source: step.source.clone(), mode: step.mode, record_id: step.record_id.clone() };
+    let req = ImportRequest {
+        files: files.iter().map(|p| FileImport { path: p.clone(), source: source.clone() }).collect(),
+        options: ImportOptions {
+            separator: step.separator,
+            decimal: DecimalMark::Auto,
+            imported_by: opts.imported_by.clone(),
+            ..ImportOptions::default()
+        },
+        rejects: step.rejects.as_deref().map(|r| resolve_path(base, r, &opts.date)),
+    };
+    let outcome = super::import(ws, lock, &req, backend, &|_: Progress| {}).map_err(|f| f.error)?;
+    let (rows_in, rows_out) = outcome.rows();
+    let message = outcome
+        .imports
+        .iter()
+        .filter_map(|r| r.records.as_ref().map(|c| (r, c)))
+        .map(|(r, c)| {
+            format!(
+                "{}: {} new, {} changed, {} unchanged, {} removed",
+                r.file_name, c.new, c.changed, c.unchanged, c.removed
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let outcome_word = if outcome.unchanged { "unchanged" } else { "ok" };
+    Ok(StepDone { outcome: outcome_word.into(), rows_in, rows_out, message })
+}
+
+fn begin(ws: &mut Workspace, lock: &WriteLock, job: &str, date: &str) -> Result<i64, StoreError> {
+    let id = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let (job, date, now, out) = (job.to_owned(), date.to_owned(), ingest::now(), id.clone());
+    let mut commit = Commit::default();
+    commit.add_catalog(Box::new(move |w| {
+        out.store(w.insert_run(&job, &date, &now)?, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }));
+    ws.commit(lock, commit)?;
+    Ok(id.load(std::sync::atomic::Ordering::SeqCst))
+}
+
+fn record_step(ws: &mut Workspace, lock: &WriteLock, run: i64, step: &RunStepRow) -> Result<(), StoreError> {
+    let step = step.clone();
+    let mut commit = Commit::default();
+    commit.add_catalog(Box::new(move |w| w.insert_run_step(run, &step)));
+    ws.commit(lock, commit)
+}
+
+fn finish(ws: &mut Workspace, lock: &WriteLock, s: &RunSummary) -> Result<(), StoreError> {
+    let (run, status, now) = (s.run, s.status.clone(), ingest::now());
+    let json = serde_json::to_string(s).expect("a summary serialises");
+    let mut commit = Commit::default();
+    commit.add_catalog(Box::new(move |w| w.finish_run(run, &status, &now, &json)));
+    ws.commit(lock, commit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_example_parses() {
+        let text = include_str!("../../datasets/nightly.toml");
+        let job = parse(Path::new("nightly.toml"), text).unwrap();
+        assert_eq!(job.imports.len(), 1);
+        assert_eq!(job.imports[0].mode, Mode::Replace);
+        assert!(job.notify.is_some());
+    }
+
+    #[test]
+    fn errors_name_line_and_column() {
+        let err =
+            parse(Path::new("j.toml"), "[[import]]\npath = \"a.csv\"\nmode = \"sometimes\"\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("j.toml: line 3, column 8"), "{msg}");
+        let err = parse(Path::new("j.toml"), "[[import]]\npaht = \"a.csv\"\n").unwrap_err();
+        assert!(err.to_string().contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn paths_take_the_run_date_and_the_job_folder() {
+        let p = resolve_path(Path::new("/jobs"), "dumps/crm-{date}.csv", "2026-11-30");
+        assert_eq!(p, PathBuf::from("/jobs/dumps/crm-2026-11-30.csv"));
+    }
+}
