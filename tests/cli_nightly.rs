@@ -172,3 +172,34 @@ fn bench_nightly_stays_exact_every_night_and_the_workspace_does_not_grow() {
     assert!(retired > 0 && continued > 0, "{:#}", nights[2]);
     assert!(out["workspace_growth"].as_f64().unwrap() < 1.5, "{out:#}");
 }
+
+#[test]
+fn an_opt_out_in_a_later_import_reaches_the_person_and_a_later_opt_in_restores_them() {
+    let ws = Workspace::new();
+    let yes =
+        write(&ws, "crm.csv", "Telefone;Nome;Aceite;idade\n11987654321;Ana;sim;30\n11911112222;Bia;sim;31\n");
+    ws.import_full_json(&[yes.as_str()]);
+    ws.run(&["audiences", "create", "--name", "todos", "--where", "idade > 1"]).ok();
+    // Another source says Ana said no.
+    let no = write(&ws, "optouts.csv", "Celular;Nome;Aceite\n(11) 98765-4321;Ana;não\n");
+    let out = ws.import_full_json(&[no.as_str()]);
+    assert_eq!(out["identity"]["opted_out"], 1, "{out:#}");
+    assert_eq!(out["audiences"][0]["size"], 1, "Ana left the audience: {out:#}");
+    let shown = ws.run_json(&["profiles", "show", "11987654321"]);
+    let consent = shown["fields"].as_array().unwrap().iter().find(|f| f[0] == "consent").unwrap()[1].clone();
+    assert_eq!(consent, "opted out");
+    let exported = ws.out_path("todos.csv");
+    ws.run(&["audiences", "export", "todos", "--out", &path_arg(&exported)]).ok();
+    let text = std::fs::read_to_string(&exported).unwrap();
+    assert!(!text.contains("5511987654321") && text.contains("5511911112222"), "{text}");
+    let preview = ws.run_json(&["segment", "preview", "--where", "idade > 1"]);
+    assert_eq!((preview["profiles"].as_u64(), preview["opted_out_left_out"].as_u64()), (Some(1), Some(1)));
+    let counted = ws.run_json(&["segment", "preview", "--where", "idade > 1", "--include-opted-out"]);
+    assert_eq!(counted["profiles"], 2);
+    // The same statement again changes nothing; a newer yes restores her.
+    assert_eq!(ws.import_full_json(&[no.as_str()])["unchanged"], true);
+    let again = write(&ws, "crm-2.csv", "Telefone;Nome;Aceite;idade\n11987654321;Ana;sim;30\n");
+    let out = ws.import_full_json(&[again.as_str()]);
+    assert_eq!(out["identity"]["opted_out"], 0, "{out:#}");
+    assert_eq!(out["audiences"][0]["size"], 2);
+}

@@ -66,12 +66,39 @@ pub fn today() -> i32 {
     days_from_date(chrono::Utc::now().date_naive())
 }
 
-/// The profiles a filter selects in `profiles`.
+/// The profiles a filter selects in `profiles`, opted-out profiles left out: audiences,
+/// their sizes and their exports never hold a person who said no.
 pub fn select(expr: &Expr, profiles: &Table, backend: &dyn Backend) -> Result<Bitmap, AudienceError> {
+    let mut selected = select_including_opted_out(expr, profiles, backend)?;
+    leave_out_opted_out(profiles, &mut selected);
+    Ok(selected)
+}
+
+/// The profiles a filter selects, opted-out ones included (for counting only).
+pub fn select_including_opted_out(
+    expr: &Expr,
+    profiles: &Table,
+    backend: &dyn Backend,
+) -> Result<Bitmap, AudienceError> {
     segment::evaluate(expr, profiles, backend, today()).map_err(|e| match e {
         segment::FilterError::Compute(c) => AudienceError::Compute(c),
         e => AudienceError::Filter(e.render(&expr.to_string())),
     })
+}
+
+/// Clears the opted-out profiles (`consent` field) from `selected`; returns how many it cleared.
+pub fn leave_out_opted_out(profiles: &Table, selected: &mut Bitmap) -> usize {
+    let Some(c) = profiles.column(identity::consent::CONSENT) else { return 0 };
+    let mut cleared = 0;
+    let out: Vec<usize> = selected
+        .iter_ones()
+        .filter(|&r| c.data.value(r) == crate::columns::Value::Text(identity::consent::OPTED_OUT))
+        .collect();
+    for r in out {
+        selected.set(r, false);
+        cleared += 1;
+    }
+    cleared
 }
 
 /// The audience named (or numbered) `name`.

@@ -117,6 +117,11 @@ pub fn run_profiles(ws: &Workspace, cmd: ProfilesCommand, out: &Output) -> anyho
                 s.rules.join(", "),
                 s.hub_limit
             );
+            t.push_str(&format!(
+                "consent: {} opted in, {} opted out (never exported nor in audiences)\n",
+                thousands((s.profiles - s.opted_out) as u64),
+                thousands(s.opted_out as u64)
+            ));
             t.push_str("records per profile:\n");
             for k in ["1", "2", "3", "4", "5-9", "10+"] {
                 if let Some(n) = s.records_per_profile.get(k) {
@@ -124,7 +129,7 @@ pub fn run_profiles(ws: &Workspace, cmd: ProfilesCommand, out: &Output) -> anyho
                 }
             }
             t.push_str(&format!(
-                "identifiers not used for linking (shared by more than {} records):\n",
+                "identifiers not used for linking (tying together more than {} different people):\n",
                 s.hub_limit
             ));
             if s.hubs.is_empty() {

@@ -23,6 +23,9 @@ pub enum SegmentCommand {
         /// How many sample profiles to show.
         #[arg(long, default_value_t = 5)]
         sample: usize,
+        /// Count opted-out profiles too (they are never exported nor audience members).
+        #[arg(long)]
+        include_opted_out: bool,
     },
 }
 
@@ -33,11 +36,13 @@ struct Preview {
     total: usize,
     share: f64,
     conditions: Vec<(String, usize)>,
+    /// Opted-out profiles the filter matched and the count leaves out.
+    opted_out_left_out: usize,
     sample: Vec<Vec<(String, String)>>,
 }
 
 pub fn run(ws: &Workspace, cmd: SegmentCommand, choice: BackendChoice, out: &Output) -> anyhow::Result<()> {
-    let SegmentCommand::Preview { filter, sample } = cmd;
+    let SegmentCommand::Preview { filter, sample, include_opted_out } = cmd;
     let expr = filter.parse()?;
     let input = filter.source().to_owned();
     let Some(table) = identity::profile_table(ws)? else {
@@ -45,8 +50,12 @@ pub fn run(ws: &Workspace, cmd: SegmentCommand, choice: BackendChoice, out: &Out
     };
     let today = hyperseg::audience::today();
     let backend = backend(choice, Work::Filter)?;
-    let selected =
+    let mut selected =
         segment::evaluate(&expr, &table, backend.as_ref(), today).map_err(|e| filter_error(e, &input))?;
+    let opted_out = match include_opted_out {
+        true => 0,
+        false => hyperseg::audience::leave_out_opted_out(&table, &mut selected),
+    };
     let count = selected.count_ones();
     // Each top-level condition alone (a filter of one condition is that condition).
     let conditions = match &expr {
@@ -81,6 +90,7 @@ pub fn run(ws: &Workspace, cmd: SegmentCommand, choice: BackendChoice, out: &Out
         total,
         share: if total == 0 { 0.0 } else { count as f64 / total as f64 },
         conditions,
+        opted_out_left_out: opted_out,
         sample: sample_rows,
     };
     if out.json {
@@ -93,6 +103,12 @@ pub fn run(ws: &Workspace, cmd: SegmentCommand, choice: BackendChoice, out: &Out
         preview.share * 100.0,
         preview.filter
     );
+    if opted_out > 0 {
+        s.push_str(&format!(
+            "  ({} opted-out profiles also match and are left out; --include-opted-out counts them)\n",
+            thousands(opted_out as u64)
+        ));
+    }
     if preview.conditions.len() > 1 {
         s.push_str("each top-level condition alone:\n");
         for (c, n) in &preview.conditions {

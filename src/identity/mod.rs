@@ -17,6 +17,7 @@
 
 pub mod assign;
 pub mod config;
+pub mod consent;
 mod continuation;
 pub mod join;
 pub mod keys;
@@ -100,6 +101,9 @@ pub struct ResolveStats {
     /// Profiles left with no record (their ids are never given again).
     #[serde(default)]
     pub retired: usize,
+    /// Profiles whose most recent consent statement is a no.
+    #[serde(default)]
+    pub opted_out: usize,
     /// Profiles whose records all changed, continued by the new records that share a key
     /// with them (see `continuation`).
     #[serde(default)]
@@ -206,6 +210,7 @@ pub fn profile_table(ws: &Workspace) -> Result<Option<Table>, IdentityError> {
 pub(crate) struct Current {
     pub config: IdentityConfig,
     pub live: Live<'static>,
+    pub opt_outs: Table,
     pub norm: keys::Normalized,
     /// The profile of each record.
     pub record_profile: Vec<i64>,
@@ -229,7 +234,25 @@ impl Current {
             })
             .collect();
         let members = Members::by_recency(&labels, ids.len(), &self.live.times.changed_import);
-        profiles::build(&sources, &self.norm, &members, &ids, &self.live.times)
+        let mut table = profiles::build(&sources, &self.norm, &members, &ids, &self.live.times);
+        table.set_column(self.consent(&labels, ids.len()));
+        table
+    }
+
+    /// The consent column for profiles labelled `labels` (one label per record).
+    fn consent(&self, labels: &[u32], profiles: usize) -> Column {
+        let record_import: Vec<i64> =
+            self.live.imports.iter().flat_map(|s| std::iter::repeat_n(s.id, s.table.rows())).collect();
+        let inputs = consent::ConsentInputs {
+            tables: &self.live.tables(),
+            norm: &self.norm,
+            record_import: &record_import,
+            labels,
+            profiles,
+            opt_outs: &self.opt_outs,
+            config: &self.config,
+        };
+        consent::column(&consent::states(&inputs))
     }
 
     /// The one-row profile table of profile `id` (empty when no record belongs to it).
@@ -238,7 +261,11 @@ impl Current {
         let labels: Vec<u32> = self.record_profile.iter().map(|&p| u32::from(p != id)).collect();
         let members = Members::by_recency(&labels, 2, &self.live.times.changed_import);
         let one = Members { offsets: vec![0, members.of(0).len()], records: members.of(0).to_vec() };
-        profiles::build(&sources, &self.norm, &one, &[id], &self.live.times)
+        let mut table = profiles::build(&sources, &self.norm, &one, &[id], &self.live.times);
+        let consent = self.consent(&labels, 2);
+        let first = Table::new(2, vec![consent]).take(&[0]);
+        table.set_column(first.columns()[0].clone());
+        table
     }
 }
 
@@ -246,12 +273,12 @@ impl Current {
 pub(crate) fn load_current(ws: &Workspace) -> Result<Option<Current>, IdentityError> {
     let Some(assignment) = load_assignment(ws)? else { return Ok(None) };
     let config = load_config(ws)?;
-    let records = ingest::records::load(ws)?.records;
-    let live = live::load(ws, &records, &[])?;
+    let current = ingest::records::load(ws)?;
+    let live = live::load(ws, &current.records, &[])?;
     let norm = keys::normalize_all(&live.tables(), &config);
     let previous = live::Previous::read(&assignment)?;
     let record_profile = previous.profiles_of(&live.record_ids)?;
-    Ok(Some(Current { config, live, norm, record_profile }))
+    Ok(Some(Current { config, live, opt_outs: current.opt_outs, norm, record_profile }))
 }
 
 /// The current records and the profile of each, as of the last resolution.
@@ -395,14 +422,22 @@ pub fn pairwise_precision_recall(labels: &[u32], truth: &[u64]) -> (f64, f64) {
 
 /// Resolves every record of the workspace plus `new` imports into profiles, under `config`
 /// (the stored one when `None`). Nothing is written until the returned commit lands.
+/// The records to resolve: the current ones, the consent statements of opted-out rows, and
+/// the new imports (not yet committed) some of them come from.
+pub struct RecordSet<'a> {
+    pub records: &'a Records,
+    pub opt_outs: &'a Table,
+    pub new: &'a [NewSource<'a>],
+}
+
 pub fn resolve(
     ws: &Workspace,
     lock: &WriteLock,
-    records: &Records,
-    new: &[NewSource],
+    set: &RecordSet,
     config: Option<IdentityConfig>,
     now: &str,
 ) -> Result<IdentityCommit, IdentityError> {
+    let (records, new) = (set.records, set.new);
     let config = match config {
         Some(c) => c,
         None => load_config(ws)?,
@@ -468,7 +503,7 @@ pub fn resolve(
         };
         *distribution.entry(bucket).or_insert(0u64) += 1;
     }
-    let stats = ResolveStats {
+    let mut stats = ResolveStats {
         rules: config.rules.iter().map(Rule::label).collect(),
         hub_limit: config.hub_limit,
         records: norm.records,
@@ -483,12 +518,25 @@ pub fn resolve(
         links: edges.len(),
         retired: retired.len(),
         continued: continued.len(),
+        opted_out: 0,
         retired_ids: retired.iter().copied().take(RETIRED_LISTED).collect(),
     };
 
     let members = Members::by_recency(&labels, clusters, &live.times.changed_import);
-    let profile_table =
+    let mut profile_table =
         profiles::build(&live.sources(), &norm, &members, &assignment.cluster_ids, &live.times);
+    let inputs = consent::ConsentInputs {
+        tables: &live.tables(),
+        norm: &norm,
+        record_import: &record_import,
+        labels: &labels,
+        profiles: clusters,
+        opt_outs: set.opt_outs,
+        config: &config,
+    };
+    let consent_states = consent::states(&inputs);
+    stats.opted_out = consent_states.iter().filter(|s| s.0).count();
+    profile_table.set_column(consent::column(&consent_states));
     let next = g + 1;
     let files = vec![(ws.stage_table(lock, &assignment_table)?, assignment_file(next))];
     let retire = if g == 0 { Vec::new() } else { vec![assignment_file(g)] };

@@ -96,7 +96,10 @@ pub fn find_profile(ws: &Workspace, query: &str) -> Result<ProfileView, Identity
         .iter()
         .filter(|c| {
             c.role != Role::System
-                || matches!(c.name.as_str(), "records" | "firstSeen" | "lastUpdated" | "lastImport")
+                || matches!(
+                    c.name.as_str(),
+                    "records" | "firstSeen" | "lastUpdated" | "lastImport" | "consent"
+                )
         })
         .filter_map(|c| text_at(&profiles, &c.name, row).map(|v| (c.name.clone(), v)))
         .collect();

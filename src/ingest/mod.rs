@@ -12,6 +12,7 @@
 mod build;
 mod builder;
 mod commit;
+pub mod consent;
 mod error;
 mod header;
 mod infer;
@@ -101,6 +102,8 @@ pub struct Ingested {
     /// The header fields as written, for writing rejected rows back out.
     pub header: Vec<String>,
     pub separator: Separator,
+    /// The identifiers of the rows that said no to the opt-in (see [`consent`]).
+    pub opted_out: Table,
 }
 
 /// The name of the system column holding each row's line in its file.
@@ -261,6 +264,9 @@ impl Parsed {
         let Parsed { mut chunks, plans, header, header_fields, separator, mut report } = self;
         let mut rejects: Vec<Rejected> =
             chunks.iter_mut().flat_map(|c| std::mem::take(&mut c.rejects)).collect();
+        let opted_out: Vec<parse::OptedOutRow> =
+            chunks.iter_mut().flat_map(|c| std::mem::take(&mut c.opted_out_rows)).collect();
+        let opted_out = consent::opt_out_table(&header.columns, &opted_out);
         let (data_columns, lines) = build::join_columns(chunks, &plans);
         let rows = lines.len();
 
@@ -314,7 +320,14 @@ impl Parsed {
         }
         report.outcome = if rejects.is_empty() { Outcome::Success } else { Outcome::CompletedWithErrors };
         report.finished_at = now();
-        Ingested { table: Table::new(rows, columns), report, rejects, header: header_fields, separator }
+        Ingested {
+            table: Table::new(rows, columns),
+            report,
+            rejects,
+            header: header_fields,
+            separator,
+            opted_out,
+        }
     }
 }
 

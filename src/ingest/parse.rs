@@ -42,6 +42,14 @@ impl std::fmt::Display for RejectReason {
     }
 }
 
+/// A row that said no to the opt-in: kept as a consent statement for its identifiers, not as
+/// a record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OptedOutRow {
+    pub line: u64,
+    pub fields: Vec<String>,
+}
+
 /// A rejected row: where it was, why, and its fields as read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejected {
@@ -90,6 +98,8 @@ pub struct ParsedChunk {
     /// Per column: whether any value was non-empty.
     pub seen: Vec<bool>,
     pub rejects: Vec<Rejected>,
+    /// The rows that said no to the opt-in.
+    pub opted_out_rows: Vec<OptedOutRow>,
     pub records: u64,
     pub opted_out: u64,
     pub opt_in_unrecognised: u64,
@@ -169,6 +179,9 @@ pub fn parse_data(
         }
         for reject in chunk.rejects.iter_mut() {
             reject.line += base - 1;
+        }
+        for row in chunk.opted_out_rows.iter_mut() {
+            row.line += base - 1;
         }
         base += chunk.newlines;
     }
@@ -393,6 +406,9 @@ fn parse_records(
             match said {
                 OptIn::No => {
                     c.opted_out += 1;
+                    let fields =
+                        (0..nfields).map(|j| String::from_utf8_lossy(field(j).trim_ascii()).into_owned());
+                    c.opted_out_rows.push(OptedOutRow { line, fields: fields.collect() });
                     continue;
                 }
                 OptIn::Unrecognised => c.opt_in_unrecognised += 1,

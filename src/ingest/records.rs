@@ -378,9 +378,15 @@ fn records_file(g: u64) -> String {
     format!("imports/records-{g}.hsc")
 }
 
+fn opt_outs_file(g: u64) -> String {
+    format!("imports/optouts-{g}.hsc")
+}
+
 /// The workspace's records as last committed.
 pub struct Current {
     pub records: Records,
+    /// The consent statements of opted-out rows (see [`super::consent`]).
+    pub opt_outs: Table,
     /// The next unused record id.
     pub next_record: i64,
     generation: u64,
@@ -400,7 +406,7 @@ pub fn load(ws: &Workspace) -> Result<Current, StoreError> {
         }
         let records = Records::all_rows(&imports, 1);
         let next_record = records.len() as i64 + 1;
-        return Ok(Current { records, next_record, generation });
+        return Ok(Current { records, opt_outs: Table::default(), next_record, generation });
     }
     let path = records_file(generation);
     let table = snapshot::read(&ws.data_path(&path))?;
@@ -409,7 +415,9 @@ pub fn load(ws: &Workspace) -> Result<Current, StoreError> {
         what: "the records file lacks a column".into(),
     })?;
     let next_record = catalog.setting(NEXT_RECORD)?.and_then(|v| v.parse().ok()).unwrap_or(1);
-    Ok(Current { records, next_record, generation })
+    let opt_outs_path = ws.data_path(&opt_outs_file(generation));
+    let opt_outs = if opt_outs_path.exists() { snapshot::read(&opt_outs_path)? } else { Table::default() };
+    Ok(Current { records, opt_outs, next_record, generation })
 }
 
 /// The source of each import (a workspace from before sources: the file name's stem).
@@ -431,22 +439,35 @@ pub fn import_sources(ws: &Workspace) -> Result<hashbrown::HashMap<i64, String>,
         .collect())
 }
 
-/// Adds new records to a commit: the records file of the next generation, and the retiring
-/// of every import that no longer holds a current record (its snapshot is deleted once the
-/// commit lands; its catalog row stays, marked retired).
+/// The records and consent statements after an import, and the next unused record id.
+pub struct Next<'a> {
+    pub records: &'a Records,
+    pub opt_outs: &'a Table,
+    pub next_record: i64,
+}
+
+/// Adds new records to a commit: the records (and consent statements) of the next
+/// generation, and the retiring of every import that no longer holds a current record (its
+/// snapshot is deleted once the commit lands; its catalog row stays, marked retired).
 pub fn add_to_commit(
     ws: &Workspace,
     lock: &WriteLock,
     commit: &mut Commit,
     current: &Current,
-    next: (&Records, i64),
+    next: Next,
     now: &str,
 ) -> Result<(), StoreError> {
-    let (records, next_record) = next;
+    let Next { records, opt_outs, next_record } = next;
     let g = current.generation + 1;
     commit.files.push((ws.stage_table(lock, &records.to_table())?, records_file(g)));
+    if opt_outs.rows() > 0 {
+        commit.files.push((ws.stage_table(lock, opt_outs)?, opt_outs_file(g)));
+    }
     if current.generation > 0 {
         commit.retire.push(records_file(current.generation));
+        if current.opt_outs.rows() > 0 {
+            commit.retire.push(opt_outs_file(current.generation));
+        }
     }
     let still: hashbrown::HashSet<i64> = records.imports().into_iter().map(|(i, _)| i).collect();
     let mut retired = Vec::new();

@@ -172,8 +172,11 @@ pub fn commit_files(
     let first_id = ws.catalog().next_import_id()?;
     let current = records::load(ws)?;
     let matched = sources::match_files(ws, &current, &mut parsed, first_id)?;
-    let unchanged =
-        parsed.iter().all(|f| f.ingested.report.records.as_ref().is_some_and(|c| c.is_unchanged()));
+    let stated: Vec<(i64, &crate::columns::Table)> =
+        parsed.iter().enumerate().map(|(i, f)| (first_id + i as i64, &f.ingested.opted_out)).collect();
+    let (opt_outs, new_statements) = ingest::consent::merge(&current.opt_outs, &stated);
+    let unchanged = !new_statements
+        && parsed.iter().all(|f| f.ingested.report.records.as_ref().is_some_and(|c| c.is_unchanged()));
     if unchanged {
         let prepared = parsed.into_iter().map(|f| ingest::prepared(f.ingested, None)).collect();
         let (commit, done) = ingest::into_commit(first_id, prepared);
@@ -184,8 +187,9 @@ pub fn commit_files(
     let live: hashbrown::HashSet<i64> = matched.records.imports().into_iter().map(|(i, _)| i).collect();
     let now = ingest::now();
     let (mut commit, committed, mut resolution) =
-        stage_and_resolve(ws, lock, parsed, &matched, &live, first_id)?;
-    let next = (&matched.records, matched.next_record);
+        stage_and_resolve(ws, lock, parsed, (&matched, &opt_outs), &live, first_id)?;
+    let next =
+        records::Next { records: &matched.records, opt_outs: &opt_outs, next_record: matched.next_record };
     records::add_to_commit(ws, lock, &mut commit, &current, next, &now)?;
     let (generation, profiles) = resolution.take_profiles();
     let stats = identity::add_to_commit(&mut commit, resolution);
@@ -205,7 +209,7 @@ fn stage_and_resolve(
     ws: &Workspace,
     lock: &WriteLock,
     parsed: Vec<SourcedFile>,
-    matched: &sources::Matched,
+    (matched, opt_outs): (&sources::Matched, &crate::columns::Table),
     live: &hashbrown::HashSet<i64>,
     first_id: i64,
 ) -> Result<Staged, PipelineError> {
@@ -232,7 +236,8 @@ fn stage_and_resolve(
                 started_at: &f.ingested.report.started_at,
             })
             .collect();
-        let resolution = identity::resolve(ws, lock, &matched.records, &new, None, &now);
+        let set = identity::RecordSet { records: &matched.records, opt_outs, new: &new };
+        let resolution = identity::resolve(ws, lock, &set, None, &now);
         (staging.join(), resolution)
     });
     let staged = staged.map_err(|_| PipelineError::StagingPanicked)??;
@@ -251,7 +256,8 @@ pub fn reresolve(
     backend: &dyn Backend,
 ) -> Result<(ResolveStats, Vec<Refresh>), PipelineError> {
     let current = records::load(ws)?;
-    let mut resolution = identity::resolve(ws, lock, &current.records, &[], config, &ingest::now())?;
+    let set = identity::RecordSet { records: &current.records, opt_outs: &current.opt_outs, new: &[] };
+    let mut resolution = identity::resolve(ws, lock, &set, config, &ingest::now())?;
     let (generation, profiles) = resolution.take_profiles();
     let mut commit = Commit::default();
     let stats = identity::add_to_commit(&mut commit, resolution);
