@@ -61,6 +61,14 @@ pub fn definition(a: &AudienceRow) -> Result<Option<Expr>, AudienceError> {
         .map_err(|e| AudienceError::BadStoredFilter { name: a.name.clone(), error: e.to_string() })
 }
 
+/// The form `expr` is saved in, read back by the reader [`definition`] uses, so what is
+/// saved can always be read.
+fn stored_filter(expr: &Expr) -> Result<String, AudienceError> {
+    let json = expr.to_json();
+    Expr::from_json(&json).map_err(|e| AudienceError::Filter(e.to_string()))?;
+    Ok(json)
+}
+
 /// Today as days since 1970-01-01 (UTC), for relative date conditions.
 pub fn today() -> i32 {
     days_from_date(chrono::Utc::now().date_naive())
@@ -111,6 +119,7 @@ pub fn create(
     if name.trim().is_empty() {
         return Err(AudienceError::NoName);
     }
+    let filter = stored_filter(expr)?;
     let table = profiles(ws)?;
     let size = select(expr, &table, backend)?.count_ones() as u64;
     let now = crate::ingest::now();
@@ -119,7 +128,7 @@ pub fn create(
         name: name.trim().to_owned(),
         description: description.to_owned(),
         kind: "manual".into(),
-        filter: expr.to_json(),
+        filter,
         characteristics: String::new(),
         created_by: by.to_owned(),
         created_at: now.clone(),
@@ -164,9 +173,10 @@ pub fn update(
             if a.kind != "manual" {
                 return Err(AudienceError::NotManual(a.name));
             }
+            let filter = stored_filter(&expr)?;
             let t = profiles(ws)?;
             a.size = select(&expr, &t, backend)?.count_ones() as u64;
-            a.filter = expr.to_json();
+            a.filter = filter;
             table = Some(t);
         }
     }

@@ -54,7 +54,7 @@ enum Command {
         /// A new or empty folder.
         dir: PathBuf,
     },
-    /// Import CRM dumps (CSV, comma or semicolon, UTF-8); all files land together or none does.
+    /// Import CRM dumps (CSV, comma, semicolon or tab, UTF-8); all files land together or none does.
     #[command(after_help = "Example:\n  hyperseg -w ws import contacts.csv --rejects rejected.csv")]
     Import(import::ImportArgs),
     /// List and show past imports.

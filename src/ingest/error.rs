@@ -17,6 +17,20 @@ pub enum IngestError {
     )]
     NotUtf8 { path: PathBuf, line: u64, column: u64, byte: u64 },
 
+    #[error(
+        "{path}: line {line}, column {column}{column_name}, byte {byte}: a quoted field opens here \
+         and is still open at the end of the file, so it would swallow every row after it; \
+         if the quote belongs to the value, quote the whole field and double the quote (\"\")"
+    )]
+    QuoteNeverCloses { path: PathBuf, line: u64, column: usize, column_name: String, byte: u64 },
+
+    #[error(
+        "{path}: line {line}, column {column}{column_name}, byte {byte}: a quoted field opens here \
+         and runs past {limit}, which is the signature of a stray quote; fix the quote, or raise \
+         the limit if the field really is that long"
+    )]
+    QuotedFieldTooLong { path: PathBuf, line: u64, column: usize, column_name: String, byte: u64, limit: String },
+
     #[error("{path}: the file is blank; expected a header line and at least one row")]
     Blank { path: PathBuf },
 
@@ -24,17 +38,23 @@ pub enum IngestError {
     NoRows { path: PathBuf, header_lines: u64 },
 
     #[error(
-        "{path}: line 1: the header holds both commas ({commas}) and semicolons ({semicolons}), \
-         so the separator is ambiguous; say which with --separator comma or --separator semicolon"
+        "{path}: line 1: the header holds {found}, so the separator is ambiguous; say which \
+         with --separator comma, --separator semicolon or --separator tab"
     )]
-    AmbiguousSeparator { path: PathBuf, commas: usize, semicolons: usize },
+    AmbiguousSeparator { path: PathBuf, found: String },
+
+    #[error(
+        "{path}: line 1: the header has {found} columns, more than the {max} a file may have; \
+         split the file or leave columns out"
+    )]
+    TooManyColumns { path: PathBuf, found: usize, max: usize },
 
     #[error("{path}: line 1, column {column}: the column has no name; every column needs a header")]
     UnnamedColumn { path: PathBuf, column: usize },
 
     #[error(
-        "{path}: line 1, column {column}: the column name {name:?} repeats column {first_column} \
-         ({first_name:?}); names are compared ignoring case, accents and spaces"
+        "{path}: line 1, column {column}: the column name \"{name}\" repeats column {first_column} \
+         (\"{first_name}\"); names are compared ignoring case, accents and spaces"
     )]
     DuplicateColumn { path: PathBuf, column: usize, name: String, first_column: usize, first_name: String },
 

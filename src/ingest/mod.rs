@@ -16,6 +16,7 @@ mod error;
 mod header;
 mod infer;
 mod parse;
+mod quotes;
 mod rejects;
 mod report;
 mod scan;
@@ -28,6 +29,7 @@ pub use commit::{CommittedImport, PreparedImport, commit, into_commit, prepare, 
 pub use error::IngestError;
 pub use header::canonical_for;
 pub use parse::{RejectReason, Rejected};
+pub use quotes::{DEFAULT_MAX_QUOTED_BYTES, DEFAULT_MAX_QUOTED_LINES, QuoteLimits};
 pub use rejects::write_rejects;
 pub use report::{ColumnReport, ImportReport, Outcome, Step, StepAt, now};
 pub use separator::Separator;
@@ -57,6 +59,8 @@ pub struct ImportOptions {
     /// `None` uses the default. Only speed depends on it: a wrong guess costs a column a
     /// second parse, and the result is always typed by all of its values.
     pub sample_bytes: Option<usize>,
+    /// How far one quoted field may run before the file is refused as holding a stray quote.
+    pub quotes: QuoteLimits,
 }
 
 impl Default for ImportOptions {
@@ -70,6 +74,7 @@ impl Default for ImportOptions {
             parallel: true,
             chunk_bytes: None,
             sample_bytes: None,
+            quotes: QuoteLimits::default(),
         }
     }
 }
@@ -162,8 +167,10 @@ fn parse_bytes(
     };
     report.separator = sep.to_string();
     report.separator_detected = opts.separator.is_none();
-    let (header_fields, data_start) =
-        parse::parse_header(text, sep.byte()).ok_or_else(|| IngestError::Blank { path: path.to_owned() })?;
+    let cr_lines = memchr::memchr(b'\n', text).is_none() && memchr::memchr(b'\r', text).is_some();
+    let (header_fields, data_start) = parse::parse_header(text, sep.byte(), cr_lines, opts.quotes)
+        .map_err(|p| quote_error(path, bom, &[], p, opts.quotes))?
+        .ok_or_else(|| IngestError::Blank { path: path.to_owned() })?;
     if let Some(bad) = source::first_invalid_utf8(&text[..data_start]) {
         return Err(source::utf8_error(path, bytes, bom + bad));
     }
@@ -176,7 +183,6 @@ fn parse_bytes(
         c.canonical.is_some_and(|f| f != CanonicalField::City && f != CanonicalField::OptIn)
     };
     let infer: Vec<bool> = header.columns.iter().map(|c| c.canonical.is_none()).collect();
-    let cr_lines = memchr::memchr(b'\n', text).is_none() && memchr::memchr(b'\r', text).is_some();
     let ctx = parse::ParseContext {
         separator: sep.byte(),
         ncols,
@@ -185,6 +191,7 @@ fn parse_bytes(
         infer: &infer,
         cr_lines,
         fast: !cr_lines,
+        quotes: opts.quotes,
     };
     // Each column's plan: fixed by its role, or guessed from the first rows and checked
     // against all of them once every chunk is parsed.
@@ -220,7 +227,13 @@ fn parse_bytes(
         opts.chunk_bytes,
         &on_chunk,
     )
-    .map_err(|bad| source::utf8_error(path, bytes, bom + data_start + bad))?;
+    .map_err(|fault| match fault {
+        parse::DataFault::NotUtf8 { at } => source::utf8_error(path, bytes, bom + data_start + at),
+        parse::DataFault::Quote(p) => {
+            let p = quotes::QuoteProblem { at: p.at + data_start, ..p };
+            quote_error(path, bom, &header.columns, p, opts.quotes)
+        }
+    })?;
 
     let mut masks = vec![infer::ALL; ncols];
     let mut seen = vec![false; ncols];
@@ -313,6 +326,30 @@ impl Parsed {
         report.outcome = if rejects.is_empty() { Outcome::Success } else { Outcome::CompletedWithErrors };
         report.finished_at = now();
         Ingested { table: Table::new(rows, columns), report, rejects, header: header_fields, separator }
+    }
+}
+
+/// The error for a quote problem at byte `p.at` of the text after the byte-order mark.
+fn quote_error(
+    path: &Path,
+    bom: usize,
+    columns: &[header::HeaderColumn],
+    p: quotes::QuoteProblem,
+    limits: QuoteLimits,
+) -> IngestError {
+    let name = columns.get(p.field - 1).map(|c| crate::text::excerpt(&c.header, 40));
+    let (path, line, column, byte) = (path.to_owned(), p.line, p.field, (bom + p.at) as u64);
+    let column_name = name.map_or_else(String::new, |n| format!(" ({n})"));
+    match p.fault {
+        quotes::QuoteFault::NeverCloses => IngestError::QuoteNeverCloses { path, line, column, column_name, byte },
+        quotes::QuoteFault::TooManyLines { .. } => {
+            let limit = format!("{} lines (--max-quoted-lines)", limits.max_lines);
+            IngestError::QuotedFieldTooLong { path, line, column, column_name, byte, limit }
+        }
+        quotes::QuoteFault::TooManyBytes { .. } => {
+            let limit = format!("{} bytes (--max-quoted-bytes)", limits.max_bytes);
+            IngestError::QuotedFieldTooLong { path, line, column, column_name, byte, limit }
+        }
     }
 }
 

@@ -38,7 +38,7 @@ pub mod reference;
 #[cfg(test)]
 mod tests;
 
-pub use ast::{Condition, Expr, Literal, Op, Operand};
+pub use ast::{Condition, Expr, Literal, MAX_NESTING, Op, Operand};
 pub use check::check;
 pub use error::FilterError;
 pub use eval::evaluate;

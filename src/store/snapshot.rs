@@ -237,16 +237,7 @@ fn write_as(path: &Path, table: &Table, pack: bool) -> Result<(), StoreError> {
         });
     }
     let mut header = Header { rows: table.rows(), columns };
-    let probe = serde_json::to_vec(&header).map_err(|e| io(path)(e.into()))?;
-    // Reserve room for the header growing when offsets are shifted by its own length.
-    let body_start = (16 + probe.len() as u64 + 256).div_ceil(ALIGN) * ALIGN;
-    for c in &mut header.columns {
-        for b in &mut c.buffers {
-            b.0 += body_start;
-        }
-    }
-    let json = serde_json::to_vec(&header).map_err(|e| io(path)(e.into()))?;
-    assert!(16 + json.len() as u64 <= body_start, "snapshot header outgrew its reserve");
+    let (json, body_start) = place_body(&mut header).map_err(|e| io(path)(e.into()))?;
 
     let mut w = Counted { inner: FileWriter::create(path).map_err(io(path))? };
     (|| -> std::io::Result<()> {
@@ -263,6 +254,30 @@ fn write_as(path: &Path, table: &Table, pack: bool) -> Result<(), StoreError> {
         w.inner.finish()
     })()
     .map_err(io(path))
+}
+
+/// Shifts the buffer offsets of `header` (relative to the body) past the header itself and
+/// returns the header's JSON and where the body starts. Shifting lengthens the offsets'
+/// digits and so the header: the start is moved on until the header fits before it, which
+/// takes one or two rounds (each header byte grows by a bounded amount), so the cost stays
+/// linear in the number of buffers however wide the table.
+fn place_body(header: &mut Header) -> serde_json::Result<(Vec<u8>, u64)> {
+    let probe = serde_json::to_vec(&*header)?;
+    let mut body_start = (16 + probe.len() as u64 + 256).div_ceil(ALIGN) * ALIGN;
+    let mut shifted_by = 0;
+    loop {
+        for c in &mut header.columns {
+            for b in &mut c.buffers {
+                b.0 = b.0 - shifted_by + body_start;
+            }
+        }
+        shifted_by = body_start;
+        let json = serde_json::to_vec(&*header)?;
+        if 16 + json.len() as u64 <= body_start {
+            return Ok((json, body_start));
+        }
+        body_start = (16 + json.len() as u64 + 256).div_ceil(ALIGN) * ALIGN;
+    }
 }
 
 /// A writer that knows how far it has written, to pad buffers to their offsets.
@@ -541,6 +556,27 @@ mod tests {
         assert_eq!(read_ints::<u32>(&[1], p(1, -2)), None, "does not fit the type");
         assert_eq!(read_ints::<u32>(&[1, 0], p(2, 4)), Some(vec![5]));
         assert_eq!(read_ints::<i32>(&[1, 2, 3, 4, 5], None), None);
+    }
+
+    /// Wide tables used to outgrow the header's fixed reserve and panic.
+    #[test]
+    fn snapshot_header_outgrew_its_reserve_on_wide_tables() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.hsc");
+        for (ncols, rows) in [(400usize, 100usize), (10_000, 1), (3, 0)] {
+            let columns = (0..ncols)
+                .map(|j| {
+                    let mut text = StringColumn::default();
+                    for r in 0..rows {
+                        text.push(Some(&format!("v{r}x{j}")));
+                    }
+                    Column { name: format!("column {j}"), role: Role::Attribute, data: ColumnData::Utf8(text) }
+                })
+                .collect();
+            let table = Table::new(rows, columns);
+            write(&path, &table).unwrap();
+            assert_eq!(read(&path).unwrap(), table, "{ncols} columns");
+        }
     }
 
     #[test]
