@@ -63,3 +63,180 @@ fn tab_separated_exports_are_detected_and_can_be_given() {
     let shown = ws.run_json(&["profiles", "show", "11987654321"]);
     assert!(shown.to_string().contains(r#"Ana \"Bia\" Silva"#), "{shown:#}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Section 4: crashes, hangs and wrong exit codes.
+
+fn leads() -> Workspace {
+    let ws = Workspace::new();
+    ws.import(&[fixture_arg("segment/leads.csv")]).ok();
+    ws
+}
+
+/// A file of `columns` columns (phone first) and `rows` rows.
+fn wide_file(ws: &Workspace, columns: usize, rows: usize) -> String {
+    let mut text = String::from("phone");
+    for j in 1..columns {
+        text.push_str(&format!(";col{j}"));
+    }
+    for r in 0..rows {
+        text.push_str(&format!("\n55119{r:08}"));
+        for j in 1..columns {
+            text.push_str(&format!(";{}", j * r));
+        }
+    }
+    let path = ws.out_path(&format!("wide_{columns}.csv"));
+    std::fs::write(&path, text).unwrap();
+    path_arg(&path)
+}
+
+#[test]
+fn snapshot_header_outgrew_its_reserve_on_wide_files() {
+    let ws = Workspace::new();
+    for (columns, rows) in [(400, 100), (10_000, 1)] {
+        let report = ws.import_one(&[wide_file(&ws, columns, rows)]);
+        assert_eq!(u(&report, "rows_imported"), rows as u64);
+        assert_eq!(report["columns"].as_array().unwrap().len(), columns);
+    }
+    let shown = ws.run_json(&["fields"]);
+    assert!(shown.to_string().contains("col9999"));
+    // Past the documented limit: an error, not a panic.
+    let f = wide_file(&ws, 16_385, 1);
+    ws.import_fails_cleanly(&[&f], &["16385 columns, more than the 16384"]);
+}
+
+#[test]
+fn filter_nesting_overflowed_the_stack() {
+    let ws = leads();
+    let parens = format!("{}idade > 1{}", "(".repeat(10_000), ")".repeat(10_000));
+    let nots = format!("{}idade > 1", "not ".repeat(15_000));
+    for filter in [&parens, &nots] {
+        let run = ws.run(&["segment", "preview", "--where", filter]).user_error(&["nests more than 50 levels"]);
+        assert!(run.stderr.contains('^'), "{}", run.stderr);
+    }
+    let json = format!("{}{{\"field\":\"idade\",\"op\":\"gt\",\"value\":1}}{}", "{\"not\":".repeat(200), "}".repeat(200));
+    ws.run(&["segment", "preview", "--where-json", &json]).user_error(&["nests more than 50 levels"]);
+}
+
+#[test]
+fn an_audience_saved_with_a_filter_that_cannot_be_read_back() {
+    let ws = leads();
+    let deep = format!("{}idade > 1", "not ".repeat(130));
+    ws.run(&["audiences", "create", "--name", "deep", "--where", &deep]).user_error(&["nests more than 50 levels"]);
+    assert_eq!(ws.run_json(&["audiences", "list"]).as_array().unwrap().len(), 0, "nothing saved");
+    // The deepest filter allowed is saved, shown, exported, and later imports still land.
+    let deepest = format!("{}idade > 1", "not ".repeat(50));
+    ws.run(&["audiences", "create", "--name", "deepest", "--where", &deepest]).ok();
+    ws.run(&["audiences", "show", "deepest"]).ok();
+    ws.run(&["audiences", "export", "deepest", "--out", &path_arg(&ws.out_path("deepest.csv"))]).ok();
+    ws.import(&[fixture_arg("segment/leads.csv")]).ok();
+}
+
+#[cfg(unix)]
+#[test]
+fn import_hung_on_a_fifo_holding_the_lock() {
+    let ws = Workspace::seeded();
+    let fifo = ws.out_path("pipe.csv");
+    let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(status.success());
+    let f = path_arg(&fifo);
+    // No writer: refused at once rather than waiting forever.
+    ws.import_fails_cleanly(&[&f], &[&f, "named pipe (FIFO), not a regular file", "hyperseg import -"]);
+    ws.import_fails_cleanly(&[ws.out_path("").to_str().unwrap()], &["folder, not a regular file"]);
+}
+
+#[test]
+fn standard_input_is_read_as_dash() {
+    use std::io::Write;
+    let ws = Workspace::new();
+    let mut child = common::command(ws.tmp.path())
+        .args(["--json", "--workspace", &path_arg(&ws.root), "import", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let bytes = std::fs::read(common::fixture("contacts_pt.csv")).unwrap();
+    child.stdin.take().unwrap().write_all(&bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = &json["imports"][0];
+    assert_eq!(report["file"], "(standard input)");
+    assert!(u(report, "rows_imported") > 0, "{report:#}");
+}
+
+#[test]
+fn exit_2_for_user_mistakes_on_output_paths() {
+    let ws = Workspace::seeded();
+    let f = fixture_arg("row_rules.csv");
+    let missing = path_arg(&ws.out_path("no/such/folder/rejects.csv"));
+    let folder = path_arg(&ws.out_path(""));
+    ws.import_fails_cleanly(&[f.as_str(), "--rejects", &missing], &[&missing, "does not exist"]);
+    ws.import_fails_cleanly(&[f.as_str(), "--rejects", &folder], &["is a folder"]);
+    let leads = leads();
+    leads.run(&["audiences", "create", "--name", "all", "--where", "idade > 0"]).ok();
+    leads.run(&["audiences", "export", "all", "--out", &missing]).user_error(&[&missing, "does not exist"]);
+    leads.run(&["audiences", "export", "all", "--out", &folder]).user_error(&["is a folder"]);
+    if std::path::Path::new("/dev/full").exists() {
+        leads.run(&["audiences", "export", "all", "--out", "/dev/full"]).user_error(&["/dev/full", "cannot write"]);
+        ws.import_fails_cleanly(&[f.as_str(), "--rejects", "/dev/full"], &["/dev/full", "cannot write"]);
+    }
+}
+
+#[test]
+fn output_paths_that_destroy_the_workspace_are_refused() {
+    let ws = leads();
+    ws.run(&["audiences", "create", "--name", "all", "--where", "idade > 0"]).ok();
+    let before = common::snapshot(&ws.root);
+    let catalog = path_arg(&ws.root.join("catalog.db"));
+    ws.run(&["audiences", "export", "all", "--out", &catalog]).user_error(&[&catalog, "inside the workspace"]);
+    let snapshot = path_arg(&ws.root.join("imports").join("1.hsc"));
+    let copy = ws.out_path("leads.csv");
+    std::fs::copy(common::fixture("segment/leads.csv"), &copy).unwrap();
+    let input = path_arg(&copy);
+    ws.run(&["import", &input, "--rejects", &snapshot]).user_error(&["inside the workspace"]);
+    ws.run(&["import", &input, "--rejects", &input]).user_error(&["is the input file"]);
+    assert_eq!(common::snapshot(&ws.root), before, "the workspace is untouched");
+    assert_eq!(std::fs::read(&copy).unwrap(), std::fs::read(common::fixture("segment/leads.csv")).unwrap());
+    ws.run(&["audiences", "list"]).ok();
+}
+
+#[test]
+fn csv_export_header_cells_were_not_guarded_against_formulas() {
+    let ws = Workspace::new();
+    let path = ws.out_path("formula.csv");
+    std::fs::write(&path, "phone;=HYPERLINK(\"http://x\");@cmd\n5511987654321;=1+1;a\n").unwrap();
+    ws.import(&[path_arg(&path)]).ok();
+    ws.run(&["audiences", "create", "--name", "all", "--where", "phoneNumber is not empty"]).ok();
+    let out = ws.out_path("all.csv");
+    ws.run(&["audiences", "export", "all", "--all-fields", "--out", &path_arg(&out)]).ok();
+    let records = common::read_csv_records(&out, b',');
+    for cell in records.iter().flatten() {
+        assert!(!cell.starts_with(['=', '@', '+', '-']), "unguarded cell {cell:?} in {records:?}");
+    }
+    assert!(records[0].contains(&"'=HYPERLINK(\"http://x\")".to_owned()), "{records:?}");
+}
+
+#[test]
+fn exports_of_phones_that_are_not_phones() {
+    let ws = Workspace::new();
+    let path = ws.out_path("phones.csv");
+    std::fs::write(&path, "phone;nome\n5511987654321;Ana\n10096;Bia\n(10) 2925-5427;Caio\n").unwrap();
+    ws.import(&[path_arg(&path)]).ok();
+    ws.run(&["audiences", "create", "--name", "all", "--where", "name is not empty"]).ok();
+    let out = ws.out_path("all.csv");
+    let run = ws.run_json(&["audiences", "export", "all", "--out", &path_arg(&out)]);
+    assert_eq!((u(&run, "rows"), u(&run, "invalid_phones_left_out")), (1, 2), "{run:#}");
+    let records = common::read_csv_records(&out, b',');
+    assert_eq!(records.len(), 2, "{records:?}");
+    assert_eq!(records[1][0], "5511987654321");
+    let text = ws.run(&["audiences", "export", "all", "--out", &path_arg(&out)]).ok();
+    assert!(text.stdout.contains("left out 2 profiles without a valid phone"), "{}", text.stdout);
+    let run = ws.run_json(&["audiences", "export", "all", "--include-invalid-phones", "--out", &path_arg(&out)]);
+    assert_eq!((u(&run, "rows"), u(&run, "invalid_phones_kept")), (3, 2), "{run:#}");
+    let records = common::read_csv_records(&out, b',');
+    let flag = records[0].iter().position(|h| h == "phoneValid").unwrap();
+    let flags: Vec<&str> = records[1..].iter().map(|r| r[flag].as_str()).collect();
+    assert_eq!(flags.iter().filter(|f| **f == "false").count(), 2, "{records:?}");
+}

@@ -28,6 +28,9 @@ pub enum AudienceError {
     BadStoredFilter { name: String, error: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The export's path cannot be written: the user's to fix.
+    #[error(transparent)]
+    Output(#[from] crate::store::OutputError),
     #[error(transparent)]
     Identity(#[from] IdentityError),
     #[error(transparent)]
@@ -414,21 +417,49 @@ pub enum Format {
     Parquet,
 }
 
+/// How to export an audience.
+#[derive(Clone, Copy, Debug)]
+pub struct ExportOptions {
+    pub format: Format,
+    /// Every profile field, not only those the filter uses.
+    pub all_fields: bool,
+    /// Keep profiles without a valid phone in CSV exports (flagged in a `phoneValid`
+    /// column); by default they are left out, since CSV exports feed bulk-messaging tools.
+    pub include_invalid_phones: bool,
+}
+
+impl Default for ExportOptions {
+    fn default() -> Self {
+        ExportOptions { format: Format::Csv, all_fields: false, include_invalid_phones: false }
+    }
+}
+
+/// What an export wrote.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Exported {
+    pub rows: u64,
+    /// Members left out because they have no valid phone (CSV only).
+    pub invalid_phones_left_out: u64,
+    /// Members written although they have no valid phone (`include_invalid_phones`).
+    pub invalid_phones_kept: u64,
+}
+
 /// Exports audience `name` to `path`: phone, name, e-mail, city, then the fields its filter
-/// uses (or, with `all_fields`, every profile field). Returns the rows written.
+/// uses (or, with `all_fields`, every profile field). `path` must not be inside the
+/// workspace.
 pub fn export(
     ws: &Workspace,
     name: &str,
     path: &std::path::Path,
-    format: Format,
-    all_fields: bool,
+    opts: ExportOptions,
     backend: &dyn Backend,
-) -> Result<u64, AudienceError> {
+) -> Result<Exported, AudienceError> {
+    crate::store::check_output(ws.root(), path, &[])?;
     let a = get(ws, name)?;
     let expr = definition(&a)?.ok_or_else(|| AudienceError::NotManual(a.name.clone()))?;
     let table = profiles(ws)?;
-    let selected = select(&expr, &table, backend)?;
-    let fields: Vec<String> = if all_fields {
+    let mut selected = select(&expr, &table, backend)?;
+    let fields: Vec<String> = if opts.all_fields {
         table
             .columns()
             .iter()
@@ -439,9 +470,25 @@ pub fn export(
         expr.conditions().iter().map(|c| c.field.clone()).collect()
     };
     let columns = export::export_columns(&table, &fields);
-    match format {
-        Format::Csv => export::write_csv(path, &table, &selected, &columns),
-        Format::Parquet => export::write_parquet(path, &table, &selected, &columns),
+    match opts.format {
+        Format::Csv => {
+            let country = identity::load_config(ws)?.country;
+            let valid = export::valid_phones(&table, &country);
+            let invalid = selected.count_ones() as u64 - export::both(&selected, &valid).count_ones() as u64;
+            let flags = if opts.include_invalid_phones {
+                Some(&valid)
+            } else {
+                selected = export::both(&selected, &valid);
+                None
+            };
+            let rows = export::write_csv(path, &table, &selected, &columns, flags)?;
+            let (left_out, kept) = if opts.include_invalid_phones { (0, invalid) } else { (invalid, 0) };
+            Ok(Exported { rows, invalid_phones_left_out: left_out, invalid_phones_kept: kept })
+        }
+        Format::Parquet => {
+            let rows = export::write_parquet(path, &table, &selected, &columns)?;
+            Ok(Exported { rows, ..Exported::default() })
+        }
     }
 }
 

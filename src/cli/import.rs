@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
 pub struct ImportArgs {
-    /// CSV files to import (comma, semicolon or tab separated, UTF-8, with a header).
+    /// CSV files to import (comma, semicolon or tab separated, UTF-8, with a header); `-` reads
+    /// standard input.
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// The separator; detected from the header when not given.
@@ -88,6 +89,10 @@ pub fn run(dir: &Path, args: ImportArgs, choice: BackendChoice, out: &Output) ->
         quotes: ingest::QuoteLimits { max_lines: args.max_quoted_lines, max_bytes: args.max_quoted_bytes },
     };
     let many = args.files.len() > 1;
+    for (rejects, file) in args.rejects.iter().flat_map(|r| args.files.iter().map(move |f| (r, f))) {
+        let target = if many { per_file(rejects, file) } else { rejects.clone() };
+        hyperseg::store::check_output(ws.root(), &target, &args.files).map_err(ingest::IngestError::from)?;
+    }
     let mut parsed = Vec::with_capacity(args.files.len());
     for file in &args.files {
         let bar = Bar::bytes(std::fs::metadata(file).map(|m| m.len()).unwrap_or(0), "importing");

@@ -8,6 +8,12 @@ pub enum IngestError {
     #[error("{path}: cannot read the file: {source}")]
     Read { path: PathBuf, source: std::io::Error },
 
+    #[error(
+        "{path}: is a {kind}, not a regular file; to import from a pipe, pass - and send the \
+         data to standard input (cat data.csv | hyperseg import -)"
+    )]
+    NotAFile { path: PathBuf, kind: &'static str },
+
     #[error("{path}: the file is {bytes} bytes, more than --max-bytes {max}")]
     TooManyBytes { path: PathBuf, bytes: u64, max: u64 },
 
@@ -73,8 +79,9 @@ pub enum IngestError {
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
 
-    #[error("{path}: cannot write the rejected rows: {source}")]
-    WriteRejects { path: PathBuf, source: std::io::Error },
+    /// The rejects file cannot be written (a user error: the path is the user's choice).
+    #[error(transparent)]
+    Output(#[from] crate::store::OutputError),
 }
 
 impl IngestError {
@@ -82,7 +89,6 @@ impl IngestError {
     /// as opposed to a failure of the machine (exit code 2).
     pub fn is_user_error(&self) -> bool {
         match self {
-            IngestError::WriteRejects { .. } => false,
             IngestError::Store(e) => e.is_user_error(),
             _ => true,
         }

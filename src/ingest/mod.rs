@@ -109,15 +109,16 @@ pub struct Ingested {
 /// The name of the system column holding each row's line in its file.
 pub const LINE_COLUMN: &str = "_line";
 
-/// Reads and checks one CSV file into columns.
+/// Reads and checks one CSV file (`-`: standard input) into columns.
 pub fn read_csv(
     path: &Path,
     opts: &ImportOptions,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Ingested, IngestError> {
+    let source = source::Source::open(path, opts.max_bytes)?;
+    let path = if path.as_os_str() == source::STDIN { Path::new(source::STDIN_NAME) } else { path };
     let mut report = new_report(path, opts);
     report.step(Step::Received);
-    let source = source::Source::open(path, opts.max_bytes)?;
     report.bytes = source.bytes().len() as u64;
     report.step(Step::Validating);
     let parsed = parse_bytes(path, source.bytes(), opts, report, progress)?;

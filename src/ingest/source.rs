@@ -11,10 +11,25 @@ pub enum Source {
     Read(Vec<u8>),
 }
 
+/// The path that names standard input.
+pub const STDIN: &str = "-";
+
+/// How standard input is named in reports and messages.
+pub const STDIN_NAME: &str = "(standard input)";
+
 impl Source {
-    /// Opens `path`, refusing files larger than `max_bytes`.
+    /// Opens `path` (`-`: standard input), refusing files larger than `max_bytes`, and at once
+    /// anything that is not a regular file: opening a FIFO with no writer would wait forever,
+    /// holding the workspace lock.
     pub fn open(path: &Path, max_bytes: Option<u64>) -> Result<Source, IngestError> {
         let read_err = |source| IngestError::Read { path: path.to_owned(), source };
+        if path.as_os_str() == STDIN {
+            return read_stdin(max_bytes);
+        }
+        let kind = std::fs::metadata(path).map_err(read_err)?.file_type();
+        if !kind.is_file() {
+            return Err(IngestError::NotAFile { path: path.to_owned(), kind: kind_name(kind) });
+        }
         let file = File::open(path).map_err(read_err)?;
         let len = file.metadata().map_err(read_err)?.len();
         if let Some(max) = max_bytes.filter(|&max| len > max) {
@@ -37,6 +52,42 @@ impl Source {
             Source::Read(v) => v,
         }
     }
+}
+
+/// Reads all of standard input, refusing more than `max_bytes`, and refusing a terminal
+/// (nothing is piped in: it would wait for typing).
+fn read_stdin(max_bytes: Option<u64>) -> Result<Source, IngestError> {
+    use std::io::{IsTerminal, Read};
+    let path = Path::new(STDIN_NAME);
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Err(IngestError::NotAFile { path: path.to_owned(), kind: "terminal" });
+    }
+    let mut bytes = Vec::new();
+    let limit = max_bytes.map_or(u64::MAX, |m| m.saturating_add(1));
+    stdin.lock().take(limit).read_to_end(&mut bytes).map_err(|source| IngestError::Read { path: path.to_owned(), source })?;
+    if let Some(max) = max_bytes.filter(|&max| bytes.len() as u64 > max) {
+        return Err(IngestError::TooManyBytes { path: path.to_owned(), bytes: bytes.len() as u64, max });
+    }
+    Ok(Source::Read(bytes))
+}
+
+/// What kind of file system entry `kind` is, in words.
+fn kind_name(kind: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "named pipe (FIFO)";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "device";
+        }
+        if kind.is_socket() {
+            return "socket";
+        }
+    }
+    if kind.is_dir() { "folder" } else { "special file" }
 }
 
 /// Maps `file` read-only.

@@ -17,6 +17,7 @@ mod catalog;
 mod direct;
 mod error;
 mod lock;
+mod output;
 pub mod snapshot;
 
 pub use catalog::{
@@ -25,6 +26,7 @@ pub use catalog::{
 };
 pub use error::StoreError;
 pub use lock::WriteLock;
+pub use output::{OutputError, check_output};
 
 use crate::columns::Table;
 use error::io;
