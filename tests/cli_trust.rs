@@ -240,3 +240,20 @@ fn exports_of_phones_that_are_not_phones() {
     let flags: Vec<&str> = records[1..].iter().map(|r| r[flag].as_str()).collect();
     assert_eq!(flags.iter().filter(|f| **f == "false").count(), 2, "{records:?}");
 }
+
+#[test]
+fn line_numbers_with_cr_only_line_ends() {
+    let ws = Workspace::seeded();
+    let bad = ws.out_path("bad_cr.csv");
+    std::fs::write(&bad, b"phone;name\r5511987654321;Ana\r5511987654322;B\xe3o\r").unwrap();
+    let f = path_arg(&bad);
+    ws.import_fails_cleanly(&[&f], &[&f, "line 3, column 16 (byte 44)", "not valid UTF-8"]);
+    // A quoted `\n` inside a file that breaks lines with `\r` does not change how lines count.
+    let mixed = ws.out_path("mixed_cr.csv");
+    std::fs::write(&mixed, "phone;note\r5511987654321;\"a\nb\"\r;x\r5511987654323;c;d\r").unwrap();
+    let rejects = ws.out_path("mixed_rejects.csv");
+    ws.import(&[path_arg(&mixed), "--rejects".into(), path_arg(&rejects)]).ok();
+    let lines: Vec<String> =
+        common::read_csv_records(&rejects, b';').into_iter().skip(1).map(|r| r[0].clone()).collect();
+    assert_eq!(lines, ["3", "4"]);
+}

@@ -168,7 +168,7 @@ fn parse_bytes(
     };
     report.separator = sep.to_string();
     report.separator_detected = opts.separator.is_none();
-    let cr_lines = memchr::memchr(b'\n', text).is_none() && memchr::memchr(b'\r', text).is_some();
+    let cr_lines = source::breaks_lines_with_cr(text);
     let (header_fields, data_start) = parse::parse_header(text, sep.byte(), cr_lines, opts.quotes)
         .map_err(|p| quote_error(path, bom, &[], p, opts.quotes))?
         .ok_or_else(|| IngestError::Blank { path: path.to_owned() })?;

@@ -116,12 +116,19 @@ pub fn first_invalid_utf8(bytes: &[u8]) -> Option<usize> {
     simdutf8::compat::from_utf8(bytes).err().map(|e| e.valid_up_to())
 }
 
+/// Whether the file breaks lines with a lone `\r` (old Mac exports): its first line break is
+/// a `\r` not followed by `\n`. Such files count `\r` as the line break, all others `\n`.
+pub fn breaks_lines_with_cr(bytes: &[u8]) -> bool {
+    memchr::memchr2(b'\r', b'\n', bytes).is_some_and(|i| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+}
+
 /// The error for invalid UTF-8 at byte `at` of the file `bytes`: its line, column (in
 /// characters) and byte offset.
 pub fn utf8_error(path: &Path, bytes: &[u8], at: usize) -> IngestError {
     let before = &bytes[..at];
-    let line_start = memchr::memrchr(b'\n', before).map_or(0, |p| p + 1);
-    let line = 1 + memchr::memchr_iter(b'\n', before).count() as u64;
+    let line_break = if breaks_lines_with_cr(bytes) { b'\r' } else { b'\n' };
+    let line_start = memchr::memrchr(line_break, before).map_or(0, |p| p + 1);
+    let line = 1 + memchr::memchr_iter(line_break, before).count() as u64;
     let line_text = &before[line_start..];
     let line_text = if line_start == 0 { strip_bom(line_text).0 } else { line_text };
     let column = 1 + String::from_utf8_lossy(line_text).chars().count() as u64;
@@ -142,6 +149,19 @@ mod tests {
             }
             other => panic!("unexpected {other}"),
         }
+    }
+
+    /// A bad byte on line 3 of a file with lone `\r` line ends was reported at line 1.
+    #[test]
+    fn line_numbers_with_cr_only_line_ends() {
+        let bytes = b"a;b\rc;d\re\xE3o;f\r";
+        let at = first_invalid_utf8(bytes).unwrap();
+        match utf8_error(Path::new("x.csv"), bytes, at) {
+            IngestError::NotUtf8 { line, column, .. } => assert_eq!((line, column), (3, 2)),
+            other => panic!("unexpected {other}"),
+        }
+        assert!(breaks_lines_with_cr(b"a\rb\nc"));
+        assert!(!breaks_lines_with_cr(b"a\r\nb\rc"));
     }
 
     #[test]
