@@ -257,3 +257,26 @@ fn line_numbers_with_cr_only_line_ends() {
         common::read_csv_records(&rejects, b';').into_iter().skip(1).map(|r| r[0].clone()).collect();
     assert_eq!(lines, ["3", "4"]);
 }
+
+#[test]
+fn read_commands_that_fail_still_wrote_a_cache() {
+    let ws = leads();
+    let before = common::snapshot(&ws.root);
+    ws.run(&["segment", "preview", "--where", "nope > 1"]).user_error(&["unknown field \"nope\""]);
+    ws.run(&["audiences", "create", "--name", "x", "--where", "nope > 1"]).user_error(&["unknown field"]);
+    assert_eq!(common::snapshot(&ws.root), before, "a failed read wrote to the workspace");
+    // A command that succeeds caches the table as before.
+    ws.run(&["segment", "preview", "--where", "idade > 1"]).ok();
+    assert_ne!(common::snapshot(&ws.root), before);
+}
+
+#[test]
+fn a_canonical_field_answers_to_the_header_it_was_imported_under() {
+    let ws = leads();
+    let preview = ws.run_json(&["segment", "preview", "--where", r#"Cidade = "Santos""#]);
+    assert_eq!(preview["profiles"], 1, "{preview:#}");
+    let preview = ws.run_json(&["segment", "preview", "--where", r#"Telefone is not empty and Nome = "Ana""#]);
+    assert_eq!(preview["profiles"], 1, "{preview:#}");
+    // A misspelling of the header suggests the canonical field first.
+    ws.run(&["segment", "preview", "--where", r#"Cidadee = "Santos""#]).user_error(&["did you mean \"city\""]);
+}

@@ -99,6 +99,21 @@ fn profiles(ws: &Workspace) -> Result<Table, AudienceError> {
     identity::profile_table(ws)?.ok_or(AudienceError::NoProfiles)
 }
 
+/// The profile table to evaluate `expr` on, checked against it first; a table built now is
+/// cached only when `expr` fits its fields, so a command that fails writes nothing.
+fn profiles_for(ws: &Workspace, expr: &Expr) -> Result<Table, AudienceError> {
+    let mut unfit = None;
+    let table = identity::profile_table_if(ws, |t| {
+        unfit = segment::check_table(expr, t).err();
+        unfit.is_none()
+    })?
+    .ok_or(AudienceError::NoProfiles)?;
+    match unfit.or_else(|| segment::check_table(expr, &table).err()) {
+        Some(e) => Err(AudienceError::filter(&e, &expr.to_string())),
+        None => Ok(table),
+    }
+}
+
 fn commit_one(
     ws: &mut Workspace,
     lock: &WriteLock,
@@ -123,7 +138,7 @@ pub fn create(
         return Err(AudienceError::NoName);
     }
     let filter = stored_filter(expr)?;
-    let table = profiles(ws)?;
+    let table = profiles_for(ws, expr)?;
     let size = select(expr, &table, backend)?.count_ones() as u64;
     let now = crate::ingest::now();
     let row = AudienceRow {
@@ -177,7 +192,7 @@ pub fn update(
                 return Err(AudienceError::NotManual(a.name));
             }
             let filter = stored_filter(&expr)?;
-            let t = profiles(ws)?;
+            let t = profiles_for(ws, &expr)?;
             a.size = select(&expr, &t, backend)?.count_ones() as u64;
             a.filter = filter;
             table = Some(t);

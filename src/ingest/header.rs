@@ -65,6 +65,11 @@ pub fn canonical_for(header: &str) -> Option<CanonicalField> {
     SYNONYMS.iter().find(|(_, names)| names.contains(&key.as_str())).map(|(field, _)| *field)
 }
 
+/// Every header spelling (folded compact, see [`fold_compact`]) imported as `field`.
+pub fn header_names(field: CanonicalField) -> &'static [&'static str] {
+    SYNONYMS.iter().find(|(f, _)| *f == field).map_or(&[], |(_, names)| names)
+}
+
 /// One column of the header, after the rules.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HeaderColumn {

@@ -27,7 +27,7 @@ mod split;
 pub use build::DecimalMark;
 pub use commit::{CommittedImport, PreparedImport, commit, into_commit, prepare, prepared};
 pub use error::IngestError;
-pub use header::canonical_for;
+pub use header::{MAX_COLUMNS, canonical_for, header_names};
 pub use parse::{RejectReason, Rejected};
 pub use quotes::{DEFAULT_MAX_QUOTED_BYTES, DEFAULT_MAX_QUOTED_LINES, QuoteLimits};
 pub use rejects::write_rejects;

@@ -39,7 +39,7 @@ pub mod reference;
 mod tests;
 
 pub use ast::{Condition, Expr, Literal, MAX_NESTING, Op, Operand};
-pub use check::check;
+pub use check::{check, check_table};
 pub use error::FilterError;
 pub use eval::evaluate;
 pub use parse::parse_filter;

@@ -389,7 +389,8 @@ fn unknown_fields_suggest_the_nearest_names() {
     let FilterError::UnknownField { suggestions, .. } = check_str(r#"cidad = "x""#).unwrap_err() else {
         panic!()
     };
-    assert_eq!(suggestions, vec!["Cidade"]);
+    // The canonical field imported from `Cidade` headers ranks first.
+    assert_eq!(suggestions, vec!["city", "Cidade"]);
     let err = check_str(r#"zzzzzzzz = "x""#).unwrap_err();
     assert_eq!(err.to_string(), r#"unknown field "zzzzzzzz""#);
     // At most three suggestions.
@@ -928,4 +929,19 @@ proptest! {
         let json = expr.to_json();
         prop_assert_eq!(&Expr::from_json(&json).unwrap(), &expr, "{}", json);
     }
+}
+
+/// After importing a `Cidade` header, `Cidade = "Recife"` failed with `did you mean "idade"?`.
+#[test]
+fn a_field_under_the_name_the_user_gave_it() {
+    let schema = [("city", DataType::Dictionary), ("idade", DataType::Int64), ("phoneNumber", DataType::Utf8)];
+    check(&parse(r#"Cidade = "Recife" and Telefone is not empty and idade > 1"#), &schema).unwrap();
+    match check(&parse(r#"Cidadee = "Recife""#), &schema).unwrap_err() {
+        FilterError::UnknownField { suggestions, .. } => assert_eq!(suggestions, ["city", "idade"]),
+        other => panic!("{other}"),
+    }
+    // A column spelled like the header wins over the canonical field.
+    let with_attr = [("city", DataType::Dictionary), ("Cidade", DataType::Utf8)];
+    let checked = super::check::resolve_field("cidade", &with_attr);
+    assert_eq!(checked, Some(1));
 }
