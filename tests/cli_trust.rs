@@ -280,3 +280,70 @@ fn a_canonical_field_answers_to_the_header_it_was_imported_under() {
     // A misspelling of the header suggests the canonical field first.
     ws.run(&["segment", "preview", "--where", r#"Cidadee = "Santos""#]).user_error(&["did you mean \"city\""]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Silent corruption: checksums, owners, and the leftover sweep.
+
+fn flip_byte(path: &std::path::Path, at: usize) {
+    let mut bytes = std::fs::read(path).unwrap();
+    bytes[at] ^= 0x20;
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn preview(ws: &Workspace) -> common::Run {
+    ws.run(&["--json", "segment", "preview", "--where", r#"city = "Santos" or idade > 20"#])
+}
+
+#[test]
+fn silent_corruption_of_a_flipped_byte_in_a_snapshot() {
+    let ws = leads();
+    let snapshot = ws.root.join("imports").join("1.hsc");
+    let len = std::fs::metadata(&snapshot).unwrap().len() as usize;
+    flip_byte(&snapshot, len / 2);
+    let run = preview(&ws);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("1.hsc") && run.stderr.contains("checksum"), "{}", run.stderr);
+}
+
+#[test]
+fn silent_corruption_of_a_flipped_byte_in_the_profile_cache() {
+    let ws = leads();
+    let good = preview(&ws).ok().json();
+    let cache = std::fs::read_dir(ws.root.join("profiles"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("cache-table"))
+        .expect("the preview cached the profile table");
+    let len = std::fs::metadata(&cache).unwrap().len() as usize;
+    for at in [len / 3, len / 2, len - 20] {
+        flip_byte(&cache, at);
+        // The damaged cache is not trusted: the table is built again, with the right answer.
+        assert_eq!(preview(&ws).ok().json(), good);
+    }
+}
+
+#[test]
+fn swapping_two_snapshots_is_refused() {
+    let ws = leads();
+    ws.import(&[fixture_arg("segment/refresh_1.csv")]).ok();
+    let (a, b) = (ws.root.join("imports").join("1.hsc"), ws.root.join("imports").join("2.hsc"));
+    let tmp = ws.root.join("imports").join("swap");
+    std::fs::rename(&a, &tmp).unwrap();
+    std::fs::rename(&b, &a).unwrap();
+    std::fs::rename(&tmp, &b).unwrap();
+    let run = preview(&ws);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("holds the columns of import 2, not of import 1"), "{}", run.stderr);
+}
+
+#[test]
+fn deleting_a_data_files_row_made_the_next_import_delete_that_snapshot() {
+    let ws = leads();
+    let before = preview(&ws).ok().json();
+    let db = rusqlite::Connection::open(ws.root.join("catalog.db")).unwrap();
+    assert_eq!(db.execute("DELETE FROM data_files WHERE path = 'imports/1.hsc'", []).unwrap(), 1);
+    drop(db);
+    ws.import(&[fixture_arg("segment/refresh_1.csv")]).ok();
+    assert!(ws.root.join("imports").join("1.hsc").is_file(), "the sweep deleted an imported snapshot");
+    assert_ne!(preview(&ws).ok().json(), before, "both imports are read");
+}

@@ -189,7 +189,7 @@ fn load_imports(ws: &Workspace) -> Result<Vec<LoadedImport>, IdentityError> {
     for row in ws.catalog().list_imports(&ImportFilter::default())? {
         imports.push(LoadedImport {
             id: row.id,
-            table: snapshot::read(&ws.data_path(&row.snapshot))?,
+            table: snapshot::read_import(&ws.data_path(&row.snapshot), row.id)?,
             day: day_of(&row.started_at),
             file_name: row.file_name,
         });
