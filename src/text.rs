@@ -55,8 +55,7 @@ pub fn fold_spaceless(s: &str) -> String {
 /// total length when it was cut.
 pub fn excerpt(s: &str, max_chars: usize) -> String {
     let mut out = String::new();
-    let mut taken = 0;
-    for c in s.chars() {
+    for (taken, c) in s.chars().enumerate() {
         if taken == max_chars {
             out.push_str(&format!("… ({} characters in all)", s.chars().count()));
             return out;
@@ -66,7 +65,6 @@ pub fn excerpt(s: &str, max_chars: usize) -> String {
         } else {
             out.push(c);
         }
-        taken += 1;
     }
     out
 }

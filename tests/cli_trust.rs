@@ -58,7 +58,10 @@ fn tab_separated_exports_are_detected_and_can_be_given() {
     assert_eq!(report["separator_detected"], true);
     assert_eq!(u(&report, "rows_imported"), 2);
     let given = ws.import_one(&[f.as_str(), "--separator", "tab"]);
-    assert_eq!((&given["separator"], &given["separator_detected"]), (&Value::from("tab"), &Value::Bool(false)));
+    assert_eq!(
+        (&given["separator"], &given["separator_detected"]),
+        (&Value::from("tab"), &Value::Bool(false))
+    );
     // A quote inside an unquoted field is kept literally (the documented rule).
     let shown = ws.run_json(&["profiles", "show", "11987654321"]);
     assert!(shown.to_string().contains(r#"Ana \"Bia\" Silva"#), "{shown:#}");
@@ -111,10 +114,15 @@ fn filter_nesting_overflowed_the_stack() {
     let parens = format!("{}idade > 1{}", "(".repeat(10_000), ")".repeat(10_000));
     let nots = format!("{}idade > 1", "not ".repeat(15_000));
     for filter in [&parens, &nots] {
-        let run = ws.run(&["segment", "preview", "--where", filter]).user_error(&["nests more than 50 levels"]);
+        let run =
+            ws.run(&["segment", "preview", "--where", filter]).user_error(&["nests more than 50 levels"]);
         assert!(run.stderr.contains('^'), "{}", run.stderr);
     }
-    let json = format!("{}{{\"field\":\"idade\",\"op\":\"gt\",\"value\":1}}{}", "{\"not\":".repeat(200), "}".repeat(200));
+    let json = format!(
+        "{}{{\"field\":\"idade\",\"op\":\"gt\",\"value\":1}}{}",
+        "{\"not\":".repeat(200),
+        "}".repeat(200)
+    );
     ws.run(&["segment", "preview", "--where-json", &json]).user_error(&["nests more than 50 levels"]);
 }
 
@@ -122,7 +130,8 @@ fn filter_nesting_overflowed_the_stack() {
 fn an_audience_saved_with_a_filter_that_cannot_be_read_back() {
     let ws = leads();
     let deep = format!("{}idade > 1", "not ".repeat(130));
-    ws.run(&["audiences", "create", "--name", "deep", "--where", &deep]).user_error(&["nests more than 50 levels"]);
+    ws.run(&["audiences", "create", "--name", "deep", "--where", &deep])
+        .user_error(&["nests more than 50 levels"]);
     assert_eq!(ws.run_json(&["audiences", "list"]).as_array().unwrap().len(), 0, "nothing saved");
     // The deepest filter allowed is saved, shown, exported, and later imports still land.
     let deepest = format!("{}idade > 1", "not ".repeat(50));
@@ -179,7 +188,9 @@ fn exit_2_for_user_mistakes_on_output_paths() {
     leads.run(&["audiences", "export", "all", "--out", &missing]).user_error(&[&missing, "does not exist"]);
     leads.run(&["audiences", "export", "all", "--out", &folder]).user_error(&["is a folder"]);
     if std::path::Path::new("/dev/full").exists() {
-        leads.run(&["audiences", "export", "all", "--out", "/dev/full"]).user_error(&["/dev/full", "cannot write"]);
+        leads
+            .run(&["audiences", "export", "all", "--out", "/dev/full"])
+            .user_error(&["/dev/full", "cannot write"]);
         ws.import_fails_cleanly(&[f.as_str(), "--rejects", "/dev/full"], &["/dev/full", "cannot write"]);
     }
 }
@@ -190,7 +201,8 @@ fn output_paths_that_destroy_the_workspace_are_refused() {
     ws.run(&["audiences", "create", "--name", "all", "--where", "idade > 0"]).ok();
     let before = common::snapshot(&ws.root);
     let catalog = path_arg(&ws.root.join("catalog.db"));
-    ws.run(&["audiences", "export", "all", "--out", &catalog]).user_error(&[&catalog, "inside the workspace"]);
+    ws.run(&["audiences", "export", "all", "--out", &catalog])
+        .user_error(&[&catalog, "inside the workspace"]);
     let snapshot = path_arg(&ws.root.join("imports").join("1.hsc"));
     let copy = ws.out_path("leads.csv");
     std::fs::copy(common::fixture("segment/leads.csv"), &copy).unwrap();
@@ -233,7 +245,8 @@ fn exports_of_phones_that_are_not_phones() {
     assert_eq!(records[1][0], "5511987654321");
     let text = ws.run(&["audiences", "export", "all", "--out", &path_arg(&out)]).ok();
     assert!(text.stdout.contains("left out 2 profiles without a valid phone"), "{}", text.stdout);
-    let run = ws.run_json(&["audiences", "export", "all", "--include-invalid-phones", "--out", &path_arg(&out)]);
+    let run =
+        ws.run_json(&["audiences", "export", "all", "--include-invalid-phones", "--out", &path_arg(&out)]);
     assert_eq!((u(&run, "rows"), u(&run, "invalid_phones_kept")), (3, 2), "{run:#}");
     let records = common::read_csv_records(&out, b',');
     let flag = records[0].iter().position(|h| h == "phoneValid").unwrap();
@@ -275,10 +288,12 @@ fn a_canonical_field_answers_to_the_header_it_was_imported_under() {
     let ws = leads();
     let preview = ws.run_json(&["segment", "preview", "--where", r#"Cidade = "Santos""#]);
     assert_eq!(preview["profiles"], 1, "{preview:#}");
-    let preview = ws.run_json(&["segment", "preview", "--where", r#"Telefone is not empty and Nome = "Ana""#]);
+    let preview =
+        ws.run_json(&["segment", "preview", "--where", r#"Telefone is not empty and Nome = "Ana""#]);
     assert_eq!(preview["profiles"], 1, "{preview:#}");
     // A misspelling of the header suggests the canonical field first.
-    ws.run(&["segment", "preview", "--where", r#"Cidadee = "Santos""#]).user_error(&["did you mean \"city\""]);
+    ws.run(&["segment", "preview", "--where", r#"Cidadee = "Santos""#])
+        .user_error(&["did you mean \"city\""]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -346,4 +361,27 @@ fn deleting_a_data_files_row_made_the_next_import_delete_that_snapshot() {
     ws.import(&[fixture_arg("segment/refresh_1.csv")]).ok();
     assert!(ws.root.join("imports").join("1.hsc").is_file(), "the sweep deleted an imported snapshot");
     assert_ne!(preview(&ws).ok().json(), before, "both imports are read");
+}
+
+#[test]
+fn a_7_mb_error_message_quoted_the_whole_header() {
+    let ws = Workspace::seeded();
+    // A header with an unclosed quote used to print the whole file as the "found" header.
+    let path = ws.out_path("unclosed_header.csv");
+    let mut text = "nome;\"cidade;".to_owned();
+    text.push_str(&"x;y\n".repeat(500_000));
+    std::fs::write(&path, &text).unwrap();
+    let run = ws
+        .import_fails_cleanly(&[path_arg(&path)], &["line 1, column 2, byte 5", "a quoted field opens here"]);
+    assert!(run.stderr.len() < 1_000, "{} bytes of message", run.stderr.len());
+    // A header without a phone column quotes a short, escaped excerpt: no raw NUL, no megabytes.
+    let path = ws.out_path("nul_header.csv");
+    let mut header = "nome\u{0};".to_owned();
+    header.push_str(&(0..10_000).map(|i| format!("c{i}")).collect::<Vec<_>>().join(";"));
+    std::fs::write(&path, format!("{header}\n1;2\n")).unwrap();
+    let run = ws.import_fails_cleanly(
+        &[path_arg(&path)],
+        &["no phone-number column", "nome\\u{0}", "characters in all"],
+    );
+    assert!(run.stderr.len() < 1_000 && !run.stderr.contains('\0'), "{}", run.stderr.len());
 }

@@ -96,7 +96,8 @@ pub fn write_csv(
         w.write_record(&record).map_err(io)?;
         rows += 1;
     }
-    w.flush().map_err(|source| AudienceError::Output(OutputError::Write { path: path.to_owned(), source }))?;
+    w.flush()
+        .map_err(|source| AudienceError::Output(OutputError::Write { path: path.to_owned(), source }))?;
     Ok(rows)
 }
 

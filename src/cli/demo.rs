@@ -64,7 +64,8 @@ pub fn run(args: DemoArgs, choice: BackendChoice, out: &Output) -> anyhow::Resul
     let (saved, written) =
         match audience::create(&mut ws, &lock, AUDIENCE.0, "hyperseg demo", &expr, &by, backend.as_ref()) {
             Ok(a) => {
-                let written = audience::export(&ws, &a.name, &exported, Default::default(), backend.as_ref())?;
+                let written =
+                    audience::export(&ws, &a.name, &exported, Default::default(), backend.as_ref())?;
                 (Some(a), Some(written))
             }
             Err(AudienceError::Filter(_)) => (None, None),

@@ -193,11 +193,10 @@ pub fn commit_with_identity(
     let stager = ws.stager(lock);
     let ws_ref = &*ws;
     let (staged, resolution) = std::thread::scope(|scope| {
-        let staging =
-            scope.spawn(|| {
-                let stage = |(i, p): (usize, &Ingested)| stager.stage_import(first_id + i as i64, &p.table);
-                parsed.iter().enumerate().map(stage).collect::<Result<Vec<_>, _>>()
-            });
+        let staging = scope.spawn(|| {
+            let stage = |(i, p): (usize, &Ingested)| stager.stage_import(first_id + i as i64, &p.table);
+            parsed.iter().enumerate().map(stage).collect::<Result<Vec<_>, _>>()
+        });
         let new: Vec<NewSource> = parsed
             .iter()
             .enumerate()

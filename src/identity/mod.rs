@@ -148,7 +148,10 @@ pub fn profile_table(ws: &Workspace) -> Result<Option<Table>, IdentityError> {
 
 /// [`profile_table`], caching a table it builds only when `keep` accepts it: a command that
 /// fails on the table (a filter naming no field) then leaves nothing behind.
-pub fn profile_table_if(ws: &Workspace, keep: impl FnOnce(&Table) -> bool) -> Result<Option<Table>, IdentityError> {
+pub fn profile_table_if(
+    ws: &Workspace,
+    keep: impl FnOnce(&Table) -> bool,
+) -> Result<Option<Table>, IdentityError> {
     let g = generation(ws)?;
     if g == 0 {
         return Ok(None);

@@ -35,7 +35,14 @@ pub enum IngestError {
          and runs past {limit}, which is the signature of a stray quote; fix the quote, or raise \
          the limit if the field really is that long"
     )]
-    QuotedFieldTooLong { path: PathBuf, line: u64, column: usize, column_name: String, byte: u64, limit: String },
+    QuotedFieldTooLong {
+        path: PathBuf,
+        line: u64,
+        column: usize,
+        column_name: String,
+        byte: u64,
+        limit: String,
+    },
 
     #[error("{path}: the file is blank; expected a header line and at least one row")]
     Blank { path: PathBuf },

@@ -96,7 +96,11 @@ pub const MAX_COLUMNS: usize = 16_384;
 /// Applies the file rules to the header fields.
 pub fn check(path: &Path, fields: &[String]) -> Result<Header, IngestError> {
     if fields.len() > MAX_COLUMNS {
-        return Err(IngestError::TooManyColumns { path: path.to_owned(), found: fields.len(), max: MAX_COLUMNS });
+        return Err(IngestError::TooManyColumns {
+            path: path.to_owned(),
+            found: fields.len(),
+            max: MAX_COLUMNS,
+        });
     }
     let mut columns: Vec<HeaderColumn> = Vec::with_capacity(fields.len());
     let mut seen: ahash::AHashMap<String, usize> = ahash::AHashMap::with_capacity(fields.len());

@@ -342,7 +342,9 @@ fn quote_error(
     let (path, line, column, byte) = (path.to_owned(), p.line, p.field, (bom + p.at) as u64);
     let column_name = name.map_or_else(String::new, |n| format!(" ({n})"));
     match p.fault {
-        quotes::QuoteFault::NeverCloses => IngestError::QuoteNeverCloses { path, line, column, column_name, byte },
+        quotes::QuoteFault::NeverCloses => {
+            IngestError::QuoteNeverCloses { path, line, column, column_name, byte }
+        }
         quotes::QuoteFault::TooManyLines { .. } => {
             let limit = format!("{} lines (--max-quoted-lines)", limits.max_lines);
             IngestError::QuotedFieldTooLong { path, line, column, column_name, byte, limit }

@@ -212,7 +212,9 @@ pub fn reparse(data: &[u8], ctx: &ParseContext, plans: &[Option<Plan>], chunks: 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DataFault {
     /// The byte at `at` is not valid UTF-8.
-    NotUtf8 { at: usize },
+    NotUtf8 {
+        at: usize,
+    },
     Quote(QuoteProblem),
 }
 

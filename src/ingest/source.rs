@@ -65,7 +65,11 @@ fn read_stdin(max_bytes: Option<u64>) -> Result<Source, IngestError> {
     }
     let mut bytes = Vec::new();
     let limit = max_bytes.map_or(u64::MAX, |m| m.saturating_add(1));
-    stdin.lock().take(limit).read_to_end(&mut bytes).map_err(|source| IngestError::Read { path: path.to_owned(), source })?;
+    stdin
+        .lock()
+        .take(limit)
+        .read_to_end(&mut bytes)
+        .map_err(|source| IngestError::Read { path: path.to_owned(), source })?;
     if let Some(max) = max_bytes.filter(|&max| bytes.len() as u64 > max) {
         return Err(IngestError::TooManyBytes { path: path.to_owned(), bytes: bytes.len() as u64, max });
     }
@@ -119,7 +123,8 @@ pub fn first_invalid_utf8(bytes: &[u8]) -> Option<usize> {
 /// Whether the file breaks lines with a lone `\r` (old Mac exports): its first line break is
 /// a `\r` not followed by `\n`. Such files count `\r` as the line break, all others `\n`.
 pub fn breaks_lines_with_cr(bytes: &[u8]) -> bool {
-    memchr::memchr2(b'\r', b'\n', bytes).is_some_and(|i| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+    memchr::memchr2(b'\r', b'\n', bytes)
+        .is_some_and(|i| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
 }
 
 /// The error for invalid UTF-8 at byte `at` of the file `bytes`: its line, column (in

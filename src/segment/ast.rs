@@ -231,7 +231,11 @@ impl Expr {
         let too_deep = || FilterError::Json(format!("the filter nests more than {MAX_NESTING} levels deep"));
         let expr: Expr = serde_json::from_str(json).map_err(|e| {
             // serde_json stops at 128 levels of JSON, deeper than any filter allowed.
-            if e.to_string().starts_with("recursion limit exceeded") { too_deep() } else { FilterError::Json(e.to_string()) }
+            if e.to_string().starts_with("recursion limit exceeded") {
+                too_deep()
+            } else {
+                FilterError::Json(e.to_string())
+            }
         })?;
         if expr.nesting() > MAX_NESTING {
             return Err(too_deep());

@@ -183,7 +183,11 @@ pub(crate) fn resolve_field<S: AsRef<str>>(field: &str, schema: &[(S, DataType)]
 
 /// The canonical fields of `schema` one of whose header spellings is within `limit` edits of
 /// `compact` (a folded compact name), with that distance.
-fn near_canonical<'a, S: AsRef<str>>(compact: &[char], limit: usize, schema: &'a [(S, DataType)]) -> Vec<(usize, &'a str)> {
+fn near_canonical<'a, S: AsRef<str>>(
+    compact: &[char],
+    limit: usize,
+    schema: &'a [(S, DataType)],
+) -> Vec<(usize, &'a str)> {
     schema
         .iter()
         .filter_map(|(name, _)| {
@@ -220,9 +224,11 @@ pub(crate) fn suggestions<S: AsRef<str>>(field: &str, schema: &[(S, DataType)]) 
     near.sort();
     let mut names: Vec<&str> = canonical.into_iter().chain(near).map(|(_, n)| n).collect();
     let mut seen = Vec::new();
-    names.retain(|n| !seen.contains(n) && {
-        seen.push(*n);
-        true
+    names.retain(|n| {
+        !seen.contains(n) && {
+            seen.push(*n);
+            true
+        }
     });
     names.into_iter().take(3).map(str::to_owned).collect()
 }

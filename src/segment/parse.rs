@@ -289,7 +289,9 @@ struct Parser {
 fn too_deep(column: usize) -> FilterError {
     syntax(
         column,
-        format!("the filter nests more than {MAX_NESTING} levels deep ('not', 'and', 'or', parentheses); simplify it"),
+        format!(
+            "the filter nests more than {MAX_NESTING} levels deep ('not', 'and', 'or', parentheses); simplify it"
+        ),
     )
 }
 

@@ -180,7 +180,8 @@ fn an_audience_filter_saved_that_cannot_be_read_back() {
     let deeper = Expr::Not(Box::new(nots));
     let err = Expr::from_json(&deeper.to_json()).unwrap_err();
     assert!(err.to_string().contains("nests more than 50 levels"), "{err}");
-    let json = format!("{}{{\"field\":\"a\",\"op\":\"is_empty\"}}{}", "{\"not\":".repeat(200), "}".repeat(200));
+    let json =
+        format!("{}{{\"field\":\"a\",\"op\":\"is_empty\"}}{}", "{\"not\":".repeat(200), "}".repeat(200));
     let err = Expr::from_json(&json).unwrap_err();
     assert!(err.to_string().contains("nests more than 50 levels"), "{err}");
 }
@@ -934,7 +935,8 @@ proptest! {
 /// After importing a `Cidade` header, `Cidade = "Recife"` failed with `did you mean "idade"?`.
 #[test]
 fn a_field_under_the_name_the_user_gave_it() {
-    let schema = [("city", DataType::Dictionary), ("idade", DataType::Int64), ("phoneNumber", DataType::Utf8)];
+    let schema =
+        [("city", DataType::Dictionary), ("idade", DataType::Int64), ("phoneNumber", DataType::Utf8)];
     check(&parse(r#"Cidade = "Recife" and Telefone is not empty and idade > 1"#), &schema).unwrap();
     match check(&parse(r#"Cidadee = "Recife""#), &schema).unwrap_err() {
         FilterError::UnknownField { suggestions, .. } => assert_eq!(suggestions, ["city", "idade"]),

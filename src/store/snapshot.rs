@@ -657,7 +657,11 @@ mod tests {
                     for r in 0..rows {
                         text.push(Some(&format!("v{r}x{j}")));
                     }
-                    Column { name: format!("column {j}"), role: Role::Attribute, data: ColumnData::Utf8(text) }
+                    Column {
+                        name: format!("column {j}"),
+                        role: Role::Attribute,
+                        data: ColumnData::Utf8(text),
+                    }
                 })
                 .collect();
             let table = Table::new(rows, columns);
