@@ -88,6 +88,35 @@ impl Column {
 pub struct Table {
     rows: usize,
     columns: Vec<Column>,
+    by_name: ByName,
+}
+
+/// Each column name's first position, so finding a column by name takes constant time and
+/// work over every column of a wide table (thousands) stays linear.
+#[derive(Clone, Default)]
+struct ByName(ahash::AHashMap<String, usize>);
+
+impl ByName {
+    fn of(columns: &[Column]) -> ByName {
+        let mut map = ahash::AHashMap::with_capacity(columns.len());
+        for (i, c) in columns.iter().enumerate() {
+            map.entry(c.name.clone()).or_insert(i);
+        }
+        ByName(map)
+    }
+}
+
+/// Derived from the columns, so tables with equal columns have equal indexes.
+impl PartialEq for ByName {
+    fn eq(&self, _: &ByName) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for ByName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("(by name)")
+    }
 }
 
 impl Table {
@@ -96,7 +125,8 @@ impl Table {
         for c in &columns {
             assert_eq!(c.data.len(), rows, "column {} has {} rows, expected {rows}", c.name, c.data.len());
         }
-        Self { rows, columns }
+        let by_name = ByName::of(&columns);
+        Self { rows, columns, by_name }
     }
 
     pub fn rows(&self) -> usize {
@@ -117,7 +147,7 @@ impl Table {
 
     /// The column named `name`, if any.
     pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.name == name)
+        self.by_name.0.get(name).map(|&i| &self.columns[i])
     }
 
     /// The column holding canonical field `field`, if any.
