@@ -209,6 +209,8 @@ fn output_paths_that_destroy_the_workspace_are_refused() {
     let input = path_arg(&copy);
     ws.run(&["import", &input, "--rejects", &snapshot]).user_error(&["inside the workspace"]);
     ws.run(&["import", &input, "--rejects", &input]).user_error(&["is the input file"]);
+    let assignment = path_arg(&ws.root.join("profiles").join("records.csv"));
+    ws.run(&["profiles", "records", "--out", &assignment]).user_error(&["inside the workspace"]);
     assert_eq!(common::snapshot(&ws.root), before, "the workspace is untouched");
     assert_eq!(std::fs::read(&copy).unwrap(), std::fs::read(common::fixture("segment/leads.csv")).unwrap());
     ws.run(&["audiences", "list"]).ok();

@@ -124,6 +124,7 @@ fn is_user_error(err: &anyhow::Error) -> bool {
             || e.downcast_ref::<IdentityError>().is_some_and(IdentityError::is_user_error)
             || e.downcast_ref::<AudienceError>().is_some_and(AudienceError::is_user_error)
             || e.downcast_ref::<ComputeError>().is_some_and(ComputeError::is_user_error)
+            || e.downcast_ref::<hyperseg::store::OutputError>().is_some()
             || e.downcast_ref::<clap::Error>().is_some()
     })
 }
