@@ -48,6 +48,15 @@ fn ingest(c: &mut Criterion) {
             t
         })
     });
+    // The share of a reload spent verifying the file's checksum: xxh3-64 over its bytes.
+    let bytes = std::fs::read(&file).expect("the snapshot reads");
+    group.bench_function("snapshot/checksum", |b| {
+        b.iter(|| {
+            let sum = twox_hash::XxHash3_64::oneshot(&bytes[..bytes.len() - 8]);
+            assert_eq!(sum.to_le_bytes(), bytes[bytes.len() - 8..], "the checksum matches");
+            sum
+        })
+    });
     group.finish();
 }
 

@@ -50,6 +50,25 @@ pub fn fold_spaceless(s: &str) -> String {
     fold(s).chars().filter(|c| !c.is_whitespace()).collect()
 }
 
+/// A short, printable excerpt of `s` for an error message: control characters (NUL, line
+/// breaks, tabs) escaped, and at most `max_chars` characters of the text, with `…` and the
+/// total length when it was cut.
+pub fn excerpt(s: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    for (taken, c) in s.chars().enumerate() {
+        if taken == max_chars {
+            out.push_str(&format!("… ({} characters in all)", s.chars().count()));
+            return out;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +107,13 @@ mod tests {
         assert_eq!(fold_compact("E-mail"), "email");
         assert_eq!(fold_spaceless("Correo  Electrónico"), "correoelectronico");
         assert_eq!(fold_spaceless("e-mail"), "e-mail");
+    }
+
+    #[test]
+    fn excerpts_are_short_and_printable() {
+        assert_eq!(excerpt("Cidade", 40), "Cidade");
+        assert_eq!(excerpt("a\0b\nc", 40), "a\\u{0}b\\nc");
+        let long = "x".repeat(1000);
+        assert_eq!(excerpt(&long, 3), "xxx… (1000 characters in all)");
     }
 }

@@ -3,7 +3,7 @@
 
 use super::AudienceError;
 use crate::columns::{Bitmap, ColumnData, Table, Value};
-use crate::store::StoreError;
+use crate::store::OutputError;
 use std::path::Path;
 
 /// The columns of an export: phone, name, e-mail, city, then `fields` (those the audience's
@@ -31,22 +31,53 @@ pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Writes the selected rows of `table` as CSV (UTF-8, comma, RFC 4180 quoting, header first).
-/// Returns the number of rows written.
+/// The name of the column that flags, in a CSV export that keeps them, rows without a valid
+/// phone.
+pub const PHONE_VALID: &str = "phoneValid";
+
+/// Per row of `table`: whether its phone is a valid number (with `country` for numbers written
+/// without one). A profile's phone is its normalised key when any of its records had a valid
+/// one, else the raw text it was imported with.
+pub fn valid_phones(table: &Table, country: &str) -> Bitmap {
+    let mut valid = Bitmap::new_unset(table.rows());
+    if let Some(phone) = table.column("phoneNumber") {
+        for r in 0..table.rows() {
+            if let Value::Text(t) = phone.data.value(r) {
+                valid.set(r, crate::identity::normalize::phone_key(t, country).is_ok());
+            }
+        }
+    }
+    valid
+}
+
+/// Rows set in both `a` and `b` (of one length).
+pub fn both(a: &Bitmap, b: &Bitmap) -> Bitmap {
+    let words = a.words().iter().zip(b.words()).map(|(x, y)| x & y).collect();
+    Bitmap::from_words(words, a.len()).expect("two bitmaps of one length")
+}
+
+/// Writes the selected rows of `table` as CSV (UTF-8, comma, RFC 4180 quoting, header first),
+/// with a last [`PHONE_VALID`] column from `phone_valid` when given. Header cells are
+/// neutralised like values: a column may be named `=HYPERLINK(...)`. Returns the number of
+/// rows written.
 pub fn write_csv(
     path: &Path,
     table: &Table,
     selected: &Bitmap,
     columns: &[String],
+    phone_valid: Option<&Bitmap>,
 ) -> Result<u64, AudienceError> {
     let io = |e: csv::Error| {
-        AudienceError::Store(StoreError::Io {
-            path: path.to_owned(),
-            source: std::io::Error::other(e.to_string()),
-        })
+        let source = match e.into_kind() {
+            csv::ErrorKind::Io(io) => io,
+            other => std::io::Error::other(format!("{other:?}")),
+        };
+        AudienceError::Output(OutputError::Write { path: path.to_owned(), source })
     };
     let mut w = csv::WriterBuilder::new().from_path(path).map_err(io)?;
-    w.write_record(columns).map_err(io)?;
+    let mut header: Vec<String> = columns.iter().map(|c| neutralise(c).into_owned()).collect();
+    header.extend(phone_valid.map(|_| PHONE_VALID.to_owned()));
+    w.write_record(&header).map_err(io)?;
     let data: Vec<Option<&ColumnData>> = columns.iter().map(|n| table.column(n).map(|c| &c.data)).collect();
     let mut rows = 0;
     let mut record: Vec<String> = Vec::with_capacity(columns.len());
@@ -59,10 +90,14 @@ pub fn write_csv(
                 other => other.to_string(),
             });
         }
+        if let Some(flags) = phone_valid {
+            record.push(flags.get(r).to_string());
+        }
         w.write_record(&record).map_err(io)?;
         rows += 1;
     }
-    w.flush().map_err(|e| AudienceError::Store(StoreError::Io { path: path.to_owned(), source: e }))?;
+    w.flush()
+        .map_err(|source| AudienceError::Output(OutputError::Write { path: path.to_owned(), source }))?;
     Ok(rows)
 }
 
@@ -83,10 +118,8 @@ pub fn write_parquet(
     use std::sync::Arc;
 
     let fail = |e: parquet::errors::ParquetError| {
-        AudienceError::Store(StoreError::Io {
-            path: path.to_owned(),
-            source: std::io::Error::other(e.to_string()),
-        })
+        let source = std::io::Error::other(e.to_string());
+        AudienceError::Output(OutputError::Write { path: path.to_owned(), source })
     };
     let rows: Vec<usize> = selected.iter_ones().collect();
     let data: Vec<&ColumnData> = columns.iter().filter_map(|n| table.column(n).map(|c| &c.data)).collect();
@@ -115,7 +148,7 @@ pub fn write_parquet(
     let schema = Arc::new(Type::group_type_builder("profile").with_fields(fields).build().map_err(fail)?);
     let props = Arc::new(WriterProperties::builder().set_compression(Compression::SNAPPY).build());
     let file = std::fs::File::create(path)
-        .map_err(|source| AudienceError::Store(StoreError::Io { path: path.to_owned(), source }))?;
+        .map_err(|source| AudienceError::Output(OutputError::Write { path: path.to_owned(), source }))?;
     let mut writer = SerializedFileWriter::new(file, schema, props).map_err(fail)?;
     let mut group = writer.next_row_group().map_err(fail)?;
     for d in &data {

@@ -28,6 +28,9 @@ pub enum AudienceError {
     BadStoredFilter { name: String, error: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The export's path cannot be written: the user's to fix.
+    #[error(transparent)]
+    Output(#[from] crate::store::OutputError),
     #[error(transparent)]
     Identity(#[from] IdentityError),
     #[error(transparent)]
@@ -59,6 +62,14 @@ pub fn definition(a: &AudienceRow) -> Result<Option<Expr>, AudienceError> {
     Expr::from_json(&a.filter)
         .map(Some)
         .map_err(|e| AudienceError::BadStoredFilter { name: a.name.clone(), error: e.to_string() })
+}
+
+/// The form `expr` is saved in, read back by the reader [`definition`] uses, so what is
+/// saved can always be read.
+fn stored_filter(expr: &Expr) -> Result<String, AudienceError> {
+    let json = expr.to_json();
+    Expr::from_json(&json).map_err(|e| AudienceError::Filter(e.to_string()))?;
+    Ok(json)
 }
 
 /// Today as days since 1970-01-01 (UTC), for relative date conditions.
@@ -115,6 +126,21 @@ fn profiles(ws: &Workspace) -> Result<Table, AudienceError> {
     identity::profile_table(ws)?.ok_or(AudienceError::NoProfiles)
 }
 
+/// The profile table to evaluate `expr` on, checked against it first; a table built now is
+/// cached only when `expr` fits its fields, so a command that fails writes nothing.
+fn profiles_for(ws: &Workspace, expr: &Expr) -> Result<Table, AudienceError> {
+    let mut unfit = None;
+    let table = identity::profile_table_if(ws, |t| {
+        unfit = segment::check_table(expr, t).err();
+        unfit.is_none()
+    })?
+    .ok_or(AudienceError::NoProfiles)?;
+    match unfit.or_else(|| segment::check_table(expr, &table).err()) {
+        Some(e) => Err(AudienceError::filter(&e, &expr.to_string())),
+        None => Ok(table),
+    }
+}
+
 fn commit_one(
     ws: &mut Workspace,
     lock: &WriteLock,
@@ -138,7 +164,8 @@ pub fn create(
     if name.trim().is_empty() {
         return Err(AudienceError::NoName);
     }
-    let table = profiles(ws)?;
+    let filter = stored_filter(expr)?;
+    let table = profiles_for(ws, expr)?;
     let size = select(expr, &table, backend)?.count_ones() as u64;
     let now = crate::ingest::now();
     let row = AudienceRow {
@@ -146,7 +173,7 @@ pub fn create(
         name: name.trim().to_owned(),
         description: description.to_owned(),
         kind: "manual".into(),
-        filter: expr.to_json(),
+        filter,
         characteristics: String::new(),
         created_by: by.to_owned(),
         created_at: now.clone(),
@@ -191,9 +218,10 @@ pub fn update(
             if a.kind != "manual" {
                 return Err(AudienceError::NotManual(a.name));
             }
-            let t = profiles(ws)?;
+            let filter = stored_filter(&expr)?;
+            let t = profiles_for(ws, &expr)?;
             a.size = select(&expr, &t, backend)?.count_ones() as u64;
-            a.filter = expr.to_json();
+            a.filter = filter;
             table = Some(t);
         }
     }
@@ -442,21 +470,49 @@ pub enum Format {
     Parquet,
 }
 
+/// How to export an audience.
+#[derive(Clone, Copy, Debug)]
+pub struct ExportOptions {
+    pub format: Format,
+    /// Every profile field, not only those the filter uses.
+    pub all_fields: bool,
+    /// Keep profiles without a valid phone in CSV exports (flagged in a `phoneValid`
+    /// column); by default they are left out, since CSV exports feed bulk-messaging tools.
+    pub include_invalid_phones: bool,
+}
+
+impl Default for ExportOptions {
+    fn default() -> Self {
+        ExportOptions { format: Format::Csv, all_fields: false, include_invalid_phones: false }
+    }
+}
+
+/// What an export wrote.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Exported {
+    pub rows: u64,
+    /// Members left out because they have no valid phone (CSV only).
+    pub invalid_phones_left_out: u64,
+    /// Members written although they have no valid phone (`include_invalid_phones`).
+    pub invalid_phones_kept: u64,
+}
+
 /// Exports audience `name` to `path`: phone, name, e-mail, city, then the fields its filter
-/// uses (or, with `all_fields`, every profile field). Returns the rows written.
+/// uses (or, with `all_fields`, every profile field). `path` must not be inside the
+/// workspace.
 pub fn export(
     ws: &Workspace,
     name: &str,
     path: &std::path::Path,
-    format: Format,
-    all_fields: bool,
+    opts: ExportOptions,
     backend: &dyn Backend,
-) -> Result<u64, AudienceError> {
+) -> Result<Exported, AudienceError> {
+    crate::store::check_output(ws.root(), path, &[])?;
     let a = get(ws, name)?;
     let expr = definition(&a)?.ok_or_else(|| AudienceError::NotManual(a.name.clone()))?;
     let table = profiles(ws)?;
-    let selected = select(&expr, &table, backend)?;
-    let fields: Vec<String> = if all_fields {
+    let mut selected = select(&expr, &table, backend)?;
+    let fields: Vec<String> = if opts.all_fields {
         table
             .columns()
             .iter()
@@ -467,9 +523,25 @@ pub fn export(
         expr.conditions().iter().map(|c| c.field.clone()).collect()
     };
     let columns = export::export_columns(&table, &fields);
-    match format {
-        Format::Csv => export::write_csv(path, &table, &selected, &columns),
-        Format::Parquet => export::write_parquet(path, &table, &selected, &columns),
+    match opts.format {
+        Format::Csv => {
+            let country = identity::load_config(ws)?.country;
+            let valid = export::valid_phones(&table, &country);
+            let invalid = selected.count_ones() as u64 - export::both(&selected, &valid).count_ones() as u64;
+            let flags = if opts.include_invalid_phones {
+                Some(&valid)
+            } else {
+                selected = export::both(&selected, &valid);
+                None
+            };
+            let rows = export::write_csv(path, &table, &selected, &columns, flags)?;
+            let (left_out, kept) = if opts.include_invalid_phones { (0, invalid) } else { (invalid, 0) };
+            Ok(Exported { rows, invalid_phones_left_out: left_out, invalid_phones_kept: kept })
+        }
+        Format::Parquet => {
+            let rows = export::write_parquet(path, &table, &selected, &columns)?;
+            Ok(Exported { rows, ..Exported::default() })
+        }
     }
 }
 

@@ -91,6 +91,10 @@ pub enum AudiencesCommand {
         /// Every profile field, not only those the filter uses.
         #[arg(long)]
         all_fields: bool,
+        /// Keep profiles without a valid phone in a CSV export, flagged in a `phoneValid`
+        /// column (by default they are left out and counted).
+        #[arg(long)]
+        include_invalid_phones: bool,
     },
     /// How many profiles each pair of audiences shares.
     #[command(
@@ -229,14 +233,30 @@ pub fn run(
             let a = audience::delete(ws, &lock, a.id)?;
             out.message(&format!("deleted audience {:?}", a.name), &a)
         }
-        AudiencesCommand::Export { name, out: path, format, all_fields } => {
+        AudiencesCommand::Export { name, out: path, format, all_fields, include_invalid_phones } => {
             let backend = filters()?;
             let format = if format == "parquet" { audience::Format::Parquet } else { audience::Format::Csv };
-            let rows = audience::export(ws, &name, &path, format, all_fields, backend.as_ref())?;
-            out.message(
-                &format!("wrote {} profiles of {name:?} to {}", thousands(rows), path.display()),
-                &serde_json::json!({ "audience": name, "rows": rows, "out": path }),
-            )
+            let opts = audience::ExportOptions { format, all_fields, include_invalid_phones };
+            let e = audience::export(ws, &name, &path, opts, backend.as_ref())?;
+            let mut text = format!("wrote {} profiles of {name:?} to {}", thousands(e.rows), path.display());
+            if e.invalid_phones_left_out > 0 {
+                text.push_str(&format!(
+                    "\nleft out {} profiles without a valid phone (--include-invalid-phones keeps them, flagged)",
+                    thousands(e.invalid_phones_left_out)
+                ));
+            }
+            if e.invalid_phones_kept > 0 {
+                text.push_str(&format!(
+                    "\nkept {} profiles without a valid phone, flagged phoneValid=false",
+                    thousands(e.invalid_phones_kept)
+                ));
+            }
+            let json = serde_json::json!({
+                "audience": name, "rows": e.rows, "out": path,
+                "invalid_phones_left_out": e.invalid_phones_left_out,
+                "invalid_phones_kept": e.invalid_phones_kept,
+            });
+            out.message(&text, &json)
         }
         AudiencesCommand::Overlap { names } => {
             let o = audience::overlap(ws, &names, filters()?.as_ref())?;

@@ -66,19 +66,21 @@ pub fn run(args: DemoArgs, choice: BackendChoice, out: &Output) -> anyhow::Resul
     let exported = args.out.join("audience.csv");
     let expr = hyperseg::segment::parse_filter(AUDIENCE.1).expect("the demo filter parses");
     let by = ingest::default_user();
-    let saved =
+    let (saved, written) =
         match audience::create(&mut ws, &lock, AUDIENCE.0, "hyperseg demo", &expr, &by, backend.as_ref()) {
             Ok(a) => {
-                audience::export(&ws, &a.name, &exported, audience::Format::Csv, false, backend.as_ref())?;
-                Some(a)
+                let written =
+                    audience::export(&ws, &a.name, &exported, Default::default(), backend.as_ref())?;
+                (Some(a), Some(written))
             }
-            Err(AudienceError::Filter(_)) => None,
+            Err(AudienceError::Filter(_)) => (None, None),
             Err(e) => return Err(e.into()),
         };
     drop(lock);
     if out.json {
         return out.json_value(&serde_json::json!({
             "workspace": ws_dir, "import": report, "identity": stats, "audience": saved,
+            "exported": written,
         }));
     }
     out.text(&format!("hyperseg demo on {}\n", input.display()))?;

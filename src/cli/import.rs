@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
 pub struct ImportArgs {
-    /// CSV files to import (comma or semicolon separated, UTF-8, with a header).
+    /// CSV files to import (comma, semicolon or tab separated, UTF-8, with a header); `-` reads
+    /// standard input.
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// The separator; detected from the header when not given.
@@ -31,6 +32,13 @@ pub struct ImportArgs {
     /// Refuse a file larger than this many bytes (suffixes KB, MB, GB allowed).
     #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
     max_bytes: Option<u64>,
+    /// Refuse a file where one quoted field spans more lines than this (a stray quote).
+    #[arg(long, value_name = "N", default_value_t = ingest::DEFAULT_MAX_QUOTED_LINES,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    max_quoted_lines: u64,
+    /// Refuse a file where one quoted field holds more bytes than this (suffixes allowed).
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes, default_value = "1MiB")]
+    max_quoted_bytes: u64,
     /// Who imports (recorded in the catalog); default: the operating-system user.
     #[arg(long, value_name = "NAME")]
     by: Option<String>,
@@ -99,6 +107,10 @@ pub fn run(dir: &Path, args: ImportArgs, choice: BackendChoice, out: &Output) ->
             parallel: !args.sequential,
             chunk_bytes: None,
             sample_bytes: None,
+            quotes: ingest::QuoteLimits {
+                max_lines: args.max_quoted_lines,
+                max_bytes: args.max_quoted_bytes,
+            },
         },
         rejects: args.rejects,
     };

@@ -56,7 +56,7 @@ enum Command {
         /// A new or empty folder.
         dir: PathBuf,
     },
-    /// Import CRM dumps (CSV, comma or semicolon, UTF-8); all files land together or none does.
+    /// Import CRM dumps (CSV, comma, semicolon or tab, UTF-8); all files land together or none does.
     #[command(after_help = "Example:\n  hyperseg -w ws import contacts.csv --rejects rejected.csv")]
     Import(import::ImportArgs),
     /// List and show past imports.
@@ -138,6 +138,7 @@ fn is_user_error(err: &anyhow::Error) -> bool {
             || e.downcast_ref::<AudienceError>().is_some_and(AudienceError::is_user_error)
             || e.downcast_ref::<ComputeError>().is_some_and(ComputeError::is_user_error)
             || e.downcast_ref::<PipelineError>().is_some_and(PipelineError::is_user_error)
+            || e.downcast_ref::<hyperseg::store::OutputError>().is_some()
             || e.downcast_ref::<clap::Error>().is_some()
     })
 }

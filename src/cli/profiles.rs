@@ -91,12 +91,13 @@ pub fn run_profiles(ws: &Workspace, cmd: ProfilesCommand, out: &Output) -> anyho
             out.text(s.trim_end())
         }
         ProfilesCommand::Records { out: path } => {
-            use anyhow::Context;
-            let file =
-                std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+            use hyperseg::store::OutputError;
+            hyperseg::store::check_output(ws.root(), &path, &[])?;
+            let write_err = |source| OutputError::Write { path: path.clone(), source };
+            let file = std::fs::File::create(&path).map_err(write_err)?;
             let mut w = std::io::BufWriter::new(file);
             let n = identity::write_assignment_csv(ws, &mut w)?;
-            std::io::Write::flush(&mut w)?;
+            std::io::Write::flush(&mut w).map_err(write_err)?;
             out.message(
                 &format!("wrote {} records to {}", thousands(n), path.display()),
                 &serde_json::json!({ "records": n, "out": path }),

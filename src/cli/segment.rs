@@ -45,9 +45,18 @@ pub fn run(ws: &Workspace, cmd: SegmentCommand, choice: BackendChoice, out: &Out
     let SegmentCommand::Preview { filter, sample, include_opted_out } = cmd;
     let expr = filter.parse()?;
     let input = filter.source().to_owned();
-    let Some(table) = identity::profile_table(ws)? else {
+    // A filter that does not fit the fields fails before the table is cached.
+    let mut unfit = None;
+    let table = identity::profile_table_if(ws, |t| {
+        unfit = segment::check_table(&expr, t).err();
+        unfit.is_none()
+    })?;
+    let Some(table) = table else {
         return Err(UserError("no profiles yet: import a file first".into()).into());
     };
+    if let Some(e) = unfit {
+        return Err(filter_error(e, &input));
+    }
     let today = hyperseg::audience::today();
     let backend = backend(choice, Work::Filter)?;
     let mut selected =

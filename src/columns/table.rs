@@ -88,6 +88,35 @@ impl Column {
 pub struct Table {
     rows: usize,
     columns: Vec<Column>,
+    by_name: ByName,
+}
+
+/// Each column name's first position, so finding a column by name takes constant time and
+/// work over every column of a wide table (thousands) stays linear.
+#[derive(Clone, Default)]
+struct ByName(ahash::AHashMap<String, usize>);
+
+impl ByName {
+    fn of(columns: &[Column]) -> ByName {
+        let mut map = ahash::AHashMap::with_capacity(columns.len());
+        for (i, c) in columns.iter().enumerate() {
+            map.entry(c.name.clone()).or_insert(i);
+        }
+        ByName(map)
+    }
+}
+
+/// Derived from the columns, so tables with equal columns have equal indexes.
+impl PartialEq for ByName {
+    fn eq(&self, _: &ByName) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for ByName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("(by name)")
+    }
 }
 
 impl Table {
@@ -96,7 +125,8 @@ impl Table {
         for c in &columns {
             assert_eq!(c.data.len(), rows, "column {} has {} rows, expected {rows}", c.name, c.data.len());
         }
-        Self { rows, columns }
+        let by_name = ByName::of(&columns);
+        Self { rows, columns, by_name }
     }
 
     pub fn rows(&self) -> usize {
@@ -106,14 +136,22 @@ impl Table {
     /// Adds (or replaces) a column of the same length, by name.
     pub fn set_column(&mut self, column: Column) {
         assert_eq!(column.data.len(), self.rows, "column {} has the wrong length", column.name);
-        match self.columns.iter_mut().find(|c| c.name == column.name) {
-            Some(c) => *c = column,
-            None => self.columns.push(column),
+        match self.by_name.0.get(&column.name) {
+            Some(&i) => self.columns[i] = column,
+            None => {
+                self.by_name.0.insert(column.name.clone(), self.columns.len());
+                self.columns.push(column);
+            }
         }
     }
 
     pub fn columns(&self) -> &[Column] {
         &self.columns
+    }
+
+    #[cfg(test)]
+    fn index_agrees(&self) -> bool {
+        self.columns.iter().enumerate().all(|(i, c)| self.by_name.0.get(&c.name).is_some_and(|&j| j <= i))
     }
 
     /// The values of the integer column `name`, if there is one.
@@ -126,11 +164,27 @@ impl Table {
 
     /// The column named `name`, if any.
     pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.name == name)
+        self.by_name.0.get(name).map(|&i| &self.columns[i])
     }
 
     /// The column holding canonical field `field`, if any.
     pub fn canonical(&self, field: CanonicalField) -> Option<&Column> {
         self.columns.iter().find(|c| c.role == Role::Canonical(field))
+    }
+}
+
+#[cfg(test)]
+mod set_column_tests {
+    use super::*;
+
+    #[test]
+    fn a_column_set_later_is_found_by_name() {
+        let mut t = Table::new(2, vec![Column::system_ints("a", vec![1, 2])]);
+        t.set_column(Column::system_ints("b", vec![3, 4]));
+        t.set_column(Column::system_ints("a", vec![5, 6]));
+        assert_eq!(t.ints("b"), Some(&[3i64, 4][..]));
+        assert_eq!(t.ints("a"), Some(&[5i64, 6][..]));
+        assert_eq!(t.columns().len(), 2);
+        assert!(t.index_agrees());
     }
 }

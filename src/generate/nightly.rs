@@ -1,7 +1,7 @@
 //! A CRM dump that changes night after night, with its truth each night: what a nightly job
 //! re-imports.
 //!
-//! A pool of persons is generated once (see [`super::generate`]); two thirds are the
+//! A pool of persons is generated once (see [`super::generate`]); two fifths are the
 //! customers of night 1, the rest wait to arrive. Each later night about 1% of the
 //! customers leave (all their records), about 1% arrive, and about 5% change: a new phone or
 //! e-mail (taken from a waiting person who never arrives, so no key is ever shared by
@@ -57,9 +57,10 @@ pub struct NightChanges {
 }
 
 impl Nightly {
-    /// Night 1 of a dump of about `rows` records (the pool holds half as many again).
+    /// Night 1 of a dump of about `rows` records. The pool holds two and a half times as
+    /// many: enough arrivals and donors of new identifiers for 30 nights and more.
     pub fn new(rows: usize, seed: u64) -> Result<Nightly, GenerateError> {
-        let opts = GenerateOptions { rows: rows * 3 / 2, seed, separator: b';', crlf: true };
+        let opts = GenerateOptions { rows: rows * 5 / 2, seed, separator: b';', crlf: true };
         let (mut csv, mut truth) = (Vec::new(), Vec::new());
         super::generate(&opts, &mut csv, &mut truth)?;
         let mut reader = csv::ReaderBuilder::new().delimiter(b';').flexible(true).from_reader(&csv[..]);
@@ -86,7 +87,7 @@ impl Nightly {
         let mut persons: Vec<u64> = by_person.keys().copied().filter(|p| !pinned.contains(p)).collect();
         persons.sort_unstable();
         persons.shuffle(&mut super::block_rng(seed, 0x4E16));
-        let first = persons.len() * 2 / 3;
+        let first = persons.len() * 2 / 5;
         let active = persons[..first].iter().chain(&pinned).copied().collect();
         let waiting = persons[first..].to_vec();
         Ok(Nightly { header, records, active, waiting, pinned, by_person, seed, night: 1, opts, columns })

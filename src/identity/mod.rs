@@ -192,6 +192,15 @@ fn assignment_file(g: u64) -> String {
 /// a build whose rules differ never reads another's cache), which later readers reload by
 /// mmap instead of building again.
 pub fn profile_table(ws: &Workspace) -> Result<Option<Table>, IdentityError> {
+    profile_table_if(ws, |_| true)
+}
+
+/// [`profile_table`], caching a table it builds only when `keep` accepts it: a command that
+/// fails on the table (a filter naming no field) then leaves nothing behind.
+pub fn profile_table_if(
+    ws: &Workspace,
+    keep: impl FnOnce(&Table) -> bool,
+) -> Result<Option<Table>, IdentityError> {
     let g = generation(ws)?;
     if g == 0 {
         return Ok(None);
@@ -202,7 +211,9 @@ pub fn profile_table(ws: &Workspace) -> Result<Option<Table>, IdentityError> {
     }
     let Some(current) = load_current(ws)? else { return Ok(None) };
     let table = current.profiles();
-    ws.cache_table(PROFILES_DIR, "table", &key, &table);
+    if keep(&table) {
+        ws.cache_table(PROFILES_DIR, "table", &key, &table);
+    }
     Ok(Some(table))
 }
 

@@ -207,16 +207,20 @@ pub fn build(
 
     // Behaviour attributes: the union over imports, by name; one type where all agree.
     let mut attrs: Vec<(String, DataType)> = Vec::new();
+    let mut attr_at: ahash::AHashMap<&str, usize> = ahash::AHashMap::new();
     for s in sources {
         for c in s.table.columns().iter().filter(|c| c.role == Role::Attribute) {
             let ty = match c.data_type() {
                 DataType::Dictionary => DataType::Utf8,
                 t => t,
             };
-            match attrs.iter_mut().find(|(name, _)| *name == c.name) {
+            match attr_at.get(c.name.as_str()).map(|&i| &mut attrs[i]) {
                 Some((_, t)) if *t != ty => *t = DataType::Utf8,
                 Some(_) => {}
-                None => attrs.push((c.name.clone(), ty)),
+                None => {
+                    attr_at.insert(&c.name, attrs.len());
+                    attrs.push((c.name.clone(), ty));
+                }
             }
         }
     }

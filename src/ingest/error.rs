@@ -8,6 +8,12 @@ pub enum IngestError {
     #[error("{path}: cannot read the file: {source}")]
     Read { path: PathBuf, source: std::io::Error },
 
+    #[error(
+        "{path}: is a {kind}, not a regular file; to import from a pipe, pass - and send the \
+         data to standard input (cat data.csv | hyperseg import -)"
+    )]
+    NotAFile { path: PathBuf, kind: &'static str },
+
     #[error("{path}: the file is {bytes} bytes, more than --max-bytes {max}")]
     TooManyBytes { path: PathBuf, bytes: u64, max: u64 },
 
@@ -17,6 +23,27 @@ pub enum IngestError {
     )]
     NotUtf8 { path: PathBuf, line: u64, column: u64, byte: u64 },
 
+    #[error(
+        "{path}: line {line}, column {column}{column_name}, byte {byte}: a quoted field opens here \
+         and is still open at the end of the file, so it would swallow every row after it; \
+         if the quote belongs to the value, quote the whole field and double the quote (\"\")"
+    )]
+    QuoteNeverCloses { path: PathBuf, line: u64, column: usize, column_name: String, byte: u64 },
+
+    #[error(
+        "{path}: line {line}, column {column}{column_name}, byte {byte}: a quoted field opens here \
+         and runs past {limit}, which is the signature of a stray quote; fix the quote, or raise \
+         the limit if the field really is that long"
+    )]
+    QuotedFieldTooLong {
+        path: PathBuf,
+        line: u64,
+        column: usize,
+        column_name: String,
+        byte: u64,
+        limit: String,
+    },
+
     #[error("{path}: the file is blank; expected a header line and at least one row")]
     Blank { path: PathBuf },
 
@@ -24,17 +51,23 @@ pub enum IngestError {
     NoRows { path: PathBuf, header_lines: u64 },
 
     #[error(
-        "{path}: line 1: the header holds both commas ({commas}) and semicolons ({semicolons}), \
-         so the separator is ambiguous; say which with --separator comma or --separator semicolon"
+        "{path}: line 1: the header holds {found}, so the separator is ambiguous; say which \
+         with --separator comma, --separator semicolon or --separator tab"
     )]
-    AmbiguousSeparator { path: PathBuf, commas: usize, semicolons: usize },
+    AmbiguousSeparator { path: PathBuf, found: String },
+
+    #[error(
+        "{path}: line 1: the header has {found} columns, more than the {max} a file may have; \
+         split the file or leave columns out"
+    )]
+    TooManyColumns { path: PathBuf, found: usize, max: usize },
 
     #[error("{path}: line 1, column {column}: the column has no name; every column needs a header")]
     UnnamedColumn { path: PathBuf, column: usize },
 
     #[error(
-        "{path}: line 1, column {column}: the column name {name:?} repeats column {first_column} \
-         ({first_name:?}); names are compared ignoring case, accents and spaces"
+        "{path}: line 1, column {column}: the column name \"{name}\" repeats column {first_column} \
+         (\"{first_name}\"); names are compared ignoring case, accents and spaces"
     )]
     DuplicateColumn { path: PathBuf, column: usize, name: String, first_column: usize, first_name: String },
 
@@ -56,8 +89,9 @@ pub enum IngestError {
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
 
-    #[error("{path}: cannot write the rejected rows: {source}")]
-    WriteRejects { path: PathBuf, source: std::io::Error },
+    /// The rejects file cannot be written (a user error: the path is the user's choice).
+    #[error(transparent)]
+    Output(#[from] crate::store::OutputError),
 }
 
 impl IngestError {
@@ -65,7 +99,6 @@ impl IngestError {
     /// as opposed to a failure of the machine (exit code 2).
     pub fn is_user_error(&self) -> bool {
         match self {
-            IngestError::WriteRejects { .. } => false,
             IngestError::Store(e) => e.is_user_error(),
             _ => true,
         }

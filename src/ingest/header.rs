@@ -3,7 +3,7 @@
 
 use super::IngestError;
 use crate::columns::CanonicalField;
-use crate::text::{fold_compact, fold_spaceless};
+use crate::text::{excerpt, fold_compact, fold_spaceless};
 use std::path::Path;
 
 /// Header spellings (folded: lower case, no accents, no spaces, `-`, `_` or `.`) that name
@@ -65,6 +65,11 @@ pub fn canonical_for(header: &str) -> Option<CanonicalField> {
     SYNONYMS.iter().find(|(_, names)| names.contains(&key.as_str())).map(|(field, _)| *field)
 }
 
+/// Every header spelling (folded compact, see [`fold_compact`]) imported as `field`.
+pub fn header_names(field: CanonicalField) -> &'static [&'static str] {
+    SYNONYMS.iter().find(|(f, _)| *f == field).map_or(&[], |(_, names)| names)
+}
+
 /// One column of the header, after the rules.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HeaderColumn {
@@ -83,29 +88,42 @@ pub struct Header {
     pub opt_in: Option<usize>,
 }
 
+/// The most columns a file may have: as many as a spreadsheet holds (16,384, Excel's
+/// limit), so any export a CRM or a spreadsheet writes fits. Wider files are refused, not
+/// truncated.
+pub const MAX_COLUMNS: usize = 16_384;
+
 /// Applies the file rules to the header fields.
 pub fn check(path: &Path, fields: &[String]) -> Result<Header, IngestError> {
+    if fields.len() > MAX_COLUMNS {
+        return Err(IngestError::TooManyColumns {
+            path: path.to_owned(),
+            found: fields.len(),
+            max: MAX_COLUMNS,
+        });
+    }
     let mut columns: Vec<HeaderColumn> = Vec::with_capacity(fields.len());
-    let mut seen: Vec<(String, usize)> = Vec::with_capacity(fields.len());
+    let mut seen: ahash::AHashMap<String, usize> = ahash::AHashMap::with_capacity(fields.len());
+    let mut canonical_at: Vec<(CanonicalField, usize)> = Vec::new();
     for (i, raw) in fields.iter().enumerate() {
         let header = raw.trim();
         if header.is_empty() {
             return Err(IngestError::UnnamedColumn { path: path.to_owned(), column: i + 1 });
         }
         let key = fold_spaceless(header);
-        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+        if let Some(first) = seen.get(&key) {
             return Err(IngestError::DuplicateColumn {
                 path: path.to_owned(),
                 column: i + 1,
-                name: header.to_owned(),
+                name: excerpt(header, 60),
                 first_column: first + 1,
-                first_name: columns[*first].header.clone(),
+                first_name: excerpt(&columns[*first].header, 60),
             });
         }
-        seen.push((key, i));
+        seen.insert(key, i);
         let canonical = canonical_for(header);
         if let Some(field) = canonical
-            && let Some(first) = columns.iter().position(|c| c.canonical == Some(field))
+            && let Some(&(_, first)) = canonical_at.iter().find(|(f, _)| *f == field)
         {
             return Err(IngestError::CanonicalTwice {
                 path: path.to_owned(),
@@ -114,12 +132,13 @@ pub fn check(path: &Path, fields: &[String]) -> Result<Header, IngestError> {
                 second: i + 1,
             });
         }
+        canonical_at.extend(canonical.map(|f| (f, i)));
         let name = canonical.map_or_else(|| header.to_owned(), |f| f.name().to_owned());
         columns.push(HeaderColumn { header: header.to_owned(), name, canonical });
     }
     let find = |field| columns.iter().position(|c| c.canonical == Some(field));
     let Some(phone) = find(CanonicalField::PhoneNumber) else {
-        let found = columns.iter().map(|c| c.header.as_str()).collect::<Vec<_>>().join(", ");
+        let found = excerpt(&columns.iter().map(|c| c.header.as_str()).collect::<Vec<_>>().join(", "), 200);
         return Err(IngestError::NoPhoneColumn { path: path.to_owned(), found });
     };
     let opt_in = find(CanonicalField::OptIn);

@@ -17,6 +17,7 @@ mod error;
 mod header;
 mod infer;
 mod parse;
+mod quotes;
 pub mod records;
 mod rejects;
 mod report;
@@ -29,8 +30,9 @@ mod split;
 pub use build::DecimalMark;
 pub use commit::{CommittedImport, PreparedImport, commit, into_commit, prepare, prepared};
 pub use error::IngestError;
-pub use header::canonical_for;
+pub use header::{MAX_COLUMNS, canonical_for, header_names};
 pub use parse::{RejectReason, Rejected};
+pub use quotes::{DEFAULT_MAX_QUOTED_BYTES, DEFAULT_MAX_QUOTED_LINES, QuoteLimits};
 pub use rejects::write_rejects;
 pub use report::{ColumnReport, ImportReport, Outcome, Step, StepAt, now};
 pub use separator::Separator;
@@ -60,6 +62,8 @@ pub struct ImportOptions {
     /// `None` uses the default. Only speed depends on it: a wrong guess costs a column a
     /// second parse, and the result is always typed by all of its values.
     pub sample_bytes: Option<usize>,
+    /// How far one quoted field may run before the file is refused as holding a stray quote.
+    pub quotes: QuoteLimits,
 }
 
 impl Default for ImportOptions {
@@ -73,6 +77,7 @@ impl Default for ImportOptions {
             parallel: true,
             chunk_bytes: None,
             sample_bytes: None,
+            quotes: QuoteLimits::default(),
         }
     }
 }
@@ -109,15 +114,16 @@ pub struct Ingested {
 /// The name of the system column holding each row's line in its file.
 pub const LINE_COLUMN: &str = "_line";
 
-/// Reads and checks one CSV file into columns.
+/// Reads and checks one CSV file (`-`: standard input) into columns.
 pub fn read_csv(
     path: &Path,
     opts: &ImportOptions,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Ingested, IngestError> {
+    let source = source::Source::open(path, opts.max_bytes)?;
+    let path = if path.as_os_str() == source::STDIN { Path::new(source::STDIN_NAME) } else { path };
     let mut report = new_report(path, opts);
     report.step(Step::Received);
-    let source = source::Source::open(path, opts.max_bytes)?;
     report.bytes = source.bytes().len() as u64;
     report.step(Step::Validating);
     let parsed = parse_bytes(path, source.bytes(), opts, report, progress)?;
@@ -167,8 +173,10 @@ fn parse_bytes(
     };
     report.separator = sep.to_string();
     report.separator_detected = opts.separator.is_none();
-    let (header_fields, data_start) =
-        parse::parse_header(text, sep.byte()).ok_or_else(|| IngestError::Blank { path: path.to_owned() })?;
+    let cr_lines = source::breaks_lines_with_cr(text);
+    let (header_fields, data_start) = parse::parse_header(text, sep.byte(), cr_lines, opts.quotes)
+        .map_err(|p| quote_error(path, bom, &[], p, opts.quotes))?
+        .ok_or_else(|| IngestError::Blank { path: path.to_owned() })?;
     if let Some(bad) = source::first_invalid_utf8(&text[..data_start]) {
         return Err(source::utf8_error(path, bytes, bom + bad));
     }
@@ -181,7 +189,6 @@ fn parse_bytes(
         c.canonical.is_some_and(|f| f != CanonicalField::City && f != CanonicalField::OptIn)
     };
     let infer: Vec<bool> = header.columns.iter().map(|c| c.canonical.is_none()).collect();
-    let cr_lines = memchr::memchr(b'\n', text).is_none() && memchr::memchr(b'\r', text).is_some();
     let ctx = parse::ParseContext {
         separator: sep.byte(),
         ncols,
@@ -190,6 +197,7 @@ fn parse_bytes(
         infer: &infer,
         cr_lines,
         fast: !cr_lines,
+        quotes: opts.quotes,
     };
     // Each column's plan: fixed by its role, or guessed from the first rows and checked
     // against all of them once every chunk is parsed.
@@ -225,7 +233,13 @@ fn parse_bytes(
         opts.chunk_bytes,
         &on_chunk,
     )
-    .map_err(|bad| source::utf8_error(path, bytes, bom + data_start + bad))?;
+    .map_err(|fault| match fault {
+        parse::DataFault::NotUtf8 { at } => source::utf8_error(path, bytes, bom + data_start + at),
+        parse::DataFault::Quote(p) => {
+            let p = quotes::QuoteProblem { at: p.at + data_start, ..p };
+            quote_error(path, bom, &header.columns, p, opts.quotes)
+        }
+    })?;
 
     let mut masks = vec![infer::ALL; ncols];
     let mut seen = vec![false; ncols];
@@ -327,6 +341,32 @@ impl Parsed {
             header: header_fields,
             separator,
             opted_out,
+        }
+    }
+}
+
+/// The error for a quote problem at byte `p.at` of the text after the byte-order mark.
+fn quote_error(
+    path: &Path,
+    bom: usize,
+    columns: &[header::HeaderColumn],
+    p: quotes::QuoteProblem,
+    limits: QuoteLimits,
+) -> IngestError {
+    let name = columns.get(p.field - 1).map(|c| crate::text::excerpt(&c.header, 40));
+    let (path, line, column, byte) = (path.to_owned(), p.line, p.field, (bom + p.at) as u64);
+    let column_name = name.map_or_else(String::new, |n| format!(" ({n})"));
+    match p.fault {
+        quotes::QuoteFault::NeverCloses => {
+            IngestError::QuoteNeverCloses { path, line, column, column_name, byte }
+        }
+        quotes::QuoteFault::TooManyLines { .. } => {
+            let limit = format!("{} lines (--max-quoted-lines)", limits.max_lines);
+            IngestError::QuotedFieldTooLong { path, line, column, column_name, byte, limit }
+        }
+        quotes::QuoteFault::TooManyBytes { .. } => {
+            let limit = format!("{} bytes (--max-quoted-bytes)", limits.max_bytes);
+            IngestError::QuotedFieldTooLong { path, line, column, column_name, byte, limit }
         }
     }
 }

@@ -5,6 +5,7 @@
 use super::build::Plan;
 use super::builder::ColumnBuilder;
 use super::infer::{self, OptIn};
+use super::quotes::{self, QuoteLimits, QuoteProblem};
 use super::scan::Structurals;
 use super::split::{CHUNK_BYTES, chunk_ranges};
 use crate::columns::ColumnData;
@@ -76,6 +77,8 @@ pub struct ParseContext<'a> {
     /// Read plain records (no quote, no lone `\r`) from their structural positions; `false`
     /// gives every record to csv-core (tests compare the two).
     pub fast: bool,
+    /// How far one quoted field may run.
+    pub quotes: QuoteLimits,
 }
 
 /// Line breaks in `bytes`: `\n`, or `\r` in files that break lines with a lone `\r`.
@@ -108,6 +111,8 @@ pub struct ParsedChunk {
     pub newlines: u64,
     /// Whether the chunk ended exactly at the end of a record.
     pub clean: bool,
+    /// A quoted field that breaks the quote rules; parsing stopped at its record.
+    pub quote_problem: Option<QuoteProblem>,
 }
 
 impl ParsedChunk {
@@ -135,7 +140,8 @@ impl Sizes {
 /// each column by `plans` (`None`: only its type mask), and fixes line numbers to count from
 /// `first_line`. Falls back to one sequential pass when a chunk does not end at a record end,
 /// so the result never depends on how the data was split.
-/// Each chunk is UTF-8 checked first; `Err` gives the offset of the first invalid byte.
+/// Each chunk is UTF-8 checked first. The first failure in file order is returned, with
+/// positions relative to `data` and lines counted from `first_line`.
 #[allow(clippy::too_many_arguments)]
 pub fn parse_data(
     data: &[u8],
@@ -146,20 +152,20 @@ pub fn parse_data(
     parallel: bool,
     chunk_bytes: Option<usize>,
     on_chunk: &(dyn Fn(u64) + Sync),
-) -> Result<Vec<ParsedChunk>, usize> {
+) -> Result<Vec<ParsedChunk>, DataFault> {
     let ranges = if parallel {
         chunk_ranges(data, chunk_bytes.unwrap_or(CHUNK_BYTES))
     } else {
         std::iter::once(0..data.len()).collect()
     };
     let last = ranges.len().saturating_sub(1);
-    let parsed: Vec<Result<ParsedChunk, usize>> = ranges
+    let parsed: Vec<Result<ParsedChunk, DataFault>> = ranges
         .par_iter()
         .enumerate()
         .map(|(i, r)| {
             let bytes = &data[r.clone()];
             if let Some(bad) = super::source::first_invalid_utf8(bytes) {
-                return Err(r.start + bad);
+                return Err(DataFault::NotUtf8 { at: r.start + bad });
             }
             let mut chunk = parse_chunk(bytes, ctx, plans, sizes, i == last);
             chunk.range = r.clone();
@@ -168,12 +174,19 @@ pub fn parse_data(
         })
         .collect();
     // The first error in file order: collect stops at the first Err in order.
-    let mut chunks = parsed.into_iter().collect::<Result<Vec<_>, usize>>()?;
-    if chunks.iter().any(|c| !c.clean) {
+    let mut chunks = parsed.into_iter().collect::<Result<Vec<_>, DataFault>>()?;
+    // A chunk's quote problem is real when every chunk before it ended at a record end (so it
+    // started at one); a chunk that did not end at one means the split was wrong.
+    let first_bad = chunks.iter().position(|c| c.quote_problem.is_some() || !c.clean);
+    if first_bad.is_some_and(|i| chunks[i].quote_problem.is_none()) {
         chunks = parse_sequential(data, ctx, plans, sizes);
     }
     let mut base = first_line;
     for chunk in &mut chunks {
+        if let Some(p) = chunk.quote_problem {
+            let problem = QuoteProblem { line: p.line + base - 1, at: p.at + chunk.range.start, ..p };
+            return Err(DataFault::Quote(problem));
+        }
         for line in chunk.lines.iter_mut() {
             *line += base - 1;
         }
@@ -208,8 +221,24 @@ pub fn reparse(data: &[u8], ctx: &ParseContext, plans: &[Option<Plan>], chunks: 
     });
 }
 
-/// Parses the first record of `data`: the header fields and the offset just past it.
-pub fn parse_header(data: &[u8], separator: u8) -> Option<(Vec<String>, usize)> {
+/// Why data rows could not be parsed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataFault {
+    /// The byte at `at` is not valid UTF-8.
+    NotUtf8 {
+        at: usize,
+    },
+    Quote(QuoteProblem),
+}
+
+/// Parses the first record of `data`: the header fields and the offset just past it (`None`
+/// when there is no record), or the header's quote problem.
+pub fn parse_header(
+    data: &[u8],
+    separator: u8,
+    cr_lines: bool,
+    limits: QuoteLimits,
+) -> Result<Option<(Vec<String>, usize)>, QuoteProblem> {
     let mut rdr = csv_core::ReaderBuilder::new().delimiter(separator).build();
     let mut out = vec![0u8; data.len() + 1];
     let mut ends = vec![0usize; 64];
@@ -222,9 +251,13 @@ pub fn parse_header(data: &[u8], separator: u8) -> Option<(Vec<String>, usize)> 
         (pos, nout, nend) = (pos + i, nout + o, nend + e);
         match res {
             ReadRecordResult::Record => break,
-            ReadRecordResult::End => return None,
+            ReadRecordResult::End => return Ok(None),
             _ => {}
         }
+    }
+    if let Some(mut p) = quotes::check_record(&data[..pos], separator, cr_lines, limits, pos >= data.len()) {
+        p.line += 1;
+        return Err(p);
     }
     let mut start = 0;
     let fields = ends[..nend]
@@ -239,7 +272,7 @@ pub fn parse_header(data: &[u8], separator: u8) -> Option<(Vec<String>, usize)> 
     if pos > 0 && data[pos - 1] == b'\r' && data.get(pos) == Some(&b'\n') {
         pos += 1;
     }
-    Some((fields, pos))
+    Ok(Some((fields, pos)))
 }
 
 /// Parses all of `data` with one reader, cutting a new chunk after the record that passes
@@ -257,8 +290,9 @@ fn parse_sequential(
         let (mut chunk, used) = parse_records(&mut rdr, &data[pos..], ctx, plans, sizes, true, CHUNK_BYTES);
         chunk.range = pos..pos + used;
         pos += used;
+        let stop = chunk.quote_problem.is_some();
         chunks.push(chunk);
-        if pos >= data.len() {
+        if pos >= data.len() || stop {
             return chunks;
         }
     }
@@ -368,8 +402,13 @@ fn parse_records(
                         _ => {}
                     }
                 };
-                newlines += line_breaks(&input[rec_start..pos], false);
+                let rec_newlines = line_breaks(&input[rec_start..pos], false);
+                newlines += rec_newlines;
                 structurals.seek(pos);
+                if let Some(p) = quote_problem(&input[rec_start..pos], ctx, rec_newlines, last && at_eof) {
+                    c.quote_problem = Some(QuoteProblem { line: line + p.line, at: rec_start + p.at, ..p });
+                    break;
+                }
                 if !complete {
                     break;
                 }
@@ -431,6 +470,18 @@ fn parse_records(
     c.columns = builders.into_iter().map(ColumnBuilder::finish).collect();
     c.newlines = if ctx.cr_lines { cr_breaks + line_breaks(&input[cr_counted..pos], true) } else { newlines };
     (c, pos)
+}
+
+/// The quote problem of a record csv-core read (its bytes in `record`, `newlines` `\n` among
+/// them), if any. Only records long enough to break a limit, or ending the input, are
+/// scanned.
+fn quote_problem(record: &[u8], ctx: &ParseContext, newlines: u64, ends_input: bool) -> Option<QuoteProblem> {
+    let breaks = if ctx.cr_lines { line_breaks(record, true) } else { newlines };
+    let long = breaks >= ctx.quotes.max_lines || record.len() as u64 > ctx.quotes.max_bytes;
+    if !(long || ends_input) {
+        return None;
+    }
+    quotes::check_record(record, ctx.separator, ctx.cr_lines, ctx.quotes, ends_input)
 }
 
 /// A plain record read from its structural positions.

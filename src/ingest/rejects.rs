@@ -1,6 +1,7 @@
 //! Writing rejected rows out so the user can fix and re-import them.
 
 use super::{IngestError, Rejected, Separator};
+use crate::store::OutputError;
 use std::path::Path;
 
 /// Writes `rejects` to `path` as CSV with the import's separator: `line`, `reason`, then the
@@ -12,12 +13,12 @@ pub fn write_rejects(
     sep: Separator,
     rejects: &[Rejected],
 ) -> Result<(), IngestError> {
-    let err = |e: csv::Error| IngestError::WriteRejects {
-        path: path.to_owned(),
-        source: match e.into_kind() {
+    let write_err = |source| IngestError::Output(OutputError::Write { path: path.to_owned(), source });
+    let err = |e: csv::Error| {
+        write_err(match e.into_kind() {
             csv::ErrorKind::Io(io) => io,
             other => std::io::Error::other(format!("{other:?}")),
-        },
+        })
     };
     let mut w =
         csv::WriterBuilder::new().delimiter(sep.byte()).flexible(true).from_path(path).map_err(err)?;
@@ -29,5 +30,5 @@ pub fn write_rejects(
         row.extend(r.fields.iter().cloned());
         w.write_record(&row).map_err(err)?;
     }
-    w.flush().map_err(|source| IngestError::WriteRejects { path: path.to_owned(), source })
+    w.flush().map_err(write_err)
 }

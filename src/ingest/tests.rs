@@ -51,7 +51,7 @@ fn case() -> impl Strategy<Value = Case> {
             prop::collection::vec(prop::collection::vec(text_cell(), rows), ntext),
             prop::collection::vec(prop::option::of(-1_000_000i64..1_000_000), rows),
             prop::collection::vec("[+]?[0-9]{2,4}( [0-9]{4})?", rows),
-            prop_oneof![Just(b','), Just(b';')],
+            prop_oneof![Just(b','), Just(b';'), Just(b'\t')],
             any::<bool>(),
             any::<bool>(),
             1usize..300,
@@ -132,15 +132,21 @@ proptest! {
         prop_assert_eq!(essence(read(&bytes, &opts(true, c.chunk))), essence(read(&bytes, &opts(false, c.chunk))));
     }
 
-    /// Arbitrary bytes from a CSV-ish alphabet: stray quotes, ragged rows, blank lines.
+    /// Arbitrary bytes from a CSV-ish alphabet: stray quotes, ragged rows, blank lines; with
+    /// quote limits small enough that quoted fields break them, so both paths must also agree
+    /// on which quote they refuse and where.
     #[test]
     fn parallel_equals_sequential_on_messy_input(
-        body in "[a-c0-9 ,;\"\r\n]{0,400}",
-        sep in prop_oneof![Just(","), Just(";")],
+        body in "[a-c0-9 ,;\t\"\r\n]{0,400}",
+        sep in prop_oneof![Just(","), Just(";"), Just("\t")],
         chunk in 1usize..64,
+        max_lines in prop_oneof![Just(DEFAULT_MAX_QUOTED_LINES), 1u64..5],
+        max_bytes in prop_oneof![Just(DEFAULT_MAX_QUOTED_BYTES), 1u64..80],
     ) {
         let bytes = format!("phone{sep}x{sep}y\n{body}").into_bytes();
-        prop_assert_eq!(essence(read(&bytes, &opts(true, chunk))), essence(read(&bytes, &opts(false, chunk))));
+        let quotes = QuoteLimits { max_lines, max_bytes };
+        let with = |parallel| ImportOptions { quotes, ..opts(parallel, chunk) };
+        prop_assert_eq!(essence(read(&bytes, &with(true))), essence(read(&bytes, &with(false))));
     }
 }
 
@@ -150,8 +156,8 @@ proptest! {
     /// Plain records read from structural positions give exactly what csv-core gives.
     #[test]
     fn fast_scan_equals_csv_core(
-        body in "[a-c0-9 ,;\"\r\n]{0,300}",
-        sep in prop_oneof![Just(b','), Just(b';')],
+        body in "[a-c0-9 ,;\t\"\r\n]{0,300}",
+        sep in prop_oneof![Just(b','), Just(b';'), Just(b'\t')],
         last in any::<bool>(),
         crlf_lines in 0usize..4,
     ) {
@@ -164,6 +170,7 @@ proptest! {
         let plans = [Some(build::Plan::Text { dictionary: false }), Some(build::Plan::Int), None];
         let ctx = |fast| parse::ParseContext {
             separator: sep, ncols: 3, phone: 0, opt_in: None, infer: &infer, cr_lines: false, fast,
+            quotes: QuoteLimits { max_lines: 3, max_bytes: 40 },
         };
         let sizes = parse::Sizes::default();
         let fast = parse::parse_chunk(&input, &ctx(true), &plans, &sizes, last);
@@ -250,4 +257,75 @@ fn pt_br_numbers_dates_and_booleans_are_typed() {
     assert_eq!(t.column("news").unwrap().data.value(1), Value::Bool(false));
     assert_eq!(t.column("idade").unwrap().data.value(1), Value::Null);
     assert_eq!(got.report.separator, "semicolon");
+}
+
+/// The issue's example: a stray quote swallowed every later row into one cell and the import
+/// said "success". A quoted field open at the end of the file is a file error, located where
+/// the quote opened, in every parse path.
+#[test]
+fn stray_quote_swallows_the_rest_of_the_file() {
+    let bytes = b"Telefone;Nome\n11987654321;\"Ana\n11999999999;Bia\n11988888888;Carla\n";
+    for (parallel, chunk) in [(true, 1), (true, 7), (true, 1 << 20), (false, 64)] {
+        match read(bytes, &opts(parallel, chunk)) {
+            Err(IngestError::QuoteNeverCloses { line, column, byte, column_name, .. }) => {
+                assert_eq!((line, column, byte, column_name.as_str()), (2, 2, 26, " (Nome)"));
+            }
+            other => panic!("{:?}", other.map(|i| i.report)),
+        }
+    }
+    // In the header too, and the message quotes no more than a short excerpt of it.
+    let header = format!("phone;\"{}", "x;".repeat(100_000));
+    let err = read(header.as_bytes(), &opts(true, 64)).unwrap_err();
+    assert!(matches!(err, IngestError::QuoteNeverCloses { line: 1, column: 2, .. }), "{err}");
+    assert!(err.to_string().len() < 400, "{err}");
+}
+
+/// A quoted field that runs past the limits is refused where it opened, even when it closes.
+#[test]
+fn implausibly_long_quoted_fields_are_refused() {
+    let mut bytes = b"phone;note\n1;ok\n2;\"".to_vec();
+    bytes.extend(b"line\n".repeat(20));
+    bytes.extend(b"\"\n3;x\n");
+    let with = |max_lines, max_bytes, parallel| ImportOptions {
+        quotes: QuoteLimits { max_lines, max_bytes },
+        ..opts(parallel, 16)
+    };
+    for parallel in [true, false] {
+        let err = read(&bytes, &with(10, 1 << 20, parallel)).unwrap_err();
+        assert!(matches!(err, IngestError::QuotedFieldTooLong { line: 3, column: 2, byte: 18, .. }), "{err}");
+        assert!(err.to_string().contains("10 lines (--max-quoted-lines)"), "{err}");
+        let err = read(&bytes, &with(100, 50, parallel)).unwrap_err();
+        assert!(err.to_string().contains("50 bytes (--max-quoted-bytes)"), "{err}");
+        let ok = read(&bytes, &with(21, 200, parallel)).unwrap();
+        assert_eq!(ok.table.rows(), 3);
+    }
+}
+
+/// The documented rule: a quote inside an unquoted field is kept as a literal character
+/// (csv-core's reading); only a quote that starts a field opens a quoted field.
+#[test]
+fn quotes_inside_unquoted_fields_are_kept_literally() {
+    let bytes = "phone;name;size\n1;Ana \"Bia\" Silva;5\" tela\n2;\"Ana \"\"Bia\"\"\";x\n".as_bytes();
+    for parallel in [true, false] {
+        let got = read(bytes, &opts(parallel, 5)).unwrap();
+        let name = got.table.column("name").unwrap();
+        assert_eq!(name.data.value(0), Value::Text("Ana \"Bia\" Silva"));
+        assert_eq!(name.data.value(1), Value::Text("Ana \"Bia\""));
+        assert_eq!(got.table.column("size").unwrap().data.value(0), Value::Text("5\" tela"));
+    }
+}
+
+#[test]
+fn tab_separated_files_are_detected() {
+    let bytes = b"phone\tname\tcity\n1\tAna\tRecife, PE\n2\t\"B\tC\"\tOlinda; PE\n";
+    let got = read(bytes, &opts(true, 8)).unwrap();
+    assert_eq!(got.report.separator, "tab");
+    assert_eq!(got.table.column("name").unwrap().data.value(1), Value::Text("B\tC"));
+    assert_eq!(got.table.column("city").unwrap().data.value(0), Value::Text("Recife, PE"));
+    // A header holding commas and tabs is ambiguous until the separator is given.
+    let bytes = b"phone\tname\tcity, state\n1\tAna\tRecife, PE\n";
+    assert!(matches!(read(bytes, &opts(true, 8)), Err(IngestError::AmbiguousSeparator { .. })));
+    let given = ImportOptions { separator: Some(Separator::Tab), ..opts(true, 8) };
+    let got = read(bytes, &given).unwrap();
+    assert_eq!(got.table.column("city, state").unwrap().data.value(0), Value::Text("Recife, PE"));
 }

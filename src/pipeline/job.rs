@@ -3,7 +3,7 @@
 //! what earlier steps committed. See `datasets/nightly.toml` for a documented example.
 
 use super::{FileImport, ImportRequest, PipelineError, Progress};
-use crate::audience::{self, Format};
+use crate::audience::{self, ExportOptions, Format};
 use crate::compute::Backend;
 use crate::ingest::records::{Mode, SourceSpec};
 use crate::ingest::{self, DecimalMark, ImportOptions, Separator};
@@ -48,6 +48,9 @@ pub struct ExportStep {
     /// Every profile field, not only the filter's.
     #[serde(default)]
     pub all_fields: bool,
+    /// Keep members without a valid phone in a CSV export (flagged).
+    #[serde(default)]
+    pub include_invalid_phones: bool,
 }
 
 /// Reads a job file; errors name the file, line and column.
@@ -240,9 +243,21 @@ fn run_step(
                     PipelineError::Job(format!("{}: cannot create the folder: {err}", dir.display()))
                 })?;
             }
-            let rows = audience::export(ws, &e.audience, &path, format, e.all_fields, backend)?;
-            let message = format!("wrote {}", path.display());
-            Ok(StepDone { outcome: "ok".into(), rows_in: rows, rows_out: rows, message })
+            let options = ExportOptions {
+                format,
+                all_fields: e.all_fields,
+                include_invalid_phones: e.include_invalid_phones,
+            };
+            let done = audience::export(ws, &e.audience, &path, options, backend)?;
+            let mut message = format!("wrote {}", path.display());
+            if done.invalid_phones_left_out > 0 {
+                message.push_str(&format!(
+                    " ({} members without a valid phone left out)",
+                    done.invalid_phones_left_out
+                ));
+            }
+            let rows_in = done.rows + done.invalid_phones_left_out;
+            Ok(StepDone { outcome: "ok".into(), rows_in, rows_out: done.rows, message })
         }
     }
 }

@@ -115,6 +115,10 @@ pub fn import(
     backend: &dyn Backend,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<ImportOutcome, FileFailed> {
+    check_outputs(ws, req).map_err(|e| FileFailed {
+        report: Box::new(ingest::new_report(&req.files[0].path, &req.options)),
+        error: e.into(),
+    })?;
     let mut parsed = Vec::with_capacity(req.files.len());
     for (index, f) in req.files.iter().enumerate() {
         let total = std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0);
@@ -137,6 +141,18 @@ pub fn import(
     progress(Progress::Resolving);
     write_rejects(req, &mut parsed).map_err(|e| failed(e.into()))?;
     commit_files(ws, lock, parsed, backend, progress).map_err(failed)
+}
+
+/// Refuses rejects files that are missing a folder, a folder, inside the workspace or one of
+/// the inputs, before anything is read or written.
+fn check_outputs(ws: &Workspace, req: &ImportRequest) -> Result<(), IngestError> {
+    let Some(path) = &req.rejects else { return Ok(()) };
+    let inputs: Vec<PathBuf> = req.files.iter().map(|f| f.path.clone()).collect();
+    for f in &req.files {
+        let target = if req.files.len() > 1 { per_file(path, &f.path) } else { path.clone() };
+        crate::store::check_output(ws.root(), &target, &inputs)?;
+    }
+    Ok(())
 }
 
 /// Writes each file's rejected rows, once every file has parsed (a failed command leaves
@@ -221,7 +237,7 @@ fn stage_and_resolve(
                 .iter()
                 .enumerate()
                 .map(|(i, f)| match live.contains(&(first_id + i as i64)) {
-                    true => stager.stage(&f.ingested.table).map(Some),
+                    true => stager.stage_import(first_id + i as i64, &f.ingested.table).map(Some),
                     false => Ok(None),
                 })
                 .collect::<Result<Vec<_>, _>>()

@@ -124,7 +124,9 @@ fn one_night(
     }
     let t = Instant::now();
     let export = dir.join("export.csv");
-    audience::export(ws, AUDIENCES[0].0, &export, Format::Csv, false, backend)?;
+    let options =
+        audience::ExportOptions { format: Format::Csv, all_fields: false, include_invalid_phones: false };
+    audience::export(ws, AUDIENCES[0].0, &export, options, backend)?;
     let export_s = t.elapsed().as_secs_f64();
     drop(lock);
     let marks = marks.into_inner().expect("not poisoned");

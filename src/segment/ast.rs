@@ -39,6 +39,12 @@ use super::FilterError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// The deepest a filter may nest: `and`, `or` and `not` inside one another (and, in the text
+/// form, parentheses and `not`s open at once). It keeps parsing off the end of the stack and
+/// the JSON form within what its reader reads back (each level takes at most two JSON
+/// levels; serde_json reads 128).
+pub const MAX_NESTING: usize = 50;
+
 /// A filter: conditions combined with `and`, `or` and `not`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -219,9 +225,31 @@ impl From<Condition> for Expr {
 }
 
 impl Expr {
-    /// Reads the JSON form (see the module documentation).
+    /// Reads the JSON form (see the module documentation), nested at most [`MAX_NESTING`]
+    /// levels.
     pub fn from_json(json: &str) -> Result<Expr, FilterError> {
-        serde_json::from_str(json).map_err(|e| FilterError::Json(e.to_string()))
+        let too_deep = || FilterError::Json(format!("the filter nests more than {MAX_NESTING} levels deep"));
+        let expr: Expr = serde_json::from_str(json).map_err(|e| {
+            // serde_json stops at 128 levels of JSON, deeper than any filter allowed.
+            if e.to_string().starts_with("recursion limit exceeded") {
+                too_deep()
+            } else {
+                FilterError::Json(e.to_string())
+            }
+        })?;
+        if expr.nesting() > MAX_NESTING {
+            return Err(too_deep());
+        }
+        Ok(expr)
+    }
+
+    /// How many `and`, `or` and `not` nest inside one another (0 for one condition).
+    pub fn nesting(&self) -> usize {
+        match self {
+            Expr::And(xs) | Expr::Or(xs) => 1 + xs.iter().map(Expr::nesting).max().unwrap_or(0),
+            Expr::Not(x) => 1 + x.nesting(),
+            Expr::Cond(_) => 0,
+        }
     }
 
     /// Writes the JSON form, on one line.

@@ -35,6 +35,13 @@ pub fn check<S: AsRef<str>>(expr: &Expr, schema: &[(S, DataType)]) -> Result<(),
     compile(expr, schema).map(|_| ())
 }
 
+/// [`check`] against the columns of `table`.
+pub fn check_table(expr: &Expr, table: &crate::columns::Table) -> Result<(), FilterError> {
+    let schema: Vec<(&str, DataType)> =
+        table.columns().iter().map(|c| (c.name.as_str(), c.data_type())).collect();
+    check(expr, &schema)
+}
+
 /// A checked filter: the tree with fields resolved to column indexes and values typed.
 #[derive(Clone, Debug)]
 pub(crate) enum Node {
@@ -160,20 +167,50 @@ fn compile_node<S: AsRef<str>>(
 }
 
 /// The index of the column `field` names: the exact spelling first, then a case- and
-/// accent-insensitive match.
+/// accent-insensitive match, then a canonical field under any header it is imported from
+/// (`Cidade`, `Telefone`, `E-mail` find `city`, `phoneNumber`, `email`).
 pub(crate) fn resolve_field<S: AsRef<str>>(field: &str, schema: &[(S, DataType)]) -> Option<usize> {
     if let Some(i) = schema.iter().position(|(name, _)| name.as_ref() == field) {
         return Some(i);
     }
     let folded = fold(field);
-    schema.iter().position(|(name, _)| fold(name.as_ref()) == folded)
+    if let Some(i) = schema.iter().position(|(name, _)| fold(name.as_ref()) == folded) {
+        return Some(i);
+    }
+    let canonical = crate::ingest::canonical_for(field)?;
+    schema.iter().position(|(name, _)| name.as_ref() == canonical.name())
 }
 
-/// Up to three schema names nearest to `field`: edit distance over folded names, within
-/// a third of the name's length (at least 2), or containing / contained in it.
+/// The canonical fields of `schema` one of whose header spellings is within `limit` edits of
+/// `compact` (a folded compact name), with that distance.
+fn near_canonical<'a, S: AsRef<str>>(
+    compact: &[char],
+    limit: usize,
+    schema: &'a [(S, DataType)],
+) -> Vec<(usize, &'a str)> {
+    schema
+        .iter()
+        .filter_map(|(name, _)| {
+            let field = crate::ingest::canonical_for(name.as_ref())?;
+            (field.name() == name.as_ref()).then_some(())?;
+            let d = crate::ingest::header_names(field)
+                .iter()
+                .map(|h| edit_distance(compact, &h.chars().collect::<Vec<_>>()))
+                .min()?;
+            (d <= limit).then_some((d, name.as_ref()))
+        })
+        .collect()
+}
+
+/// Up to three schema names nearest to `field`: first canonical fields one of whose header
+/// spellings is near it, then names by edit distance over folded names, within a third of
+/// the name's length (at least 2), or containing / contained in it.
 pub(crate) fn suggestions<S: AsRef<str>>(field: &str, schema: &[(S, DataType)]) -> Vec<String> {
     let folded: Vec<char> = fold(field).chars().collect();
     let limit = (folded.len() / 3).max(2);
+    let compact: Vec<char> = crate::text::fold_compact(field).chars().collect();
+    let mut canonical = near_canonical(&compact, limit, schema);
+    canonical.sort();
     let mut near: Vec<(usize, &str)> = schema
         .iter()
         .filter_map(|(name, _)| {
@@ -185,8 +222,15 @@ pub(crate) fn suggestions<S: AsRef<str>>(field: &str, schema: &[(S, DataType)]) 
         })
         .collect();
     near.sort();
-    near.dedup_by(|a, b| a.1 == b.1);
-    near.into_iter().take(3).map(|(_, n)| n.to_owned()).collect()
+    let mut names: Vec<&str> = canonical.into_iter().chain(near).map(|(_, n)| n).collect();
+    let mut seen = Vec::new();
+    names.retain(|n| {
+        !seen.contains(n) && {
+            seen.push(*n);
+            true
+        }
+    });
+    names.into_iter().take(3).map(str::to_owned).collect()
 }
 
 /// Levenshtein distance between two character strings.

@@ -38,8 +38,8 @@ pub mod reference;
 #[cfg(test)]
 mod tests;
 
-pub use ast::{Condition, Expr, Literal, Op, Operand};
-pub use check::check;
+pub use ast::{Condition, Expr, Literal, MAX_NESTING, Op, Operand};
+pub use check::{check, check_table};
 pub use error::FilterError;
 pub use eval::evaluate;
 pub use parse::parse_filter;

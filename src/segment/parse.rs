@@ -23,15 +23,19 @@
 //! identifier = ( letter | "_" ) { letter | digit | "_" } ;   (letters include accented ones)
 //! ```
 //!
-//! Keywords are case-insensitive. `not` binds tighter than `and`, `and` tighter than `or`;
-//! parentheses nest to any depth. A field named `and`, `or` or `not`, or with spaces or
+//! Keywords are case-insensitive. `not` binds tighter than `and`, `and` tighter than `or`.
+//! Nesting is limited to [`MAX_NESTING`] levels, so no filter can exhaust the stack nor be
+//! saved in a form that cannot be read back: at most that many parentheses and `not`s open
+//! inside one another in the text, and at most that many `and` / `or` / `not` nested in the
+//! tree (the JSON form has the same limit). A deeper filter is an error pointing at the
+//! level that goes too deep. A field named `and`, `or` or `not`, or with spaces or
 //! punctuation, is written in backquotes: `` `Último canal` = "WhatsApp" ``. `exact` goes
 //! right after the operator: `name = exact "Ana"`, `email contains exact "Gmail"`,
 //! `city in exact ("Recife", "Olinda")`. Dates are written `2024-01-31` or as text
 //! (`"31/01/2024"`) and are read as dates when the field is a date.
 
 use super::FilterError;
-use super::ast::{Condition, Expr, Literal, Op, Operand};
+use super::ast::{Condition, Expr, Literal, MAX_NESTING, Op, Operand};
 use crate::text::fold;
 
 /// Parses one line of the filter language into a tree (not yet checked against a schema).
@@ -277,11 +281,28 @@ struct Parser {
     spans: Vec<CondSpan>,
     /// Column of the first value of the condition being read.
     value_col: Option<usize>,
+    /// Parentheses and `not`s open around the current token.
+    open: usize,
+}
+
+/// The error for a level that goes deeper than [`MAX_NESTING`], at `column`.
+fn too_deep(column: usize) -> FilterError {
+    syntax(
+        column,
+        format!(
+            "the filter nests more than {MAX_NESTING} levels deep ('not', 'and', 'or', parentheses); simplify it"
+        ),
+    )
+}
+
+/// `node` if its tree nests at most [`MAX_NESTING`] levels, else an error at `column`.
+fn within_nesting(node: Expr, column: usize) -> Result<Expr, FilterError> {
+    if node.nesting() > MAX_NESTING { Err(too_deep(column)) } else { Ok(node) }
 }
 
 impl Parser {
     fn new(input: &str) -> Result<Self, FilterError> {
-        Ok(Self { tokens: lex(input)?, pos: 0, spans: Vec::new(), value_col: None })
+        Ok(Self { tokens: lex(input)?, pos: 0, spans: Vec::new(), value_col: None, open: 0 })
     }
 
     fn peek(&self) -> &Token {
@@ -325,27 +346,51 @@ impl Parser {
 
     fn or_expr(&mut self) -> Result<Expr, FilterError> {
         let mut items = vec![self.and_expr()?];
+        let col = self.peek().col;
         while self.eat_word("or") {
             items.push(self.and_expr()?);
         }
-        Ok(if items.len() == 1 { items.pop().expect("one item") } else { Expr::Or(items) })
+        if items.len() == 1 {
+            return Ok(items.pop().expect("one item"));
+        }
+        within_nesting(Expr::Or(items), col)
     }
 
     fn and_expr(&mut self) -> Result<Expr, FilterError> {
         let mut items = vec![self.unary()?];
+        let col = self.peek().col;
         while self.eat_word("and") {
             items.push(self.unary()?);
         }
-        Ok(if items.len() == 1 { items.pop().expect("one item") } else { Expr::And(items) })
+        if items.len() == 1 {
+            return Ok(items.pop().expect("one item"));
+        }
+        within_nesting(Expr::And(items), col)
+    }
+
+    /// Opens a level (a parenthesis or a `not`) at `column`; [`Parser::close`] ends it.
+    fn open(&mut self, column: usize) -> Result<(), FilterError> {
+        self.open += 1;
+        if self.open > MAX_NESTING { Err(too_deep(column)) } else { Ok(()) }
+    }
+
+    fn close(&mut self) {
+        self.open -= 1;
     }
 
     fn unary(&mut self) -> Result<Expr, FilterError> {
-        if self.eat_word("not") {
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+        if self.peek().is_word("not") {
+            let col = self.next().col;
+            self.open(col)?;
+            let inner = self.unary()?;
+            self.close();
+            return within_nesting(Expr::Not(Box::new(inner)), col);
         }
         if self.peek().is_sym("(") {
             let open = self.next();
+            self.open(open.col)?;
             let inner = self.or_expr()?;
+            self.close();
             let t = self.next();
             if !t.is_sym(")") {
                 return Err(syntax(

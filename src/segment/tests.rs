@@ -1,6 +1,6 @@
 //! Filter language tests: parser, JSON form, checker, evaluator against the reference.
 
-use super::ast::{Condition, Expr, Literal, Op};
+use super::ast::{Condition, Expr, Literal, MAX_NESTING, Op};
 use super::reference::evaluate_reference;
 use super::*;
 use crate::columns::{
@@ -132,13 +132,58 @@ fn precedence_is_not_then_and_then_or() {
 }
 
 #[test]
-fn parentheses_nest_to_any_depth() {
-    let depth = 200;
+fn parentheses_nest_up_to_the_limit() {
+    let depth = MAX_NESTING;
     let input = format!("{}a = 1{}", "(".repeat(depth), ")".repeat(depth));
     assert_eq!(parse(&input), cond("a", Op::Equals, 1));
     let nested = parse("((a = 1 and (b = 2 or (c = 3 and not (d = 4)))))");
     assert_eq!(nested.conditions().len(), 4);
     assert_eq!(nested.to_string(), "a = 1 and (b = 2 or (c = 3 and not d = 4))");
+}
+
+/// 10,000 parentheses or 15,000 `not`s overflowed the stack; past the limit is an error with
+/// a caret at the level that goes too deep.
+#[test]
+fn filter_nesting_overflowed_the_stack() {
+    for (input, column) in [
+        (format!("{}a = 1{}", "(".repeat(10_000), ")".repeat(10_000)), MAX_NESTING + 1),
+        (format!("{}a = 1", "not ".repeat(15_000)), 4 * MAX_NESTING + 1),
+        (format!("{}a = 1", "not ".repeat(MAX_NESTING + 1)), 4 * MAX_NESTING + 1),
+    ] {
+        let err = parse_filter(&input).unwrap_err();
+        assert!(err.to_string().contains("nests more than 50 levels"), "{err}");
+        assert_eq!(err.column(&input), Some(column));
+    }
+    assert_eq!(parse(&format!("{}a = 1", "not ".repeat(MAX_NESTING))).nesting(), MAX_NESTING);
+    // and / or groups count in the tree even without a `not`: `(a or b and (...))`.
+    let mut input = "z = 1".to_owned();
+    for _ in 0..MAX_NESTING {
+        input = format!("a = 1 or b = 2 and ({input})");
+    }
+    let err = parse_filter(&input).unwrap_err();
+    assert!(err.to_string().contains("nests more than"), "{err}");
+}
+
+/// The deepest filter the text form allows is read back from its JSON form (what audiences
+/// store), and deeper JSON is refused with the same limit.
+#[test]
+fn an_audience_filter_saved_that_cannot_be_read_back() {
+    let mut input = "z = 1".to_owned();
+    for _ in 0..MAX_NESTING / 2 {
+        input = format!("a = 1 or b between 1 and 2 and ({input})");
+    }
+    let deepest = parse(&input);
+    assert_eq!(deepest.nesting(), MAX_NESTING);
+    assert_eq!(Expr::from_json(&deepest.to_json()).unwrap(), deepest);
+    let nots = parse(&format!("{}a between 1 and 2", "not ".repeat(MAX_NESTING)));
+    assert_eq!(Expr::from_json(&nots.to_json()).unwrap(), nots);
+    let deeper = Expr::Not(Box::new(nots));
+    let err = Expr::from_json(&deeper.to_json()).unwrap_err();
+    assert!(err.to_string().contains("nests more than 50 levels"), "{err}");
+    let json =
+        format!("{}{{\"field\":\"a\",\"op\":\"is_empty\"}}{}", "{\"not\":".repeat(200), "}".repeat(200));
+    let err = Expr::from_json(&json).unwrap_err();
+    assert!(err.to_string().contains("nests more than 50 levels"), "{err}");
 }
 
 #[test]
@@ -345,7 +390,8 @@ fn unknown_fields_suggest_the_nearest_names() {
     let FilterError::UnknownField { suggestions, .. } = check_str(r#"cidad = "x""#).unwrap_err() else {
         panic!()
     };
-    assert_eq!(suggestions, vec!["Cidade"]);
+    // The canonical field imported from `Cidade` headers ranks first.
+    assert_eq!(suggestions, vec!["city", "Cidade"]);
     let err = check_str(r#"zzzzzzzz = "x""#).unwrap_err();
     assert_eq!(err.to_string(), r#"unknown field "zzzzzzzz""#);
     // At most three suggestions.
@@ -884,4 +930,20 @@ proptest! {
         let json = expr.to_json();
         prop_assert_eq!(&Expr::from_json(&json).unwrap(), &expr, "{}", json);
     }
+}
+
+/// After importing a `Cidade` header, `Cidade = "Recife"` failed with `did you mean "idade"?`.
+#[test]
+fn a_field_under_the_name_the_user_gave_it() {
+    let schema =
+        [("city", DataType::Dictionary), ("idade", DataType::Int64), ("phoneNumber", DataType::Utf8)];
+    check(&parse(r#"Cidade = "Recife" and Telefone is not empty and idade > 1"#), &schema).unwrap();
+    match check(&parse(r#"Cidadee = "Recife""#), &schema).unwrap_err() {
+        FilterError::UnknownField { suggestions, .. } => assert_eq!(suggestions, ["city", "idade"]),
+        other => panic!("{other}"),
+    }
+    // A column spelled like the header wins over the canonical field.
+    let with_attr = [("city", DataType::Dictionary), ("Cidade", DataType::Utf8)];
+    let checked = super::check::resolve_field("cidade", &with_attr);
+    assert_eq!(checked, Some(1));
 }

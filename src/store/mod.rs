@@ -17,6 +17,7 @@ mod catalog;
 mod direct;
 mod error;
 mod lock;
+mod output;
 pub mod snapshot;
 
 pub use catalog::{
@@ -25,6 +26,7 @@ pub use catalog::{
 };
 pub use error::StoreError;
 pub use lock::WriteLock;
+pub use output::{OutputError, check_output};
 
 use crate::columns::Table;
 use error::io;
@@ -80,11 +82,23 @@ pub struct Stager {
 impl Stager {
     /// Writes `table` to a staged file, ready for [`Workspace::commit`].
     pub fn stage(&self, table: &Table) -> Result<StagedTable, StoreError> {
-        static SEQ: AtomicU64 = AtomicU64::new(0);
-        let name = format!("{}-{}{STAGED_SUFFIX}", std::process::id(), SEQ.fetch_add(1, Ordering::Relaxed));
-        let staged = StagedTable { path: self.dir.join(name), committed: false };
+        let staged = self.new_staged();
         snapshot::write(&staged.path, table)?;
         Ok(staged)
+    }
+
+    /// Writes the columns of import `id` to a staged file that records the import, so the
+    /// file is refused if it is ever read as another import's (see `snapshot::read_import`).
+    pub fn stage_import(&self, id: i64, table: &Table) -> Result<StagedTable, StoreError> {
+        let staged = self.new_staged();
+        snapshot::write_import(&staged.path, table, id)?;
+        Ok(staged)
+    }
+
+    fn new_staged(&self) -> StagedTable {
+        static SEQ: AtomicU64 = AtomicU64::new(0);
+        let name = format!("{}-{}{STAGED_SUFFIX}", std::process::id(), SEQ.fetch_add(1, Ordering::Relaxed));
+        StagedTable { path: self.dir.join(name), committed: false }
     }
 }
 
@@ -159,8 +173,11 @@ impl Workspace {
 
     /// Removes staged files and data files the catalog does not name, except derived caches
     /// (names starting with [`CACHE_PREFIX`]), which the stage that writes them keeps current.
+    /// A snapshot an import row names is kept even when its `data_files` row is missing: the
+    /// sweep never deletes imported data.
     fn remove_leftovers(&self) -> Result<(), StoreError> {
-        let known = self.catalog.data_files()?;
+        let mut known = self.catalog.data_files()?;
+        known.extend(self.catalog.list_imports(&ImportFilter::default())?.into_iter().map(|r| r.snapshot));
         for d in DATA_DIRS {
             let dir = self.root.join(d);
             std::fs::create_dir_all(&dir).map_err(io(&dir))?;
@@ -305,7 +322,7 @@ impl Workspace {
         if row.snapshot.is_empty() {
             return Err(StoreError::NoSnapshot(id));
         }
-        snapshot::read(&self.root.join(&row.snapshot))
+        snapshot::read_import(&self.root.join(&row.snapshot), id)
     }
 }
 

@@ -10,6 +10,13 @@
 //! bytes that hold every distance, when that is narrower than the type (the header says so).
 //! Ages, counts, line numbers and offsets of short strings shrink to a half or less, so there
 //! is less to write and flush. Files from before packing (`HSEGCOL1`) read as they were.
+//!
+//! Since `HSEGCOL3` the header also names the import the file belongs to (none for derived
+//! tables), and the file ends in an 8-byte xxh3-64 checksum of every byte before it, verified
+//! on every load: a flipped byte is an error naming the file, never a changed value, and a
+//! snapshot moved under another import's name is refused. xxh3 runs at memory speed, a small
+//! share of a reload (`benches/ingest.rs`, `snapshot`). `HSEGCOL2` files (packed, without
+//! checksum) still read.
 
 use super::StoreError;
 use super::direct::FileWriter;
@@ -21,7 +28,11 @@ use crate::columns::{
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-const MAGIC: &[u8; 8] = b"HSEGCOL2";
+const MAGIC: &[u8; 8] = b"HSEGCOL3";
+/// Packed snapshots written before checksums and owners.
+const MAGIC_UNCHECKED: &[u8; 8] = b"HSEGCOL2";
+/// Bytes of the checksum that ends a checked file.
+const CHECKSUM_LEN: usize = 8;
 /// Snapshots written before integer packing: the same layout, every buffer as it sits in memory.
 const MAGIC_UNPACKED: &[u8; 8] = b"HSEGCOL1";
 const ALIGN: u64 = 64;
@@ -30,6 +41,9 @@ const ALIGN: u64 = 64;
 struct Header {
     rows: usize,
     columns: Vec<ColumnHeader>,
+    /// The import the file holds the columns of (none for derived tables and old files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    import: Option<i64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -208,12 +222,43 @@ fn buffers_of(data: &ColumnData) -> Vec<Buffer<'_>> {
 
 /// Writes `table` to `path` and flushes it to disk.
 pub fn write(path: &Path, table: &Table) -> Result<(), StoreError> {
-    write_as(path, table, true)
+    write_as(path, table, None, Format::Current)
 }
 
-/// Writes `table` packed (the current format) or, for tests of reading old files, unpacked
-/// under the old magic.
-fn write_as(path: &Path, table: &Table, pack: bool) -> Result<(), StoreError> {
+/// Writes the columns of import `import` to `path` and flushes them to disk; the file
+/// records the import, and [`read_import`] checks it.
+pub fn write_import(path: &Path, table: &Table, import: i64) -> Result<(), StoreError> {
+    write_as(path, table, Some(import), Format::Current)
+}
+
+/// The file formats [`write_as`] writes: the current one, and for tests of reading old
+/// files, the unpacked and the unchecked ones.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Current,
+    #[cfg(test)]
+    Unpacked,
+    #[cfg(test)]
+    Unchecked,
+}
+
+impl Format {
+    /// Whether integers are packed, and the magic.
+    fn layout(self) -> (bool, &'static [u8; 8]) {
+        match self {
+            Format::Current => (true, MAGIC),
+            #[cfg(test)]
+            Format::Unpacked => (false, MAGIC_UNPACKED),
+            #[cfg(test)]
+            Format::Unchecked => (true, MAGIC_UNCHECKED),
+        }
+    }
+}
+
+/// Writes `table` in `format`, naming `import` as its owner.
+fn write_as(path: &Path, table: &Table, import: Option<i64>, format: Format) -> Result<(), StoreError> {
+    let (pack, magic) = format.layout();
+    let checked = format == Format::Current;
     // Little-endian only: the buffers are written as they sit in memory.
     const { assert!(cfg!(target_endian = "little"), "snapshots assume a little-endian machine") };
     let mut columns = Vec::with_capacity(table.columns().len());
@@ -236,21 +281,13 @@ fn write_as(path: &Path, table: &Table, pack: bool) -> Result<(), StoreError> {
             packed,
         });
     }
-    let mut header = Header { rows: table.rows(), columns };
-    let probe = serde_json::to_vec(&header).map_err(|e| io(path)(e.into()))?;
-    // Reserve room for the header growing when offsets are shifted by its own length.
-    let body_start = (16 + probe.len() as u64 + 256).div_ceil(ALIGN) * ALIGN;
-    for c in &mut header.columns {
-        for b in &mut c.buffers {
-            b.0 += body_start;
-        }
-    }
-    let json = serde_json::to_vec(&header).map_err(|e| io(path)(e.into()))?;
-    assert!(16 + json.len() as u64 <= body_start, "snapshot header outgrew its reserve");
+    let mut header = Header { rows: table.rows(), columns, import: import.filter(|_| checked) };
+    let (json, body_start) = place_body(&mut header).map_err(|e| io(path)(e.into()))?;
 
-    let mut w = Counted { inner: FileWriter::create(path).map_err(io(path))? };
+    let inner = FileWriter::create(path).map_err(io(path))?;
+    let mut w = Counted { inner, hash: twox_hash::XxHash3_64::default() };
     (|| -> std::io::Result<()> {
-        w.put(if pack { MAGIC } else { MAGIC_UNPACKED })?;
+        w.put(magic)?;
         w.put(&(json.len() as u64).to_le_bytes())?;
         w.put(&json)?;
         w.pad_to(body_start)?;
@@ -260,18 +297,49 @@ fn write_as(path: &Path, table: &Table, pack: bool) -> Result<(), StoreError> {
                 buffer.write(packing, &mut w)?;
             }
         }
+        if checked {
+            let sum = std::hash::Hasher::finish(&w.hash);
+            w.inner.write_all(&sum.to_le_bytes())?;
+        }
         w.inner.finish()
     })()
     .map_err(io(path))
 }
 
-/// A writer that knows how far it has written, to pad buffers to their offsets.
+/// Shifts the buffer offsets of `header` (relative to the body) past the header itself and
+/// returns the header's JSON and where the body starts. Shifting lengthens the offsets'
+/// digits and so the header: the start is moved on until the header fits before it, which
+/// takes one or two rounds (each header byte grows by a bounded amount), so the cost stays
+/// linear in the number of buffers however wide the table.
+fn place_body(header: &mut Header) -> serde_json::Result<(Vec<u8>, u64)> {
+    let probe = serde_json::to_vec(&*header)?;
+    let mut body_start = (16 + probe.len() as u64 + 256).div_ceil(ALIGN) * ALIGN;
+    let mut shifted_by = 0;
+    loop {
+        for c in &mut header.columns {
+            for b in &mut c.buffers {
+                b.0 = b.0 - shifted_by + body_start;
+            }
+        }
+        shifted_by = body_start;
+        let json = serde_json::to_vec(&*header)?;
+        if 16 + json.len() as u64 <= body_start {
+            return Ok((json, body_start));
+        }
+        body_start = (16 + json.len() as u64 + 256).div_ceil(ALIGN) * ALIGN;
+    }
+}
+
+/// A writer that knows how far it has written, to pad buffers to their offsets, and hashes
+/// what it writes.
 struct Counted {
     inner: FileWriter,
+    hash: twox_hash::XxHash3_64,
 }
 
 impl Counted {
     fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        std::hash::Hasher::write(&mut self.hash, bytes);
         self.inner.write_all(bytes)
     }
 
@@ -281,11 +349,44 @@ impl Counted {
     }
 }
 
-/// Reads a snapshot back: maps the file and copies each buffer out.
+/// Reads a snapshot back: maps the file, verifies its checksum and copies each buffer out.
 pub fn read(path: &Path) -> Result<Table, StoreError> {
+    read_owned(path).map(|(table, _)| table)
+}
+
+/// Reads the snapshot of import `import`, refusing a file that names another import (one
+/// moved or copied under this import's name).
+pub fn read_import(path: &Path, import: i64) -> Result<Table, StoreError> {
+    let (table, owner) = read_owned(path)?;
+    match owner {
+        Some(owner) if owner != import => Err(StoreError::Corrupt {
+            path: path.to_owned(),
+            what: format!("it holds the columns of import {owner}, not of import {import}"),
+        }),
+        _ => Ok(table),
+    }
+}
+
+/// The table and the import the file names as its owner.
+fn read_owned(path: &Path) -> Result<(Table, Option<i64>), StoreError> {
     let file = std::fs::File::open(path).map_err(io(path))?;
     let bytes = Bytes::open(&file, path)?;
-    parse(path, bytes.as_slice())
+    parse(path, verified(path, bytes.as_slice())?)
+}
+
+/// The bytes of a checked file before its checksum, once the checksum matches them; older
+/// files as they are.
+fn verified<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a [u8], StoreError> {
+    if bytes.get(..8) != Some(&MAGIC[..]) {
+        return Ok(bytes);
+    }
+    let corrupt = |what: &str| StoreError::Corrupt { path: path.to_owned(), what: what.to_owned() };
+    let body = bytes.len().checked_sub(CHECKSUM_LEN).ok_or_else(|| corrupt("it is cut short"))?;
+    let stored = u64::from_le_bytes(bytes[body..].try_into().expect("8 bytes"));
+    if twox_hash::XxHash3_64::oneshot(&bytes[..body]) != stored {
+        return Err(corrupt("its checksum does not match its bytes: the file was damaged or changed"));
+    }
+    Ok(&bytes[..body])
 }
 
 enum Bytes {
@@ -317,15 +418,16 @@ fn map(file: &std::fs::File) -> std::io::Result<memmap2::Mmap> {
     unsafe { memmap2::Mmap::map(file) }
 }
 
-fn parse(path: &Path, bytes: &[u8]) -> Result<Table, StoreError> {
+fn parse(path: &Path, bytes: &[u8]) -> Result<(Table, Option<i64>), StoreError> {
     let corrupt = |what: &str| StoreError::Corrupt { path: path.to_owned(), what: what.to_owned() };
-    if bytes.len() < 16 || (&bytes[..8] != MAGIC && &bytes[..8] != MAGIC_UNPACKED) {
+    if bytes.len() < 16 || ![MAGIC, MAGIC_UNCHECKED, MAGIC_UNPACKED].iter().any(|m| &bytes[..8] == *m) {
         return Err(corrupt("it does not start with the snapshot magic"));
     }
     let header_len = u64::from_le_bytes(bytes[8..16].try_into().expect("8 bytes")) as usize;
     let json = bytes.get(16..16 + header_len).ok_or_else(|| corrupt("the header is cut short"))?;
     let header: Header = serde_json::from_slice(json).map_err(|e| corrupt(&format!("bad header: {e}")))?;
     let rows = header.rows;
+    let owner = header.import;
     let mut columns = Vec::with_capacity(header.columns.len());
     for h in header.columns {
         let buf = |i: usize| -> Result<&[u8], StoreError> {
@@ -386,7 +488,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Table, StoreError> {
         }
         columns.push(Column { name: h.name, role: h.role, data });
     }
-    Ok(Table::new(rows, columns))
+    Ok((Table::new(rows, columns), owner))
 }
 
 /// Copies a buffer out as values of type `T` (any alignment).
@@ -518,7 +620,7 @@ mod tests {
         let (new, old) = (dir.path().join("new.hsc"), dir.path().join("old.hsc"));
         let table = sample();
         write(&new, &table).unwrap();
-        write_as(&old, &table, false).unwrap();
+        write_as(&old, &table, None, Format::Unpacked).unwrap();
         assert_eq!(&std::fs::read(&old).unwrap()[..8], MAGIC_UNPACKED);
         assert_eq!(read(&old).unwrap(), table);
         assert_eq!(read(&new).unwrap(), table);
@@ -541,6 +643,62 @@ mod tests {
         assert_eq!(read_ints::<u32>(&[1], p(1, -2)), None, "does not fit the type");
         assert_eq!(read_ints::<u32>(&[1, 0], p(2, 4)), Some(vec![5]));
         assert_eq!(read_ints::<i32>(&[1, 2, 3, 4, 5], None), None);
+    }
+
+    /// Wide tables used to outgrow the header's fixed reserve and panic.
+    #[test]
+    fn snapshot_header_outgrew_its_reserve_on_wide_tables() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.hsc");
+        for (ncols, rows) in [(400usize, 100usize), (10_000, 1), (3, 0)] {
+            let columns = (0..ncols)
+                .map(|j| {
+                    let mut text = StringColumn::default();
+                    for r in 0..rows {
+                        text.push(Some(&format!("v{r}x{j}")));
+                    }
+                    Column {
+                        name: format!("column {j}"),
+                        role: Role::Attribute,
+                        data: ColumnData::Utf8(text),
+                    }
+                })
+                .collect();
+            let table = Table::new(rows, columns);
+            write(&path, &table).unwrap();
+            assert_eq!(read(&path).unwrap(), table, "{ncols} columns");
+        }
+    }
+
+    /// One flipped byte in a snapshot changed values (`São Paulo` → `Blumenau`) silently.
+    #[test]
+    fn silent_corruption_of_a_flipped_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.hsc");
+        write(&path, &sample()).unwrap();
+        let good = std::fs::read(&path).unwrap();
+        for at in [0, 9, 20, good.len() / 2, good.len() - 9, good.len() - 1] {
+            let mut bad = good.clone();
+            bad[at] ^= 0x10;
+            std::fs::write(&path, &bad).unwrap();
+            assert!(matches!(read(&path), Err(StoreError::Corrupt { .. })), "flipped byte {at}");
+        }
+        // Files from before checksums still read.
+        write_as(&path, &sample(), None, Format::Unchecked).unwrap();
+        assert_eq!(read(&path).unwrap(), sample());
+    }
+
+    /// Swapping two imports' snapshots changed thousands of profiles silently.
+    #[test]
+    fn a_snapshot_knows_which_import_it_belongs_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("2.hsc");
+        write_import(&path, &sample(), 1).unwrap();
+        assert_eq!(read_import(&path, 1).unwrap(), sample());
+        let err = read_import(&path, 2).unwrap_err().to_string();
+        assert!(err.contains("import 1, not of import 2"), "{err}");
+        write(&path, &sample()).unwrap();
+        assert_eq!(read_import(&path, 2).unwrap(), sample(), "a derived table names no import");
     }
 
     #[test]
