@@ -3,6 +3,7 @@
 
 mod audiences;
 mod bench;
+mod bench_auto;
 mod compute;
 mod demo;
 mod fields;
@@ -13,6 +14,7 @@ mod output;
 mod profiles;
 mod progress;
 mod segment;
+mod segment_auto;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -20,6 +22,7 @@ use hyperseg::audience::AudienceError;
 use hyperseg::compute::{BackendChoice, ComputeError};
 use hyperseg::identity::IdentityError;
 use hyperseg::ingest::IngestError;
+use hyperseg::segment::auto::AutoError;
 use hyperseg::store::{StoreError, Workspace};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -69,7 +72,7 @@ enum Command {
     /// Saved audiences: create, list, show, rename, edit, describe, delete, overlap.
     #[command(subcommand)]
     Audiences(audiences::AudiencesCommand),
-    /// Manual segments: preview what a filter selects.
+    /// Segments: preview what a filter selects; automatic segmentation.
     #[command(subcommand)]
     Segment(segment::SegmentCommand),
     /// The identity-resolution rules of the workspace.
@@ -124,6 +127,7 @@ fn is_user_error(err: &anyhow::Error) -> bool {
             || e.downcast_ref::<IdentityError>().is_some_and(IdentityError::is_user_error)
             || e.downcast_ref::<AudienceError>().is_some_and(AudienceError::is_user_error)
             || e.downcast_ref::<ComputeError>().is_some_and(ComputeError::is_user_error)
+            || e.downcast_ref::<AutoError>().is_some_and(AutoError::is_user_error)
             || e.downcast_ref::<clap::Error>().is_some()
     })
 }
@@ -144,7 +148,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Profiles(cmd) => profiles::run_profiles(&open(cli.workspace)?, cmd, &out),
         Command::Fields(args) => fields::run(&open(cli.workspace)?, args, &out),
         Command::Audiences(cmd) => audiences::run(&mut open(cli.workspace)?, cmd, backend, &out),
-        Command::Segment(cmd) => segment::run(&open(cli.workspace)?, cmd, backend, &out),
+        Command::Segment(cmd) => segment::run(&mut open(cli.workspace)?, cmd, backend, &out),
         Command::Identity(cmd) => profiles::run_identity(&mut open(cli.workspace)?, cmd, &out),
         Command::Generate(args) => generate::run(args, &out),
         Command::Bench(cmd) => bench::run(cmd, backend, &out),

@@ -33,6 +33,7 @@ mod data;
 mod format;
 mod people;
 mod plan;
+pub mod planted;
 pub mod points;
 pub mod profiles;
 mod write;

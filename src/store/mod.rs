@@ -13,12 +13,14 @@
 //! before the transaction commits leaves the catalog as it was; files it does not name are
 //! removed by the next writer.
 
+mod auto_catalog;
 mod catalog;
 mod direct;
 mod error;
 mod lock;
 pub mod snapshot;
 
+pub use auto_catalog::GenerationRow;
 pub use catalog::{
     AliasRow, AudienceRow, Catalog, CatalogWriter, EventRow, ImportColumn, ImportFilter, ImportRow,
     NewImport, SCHEMA_VERSION,
