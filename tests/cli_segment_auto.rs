@@ -159,14 +159,20 @@ fn replace_deletes_the_previous_generation_and_generations_are_recorded() {
 #[test]
 fn stale_data_is_refused_with_the_reason_and_nothing_changes() {
     let (ws, _) = planted(60);
-    let before = snapshot(&ws.root);
+    // The derived profile-table cache may appear on any read; it is not workspace state.
+    let state = || {
+        let mut s = snapshot(&ws.root);
+        s.retain(|(path, _)| !path.contains("/cache-"));
+        s
+    };
+    let before = state();
     let run = ws.run(&["segment", "auto", "--as-of", "2020-01-01"]).user_error(&[
         "automatic segmentation is not possible yet",
         "at least 7 profiles updated in the last 7 days",
         "0 of 60 were updated between 2019-12-26 and 2020-01-01",
     ]);
     assert!(run.stdout.is_empty());
-    assert_eq!(before, snapshot(&ws.root), "a refused run changed the workspace");
+    assert_eq!(before, state(), "a refused run changed the workspace");
     assert!(automatic(&ws).is_empty());
     ws.run(&["segment", "auto", "--k-range", "5..3"]).user_error(&["need 2 <= LO <= HI"]);
     ws.run(&["segment", "auto", "--fields", "email"]).user_error(&["identifier"]);

@@ -46,11 +46,14 @@ pub struct Search {
     pub centroids: Vec<f32>,
 }
 
-/// The criterion, in words, for reports and the catalog.
-pub fn criterion() -> String {
-    format!(
-        "mean silhouette (Euclidean) of {SILHOUETTE_SAMPLE} profiles, k-means of {SEARCH_SAMPLE} profiles per k, best of {INITS} k-means++ starts (seeded samples); highest wins, the smaller k on a tie"
-    )
+impl Search {
+    /// The criterion, in words, with the sample sizes used (for reports and the catalog).
+    pub fn criterion(&self) -> String {
+        format!(
+            "mean silhouette (Euclidean) of {} profiles, k-means of {} profiles per k, best of {INITS} k-means++ starts (seeded samples); highest wins, the smaller k on a tie",
+            self.silhouette_sample, self.sample
+        )
+    }
 }
 
 /// Runs the search (or scores the given k) over `points`.

@@ -127,6 +127,12 @@ fn num(x: f64, lang: Lang) -> String {
     if lang == Lang::En { s } else { s.replace('.', ",") }
 }
 
+/// A signed z-score with one decimal, in the language's decimal mark.
+fn signed(z: f64, lang: Lang) -> String {
+    let s = format!("{z:+.1}");
+    if lang == Lang::En { s } else { s.replace('.', ",") }
+}
+
 fn pct(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
 }
@@ -146,23 +152,23 @@ pub fn phrase(c: &Characteristic, lang: Lang) -> String {
     let v = vocab(lang);
     match c.kind.as_str() {
         "number" => format!(
-            "{}: {} {} vs {} {} ({:+.1} sd)",
+            "{}: {} {} vs {} {} ({} sd)",
             c.field,
             v.average,
             num(c.audience, lang),
             num(c.overall, lang),
             v.overall,
-            c.z
+            signed(c.z, lang)
         ),
         "date" => format!(
-            "{}: {} {} {} vs {} {} ({:+.1} sd)",
+            "{}: {} {} {} vs {} {} ({} sd)",
             c.field,
             v.average,
             num(c.audience, lang),
             v.days_ago,
             num(c.overall, lang),
             v.overall,
-            c.z
+            signed(c.z, lang)
         ),
         _ => format!(
             "{} {}: {} vs {} {} (lift {})",
