@@ -81,8 +81,9 @@ pub enum AutoError {
     Fields(String),
     #[error("k: {0}")]
     K(String),
-    #[error("{0}")]
-    Audience(String),
+    /// A failure of hyperseg itself (a value that does not serialise, a row not found back).
+    #[error("internal error: {0}")]
+    Internal(String),
     #[error("cannot write {path}: {source}")]
     Write { path: std::path::PathBuf, source: std::io::Error },
     #[error("stored explanation of audience #{id} cannot be read: {reason}")]
@@ -102,7 +103,7 @@ impl AutoError {
             AutoError::Store(e) => e.is_user_error(),
             AutoError::Identity(e) => e.is_user_error(),
             AutoError::Compute(e) => e.is_user_error(),
-            AutoError::BadExplanation { .. } | AutoError::Write { .. } => false,
+            AutoError::BadExplanation { .. } | AutoError::Write { .. } | AutoError::Internal(_) => false,
             _ => true,
         }
     }

@@ -135,7 +135,7 @@ fn new_audience(
         characteristics: e.characteristics.iter().map(|c| words::phrase(c, lang)).collect(),
         row,
         members_file,
-        stored: serde_json::to_string(&stored).map_err(|e| AutoError::Audience(e.to_string()))?,
+        stored: serde_json::to_string(&stored).map_err(|e| AutoError::Internal(e.to_string()))?,
         messages,
     })
 }
@@ -157,7 +157,7 @@ fn previous_audiences(ws: &Workspace, generation: i64) -> Result<Vec<AudienceRow
 }
 
 fn json<T: Serialize>(v: &T) -> Result<String, AutoError> {
-    serde_json::to_string(v).map_err(|e| AutoError::Audience(e.to_string()))
+    serde_json::to_string(v).map_err(|e| AutoError::Internal(e.to_string()))
 }
 
 fn generation_row(
@@ -212,7 +212,7 @@ fn report(
         let saved = ws
             .catalog()
             .audience(&n.row.name)?
-            .ok_or_else(|| AutoError::Audience(format!("{:?} was not saved", n.row.name)))?;
+            .ok_or_else(|| AutoError::Internal(format!("{:?} was not saved", n.row.name)))?;
         audiences.push(AutoAudience {
             id: saved.id,
             name: saved.name,

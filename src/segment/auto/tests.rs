@@ -10,6 +10,7 @@ use crate::columns::{
 };
 use crate::compute::{CpuBackend, Points};
 use crate::generate::planted::{PlantedOptions, planted_table};
+use crate::segment::Expr;
 
 fn ints(name: &str, values: &[Option<i64>]) -> Column {
     let mut validity = Bitmap::with_capacity(values.len());
@@ -271,4 +272,30 @@ fn words_are_deterministic_unique_and_in_the_asked_language() {
     assert!((2..=3).contains(&m.len()));
     assert!(m.iter().all(|t| t.contains("{{name}}")));
     assert_eq!(words::characteristics_text(e, Lang::En).lines().count(), e.characteristics.len());
+}
+
+#[test]
+fn characteristics_are_standardised_differences_and_lifts() {
+    // 10 rows: rows 0..4 are the audience, with high numbers and mostly "a".
+    let n = 10;
+    let num: Vec<Option<i64>> = (0..n).map(|i| Some(if i < 4 { 10 } else { 0 })).collect();
+    let cat: Vec<Option<&str>> = (0..n).map(|i| Some(if i < 3 || i == 9 { "a" } else { "b" })).collect();
+    let t = Table::new(n, vec![ints("num", &num), text("cat", Role::Attribute, &cat)]);
+    let f = features::build(&t, None, 0).unwrap();
+    let e = &explain::explain_all(&t, &f, &[vec![0, 1, 2, 3]], 0)[0];
+    assert_eq!((e.size, e.share), (4, 0.4));
+    let by = |name: &str| e.characteristics.iter().find(|c| c.field == name).unwrap();
+    // num: mean 10 vs 4 overall, sd sqrt(0.4 * 0.6) * 10 = 4.899 → z = 6 / 4.899.
+    let num = by("num");
+    assert!((num.audience - 10.0).abs() < 1e-12 && (num.overall - 4.0).abs() < 1e-12);
+    assert!((num.z - 6.0 / 24f64.sqrt()).abs() < 1e-9, "{num:?}");
+    // cat a: 3 of 4 (75%) vs 4 of 10 (40%): lift 1.875, z = 0.35 / sqrt(0.24).
+    let cat = by("cat");
+    assert_eq!(cat.value.as_deref(), Some("a"));
+    assert!((cat.lift.unwrap() - 1.875).abs() < 1e-12);
+    assert!((cat.z - 0.35 / 0.24f64.sqrt()).abs() < 1e-9, "{cat:?}");
+    assert_eq!(e.characteristics[0].field, "num", "ranked by |z|");
+    // The grid: num between the audience's percentiles, cat = "a".
+    let grid: Vec<String> = e.grid.iter().map(|c| Expr::Cond(c.clone()).to_string()).collect();
+    assert_eq!(grid, ["num between 10 and 10", "cat = \"a\""]);
 }
