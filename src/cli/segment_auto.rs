@@ -100,6 +100,10 @@ pub fn run(
     out.text(&render(&report))
 }
 
+/// A silhouette under this is commonly read as no substantial structure (Kaufman and
+/// Rousseeuw).
+const WEAK_SILHOUETTE: f64 = 0.25;
+
 /// The report for people.
 fn render(r: &AutoReport) -> String {
     let mut s = format!(
@@ -147,6 +151,14 @@ fn render(r: &AutoReport) -> String {
     for k in &r.scores {
         let mark = if k.k == r.k { "  <- chosen" } else { "" };
         s.push_str(&format!("  {:>3}  {:>10.4}  {:>14.1}{mark}\n", k.k, k.silhouette, k.inertia));
+    }
+    if let Some(best) = r.scores.iter().find(|k| k.k == r.k)
+        && best.silhouette < WEAK_SILHOUETTE
+    {
+        s.push_str(&format!(
+            "note: the audiences are weakly separated (silhouette {:.2} < {WEAK_SILHOUETTE}): the profiles have little cluster structure in these fields, so read the audiences as a split of similar profiles\n",
+            best.silhouette
+        ));
     }
     s.push_str("audiences:\n");
     for a in &r.audiences {

@@ -8,7 +8,7 @@
 //!   `z = (p_a - p) / sqrt(p (1 - p))` (the same scale as the numbers' z). Per field the
 //!   most over-represented value is kept.
 //!
-//! Characteristics are ranked by `|z|`. The grid turns the top ones into filter conditions
+//! Characteristics are ranked by `|z|`; those under 0.1 are not listed (the strongest is). The grid turns the top ones into filter conditions
 //! (numbers: between the audience's 10th and 90th percentiles; categories: the
 //! over-represented values that cover 80% of the audience; booleans: the value the
 //! audience leans to), which `audiences save-as-filter` combines into a manual filter.
@@ -21,6 +21,9 @@ use serde::{Deserialize, Serialize};
 
 /// Characteristics kept per audience.
 const TOP: usize = 6;
+/// Characteristics closer to everyone than this (in |z|) are not listed (the strongest one
+/// always is).
+const MIN_Z: f64 = 0.1;
 /// Conditions in the defining grid.
 const GRID: usize = 4;
 /// Member values sampled per field for the percentiles.
@@ -163,7 +166,14 @@ fn explain(
         cluster: c,
         size: rows.len() as u64,
         share: rows.len() as f64 / table.rows().max(1) as f64,
-        characteristics: scored.into_iter().map(|(ch, _)| ch).take(TOP).collect(),
+        characteristics: scored
+            .into_iter()
+            .map(|(ch, _)| ch)
+            .enumerate()
+            .take_while(|(i, ch)| *i == 0 || ch.z.abs() >= MIN_Z)
+            .map(|(_, ch)| ch)
+            .take(TOP)
+            .collect(),
         grid,
     }
 }

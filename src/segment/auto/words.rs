@@ -193,6 +193,21 @@ pub fn short(c: &Characteristic, lang: Lang) -> String {
     }
 }
 
+/// Characteristics a name or sentence leads with need at least this |z| (the strongest is
+/// always used).
+const TRAIT_Z: f64 = 0.25;
+
+/// The short form of the one or two strongest characteristics.
+fn top_traits(e: &Explanation, lang: Lang) -> Vec<String> {
+    e.characteristics
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| *i == 0 || c.z.abs() >= TRAIT_Z)
+        .take(2)
+        .map(|(_, c)| short(c, lang))
+        .collect()
+}
+
 /// The ranked characteristics in plain words, one per line (the `characteristics` text of
 /// the audience, editable later).
 pub fn characteristics_text(e: &Explanation, lang: Lang) -> String {
@@ -202,7 +217,7 @@ pub fn characteristics_text(e: &Explanation, lang: Lang) -> String {
 /// A name from the top two characteristics, unique against `taken` (folded names): a
 /// number is appended when needed.
 pub fn name(e: &Explanation, lang: Lang, taken: &mut Vec<String>) -> String {
-    let traits: Vec<String> = e.characteristics.iter().take(2).map(|c| short(c, lang)).collect();
+    let traits = top_traits(e, lang);
     let base = if traits.is_empty() { format!("auto {}", e.cluster + 1) } else { traits.join(" · ") };
     let mut candidate = base.clone();
     let mut n = 2;
@@ -221,7 +236,7 @@ pub fn description(e: &Explanation, lang: Lang) -> String {
         .sentence1
         .replace("{share}", &pct(e.share))
         .replace("{size}", &format!("{} {}", e.size, v.profiles));
-    let traits: Vec<String> = e.characteristics.iter().take(2).map(|c| short(c, lang)).collect();
+    let traits = top_traits(e, lang);
     match traits.as_slice() {
         [] => first,
         [one] => format!("{first} {}", v.sentence2.replace("{traits}", one)),
@@ -232,7 +247,7 @@ pub fn description(e: &Explanation, lang: Lang) -> String {
 /// Three message templates with a `{{name}}` placeholder, from the top traits.
 pub fn messages(e: &Explanation, lang: Lang) -> Vec<String> {
     let v = vocab(lang);
-    let traits: Vec<String> = e.characteristics.iter().take(2).map(|c| short(c, lang)).collect();
+    let traits = top_traits(e, lang);
     let first = traits.first().cloned().unwrap_or_default();
     let second = traits.get(1).cloned().unwrap_or_else(|| first.clone());
     if first.is_empty() {
