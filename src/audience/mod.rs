@@ -1,5 +1,6 @@
 //! Saved audiences: manual ones are a dynamic filter over profiles (re-evaluated whenever they
-//! are read), automatic ones (a later issue) a clustering result. Names are unique ignoring
+//! are read), automatic ones a clustering result whose members were fixed when it was made
+//! (see [`crate::segment::auto`]). Names are unique ignoring
 //! case and accents; every audience records its author and creation time.
 
 pub mod export;
@@ -247,7 +248,10 @@ pub fn delete(ws: &mut Workspace, lock: &WriteLock, id: i64) -> Result<AudienceR
     let members = ws.catalog().setting(&members_key(id))?;
     let commit = Commit {
         retire: members.into_iter().collect(),
-        catalog: Some(Box::new(move |w| w.delete_audience(id))),
+        catalog: Some(Box::new(move |w| {
+            w.delete_audience(id)?;
+            w.delete_auto_audience(id)
+        })),
         ..Commit::default()
     };
     ws.commit(lock, commit)?;
@@ -291,6 +295,30 @@ pub fn members(a: &AudienceRow, profiles: &Table, backend: &dyn Backend) -> Resu
     }
 }
 
+/// One audience's members as a selection over `profiles`: a manual audience's filter
+/// evaluated now, an automatic audience's members fixed at its generation (profiles since
+/// merged away are no longer in the table, and so not selected).
+pub fn members_in(
+    ws: &Workspace,
+    a: &AudienceRow,
+    profiles: &Table,
+    backend: &dyn Backend,
+) -> Result<Bitmap, AudienceError> {
+    if a.kind == "manual" {
+        return members(a, profiles, backend);
+    }
+    let ids = profiles.ints(identity::profiles::PROFILE_ID).ok_or(AudienceError::NoProfiles)?;
+    let stored = stored_members(ws, a.id)?.map(|(_, m)| m).unwrap_or_default();
+    let mut out = Bitmap::new_unset(ids.len());
+    for (row, id) in ids.iter().enumerate() {
+        if stored.binary_search(id).is_ok() {
+            out.set(row, true);
+        }
+    }
+    leave_out_opted_out(profiles, &mut out);
+    Ok(out)
+}
+
 /// Pairwise overlap of audiences.
 #[derive(Clone, Debug, Serialize)]
 pub struct Overlap {
@@ -305,7 +333,7 @@ pub fn overlap(ws: &Workspace, names: &[String], backend: &dyn Backend) -> Resul
     let mut sets = Vec::with_capacity(names.len());
     for n in names {
         let a = get(ws, n)?;
-        let m = members(&a, &table, backend)?;
+        let m = members_in(ws, &a, &table, backend)?;
         sets.push((a.name, m));
     }
     let sizes = sets.iter().map(|(n, m)| (n.clone(), m.count_ones() as u64)).collect();
@@ -328,7 +356,8 @@ pub struct Refresh {
     pub left: u64,
 }
 
-fn members_key(id: i64) -> String {
+/// The setting naming the file of an audience's recorded members.
+pub fn members_key(id: i64) -> String {
     format!("audience.{id}.members")
 }
 
@@ -509,9 +538,8 @@ pub fn export(
 ) -> Result<Exported, AudienceError> {
     crate::store::check_output(ws.root(), path, &[])?;
     let a = get(ws, name)?;
-    let expr = definition(&a)?.ok_or_else(|| AudienceError::NotManual(a.name.clone()))?;
     let table = profiles(ws)?;
-    let mut selected = select(&expr, &table, backend)?;
+    let mut selected = members_in(ws, &a, &table, backend)?;
     let fields: Vec<String> = if opts.all_fields {
         table
             .columns()
@@ -519,8 +547,13 @@ pub fn export(
             .filter(|c| c.role != crate::columns::Role::System || c.name == identity::profiles::PROFILE_ID)
             .map(|c| c.name.clone())
             .collect()
-    } else {
+    } else if let Some(expr) = definition(&a)? {
         expr.conditions().iter().map(|c| c.field.clone()).collect()
+    } else {
+        crate::segment::auto::store::stored(ws, a.id)
+            .map_err(|e| AudienceError::BadStoredFilter { name: a.name.clone(), error: e.to_string() })?
+            .map(|s| s.explanation.characteristics.iter().map(|c| c.field.clone()).collect())
+            .unwrap_or_default()
     };
     let columns = export::export_columns(&table, &fields);
     match opts.format {

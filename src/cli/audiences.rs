@@ -31,7 +31,8 @@ pub enum AudiencesCommand {
     /// List audiences.
     #[command(after_help = "Example:\n  hyperseg -w ws audiences list --type manual --search jovens")]
     List {
-        #[arg(long = "type", value_parser = ["manual", "auto"])]
+        /// manual (a filter) or automatic (from `segment auto`; `auto` for short).
+        #[arg(long = "type", value_parser = ["manual", "automatic", "auto"])]
         kind: Option<String>,
         /// Only names or descriptions containing this (any case, any accents).
         #[arg(long)]
@@ -95,6 +96,21 @@ pub enum AudiencesCommand {
         /// column (by default they are left out and counted).
         #[arg(long)]
         include_invalid_phones: bool,
+    },
+    /// Save the filter that best approximates an automatic audience as a manual audience,
+    /// and say how many of its members the filter keeps, misses and adds.
+    #[command(
+        after_help = "Example:\n  hyperseg -w ws audiences save-as-filter 'idade alto · status_lead quente' --name 'Quentes 60+'"
+    )]
+    SaveAsFilter {
+        /// The automatic audience.
+        name: String,
+        /// The new manual audience's name; default: NAME (filter).
+        #[arg(long = "name", value_name = "NEW_NAME")]
+        new_name: Option<String>,
+        /// Who creates it; default: the operating-system user.
+        #[arg(long)]
+        by: Option<String>,
     },
     /// How many profiles each pair of audiences shares.
     #[command(
@@ -166,7 +182,7 @@ pub fn run(
             let from = from.map(|d| day(&d, "--from")).transpose()?;
             let to = to.map(|d| day(&d, "--to")).transpose()?;
             let f = ListFilter {
-                kind,
+                kind: kind.map(|k| if k == "auto" { "automatic".to_owned() } else { k }),
                 search,
                 from: from.map(|d| d.format("%Y-%m-%d").to_string()),
                 before: to.and_then(|d| d.succ_opt()).map(|d| d.format("%Y-%m-%d").to_string()),
@@ -258,6 +274,34 @@ pub fn run(
             });
             out.message(&text, &json)
         }
+        AudiencesCommand::SaveAsFilter { name, new_name, by } => {
+            let backend = filters()?;
+            let lock = ws.lock()?;
+            let by = by.unwrap_or_else(ingest::default_user);
+            let r = hyperseg::segment::auto::to_filter::save_as_filter(
+                ws,
+                &lock,
+                &name,
+                new_name.as_deref(),
+                &by,
+                backend.as_ref(),
+            )?;
+            out.message(
+                &format!(
+                    "saved manual audience {:?} (#{}): {}\n  of the {} members of {:?} the filter keeps {} and misses {}, and adds {} other profiles (Jaccard {:.3})",
+                    r.audience.name,
+                    r.audience.id,
+                    r.filter,
+                    thousands(r.members),
+                    r.from,
+                    thousands(r.kept),
+                    thousands(r.missed),
+                    thousands(r.added),
+                    r.jaccard
+                ),
+                &r,
+            )
+        }
         AudiencesCommand::Overlap { names } => {
             let o = audience::overlap(ws, &names, filters()?.as_ref())?;
             if out.json {
@@ -291,6 +335,9 @@ fn confirm(question: &str) -> anyhow::Result<bool> {
 
 fn show(ws: &Workspace, name: &str, backend: &dyn Backend, out: &Output) -> anyhow::Result<()> {
     let a: AudienceRow = audience::get(ws, name)?;
+    if let Some(stored) = hyperseg::segment::auto::store::stored(ws, a.id)? {
+        return show_automatic(&a, &stored, out);
+    }
     let expr = audience::definition(&a)?;
     let size_now = match (&expr, hyperseg::identity::profile_table(ws)?) {
         (Some(e), Some(t)) => Some(audience::select(e, &t, backend)?.count_ones() as u64),
@@ -335,6 +382,58 @@ fn show(ws: &Workspace, name: &str, backend: &dyn Backend, out: &Output) -> anyh
         s.push_str(&format!("  {:<20} {:<18} {}\n", "field", "condition", "value"));
         for (f, op, v) in &conditions {
             s.push_str(&format!("  {f:<20} {op:<18} {v}\n"));
+        }
+    }
+    out.text(s.trim_end())
+}
+
+/// An automatic audience: its explanation as generated, with the (editable) name,
+/// description and characteristics as they are now.
+fn show_automatic(
+    a: &AudienceRow,
+    stored: &hyperseg::segment::auto::store::Stored,
+    out: &Output,
+) -> anyhow::Result<()> {
+    let e = &stored.explanation;
+    let grid: Vec<(String, String, String)> =
+        e.grid.iter().map(|c| (c.field.clone(), c.op.keyword().to_owned(), c.value_text())).collect();
+    if out.json {
+        return out.json_value(&serde_json::json!({
+            "audience": a,
+            "generation": stored.generation,
+            "lang": stored.lang,
+            "explanation": e,
+            "conditions": grid,
+            "messages": stored.messages,
+        }));
+    }
+    let mut s = format!("{} (#{}, {}, generation {})\n", a.name, a.id, a.kind, stored.generation);
+    s.push_str(&format!("  description     {}\n", a.description));
+    s.push_str(&format!("  generated at    {}\n", a.created_at));
+    s.push_str(&format!(
+        "  size            {} ({:.1}% of profiles; members fixed when generated)\n",
+        thousands(a.size),
+        e.share * 100.0
+    ));
+    s.push_str("  characteristics\n");
+    for line in a.characteristics.lines() {
+        s.push_str(&format!("    {line}\n"));
+    }
+    s.push_str("  characteristic scores (z: standardised difference from everyone)\n");
+    for c in &e.characteristics {
+        let value = c.value.as_deref().unwrap_or("");
+        let lift = c.lift.map(|l| format!("  lift {l:.2}")).unwrap_or_default();
+        s.push_str(&format!("    {:<20} {:<16} z {:+.2}{lift}\n", c.field, value, c.z));
+    }
+    s.push_str("  defining conditions\n");
+    s.push_str(&format!("    {:<20} {:<18} {}\n", "field", "condition", "value"));
+    for (f, op, v) in &grid {
+        s.push_str(&format!("    {f:<20} {op:<18} {v}\n"));
+    }
+    if !stored.messages.is_empty() {
+        s.push_str("  message templates\n");
+        for m in &stored.messages {
+            s.push_str(&format!("    {m}\n"));
         }
     }
     out.text(s.trim_end())

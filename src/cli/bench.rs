@@ -85,6 +85,13 @@ pub enum BenchCommand {
         #[arg(long, value_name = "FILE")]
         save: Option<PathBuf>,
     },
+    /// Automatic segmentation of generated profiles with planted segments, end to end
+    /// (features, k search, final k-means, explanations, names), timed per step.
+    #[command(
+        name = "segment-auto",
+        after_help = "Examples:\n  hyperseg --backend cpu bench segment-auto --rows 1000000\n  hyperseg bench segment-auto --rows 100000 --planted 4 --save /tmp/auto"
+    )]
+    SegmentAuto(super::bench_auto::SegmentAutoArgs),
     /// Resolve a generated CRM dump into profiles; check against its ground truth.
     #[command(after_help = "Example:\n  hyperseg bench identity --rows 1000000")]
     Identity {
@@ -148,6 +155,7 @@ pub fn run(cmd: BenchCommand, choice: BackendChoice, out: &Output) -> anyhow::Re
             let shape = KMeansShape { points, dims, k, iterations, seed };
             kmeans_bench(shape, repeat.max(1), save, choice, out)
         }
+        BenchCommand::SegmentAuto(args) => super::bench_auto::run(args, choice, out),
     }
 }
 

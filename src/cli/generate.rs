@@ -26,9 +26,17 @@ pub struct GenerateArgs {
     /// End lines with LF instead of CRLF.
     #[arg(long)]
     lf: bool,
+    /// Instead of the CRM dump, write K planted segments: one record per person whose
+    /// behaviour fields come from their segment (LF line ends), and a truth file
+    /// `record,person,segment`, to score automatic segmentation against.
+    #[arg(long, value_name = "K")]
+    planted: Option<usize>,
 }
 
 pub fn run(args: GenerateArgs, out: &Output) -> anyhow::Result<()> {
+    if let Some(k) = args.planted {
+        return planted(&args, k, out);
+    }
     let opts = GenerateOptions {
         rows: args.rows,
         seed: args.seed,
@@ -75,4 +83,28 @@ pub fn write(
     o.flush()?;
     t.flush()?;
     Ok(summary)
+}
+
+/// `generate --planted K`.
+fn planted(args: &GenerateArgs, k: usize, out: &Output) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use hyperseg::generate::planted::{PlantedOptions, write_planted};
+    let create = |p: &std::path::Path| {
+        std::fs::File::create(p)
+            .map(|f| BufWriter::with_capacity(1 << 20, f))
+            .with_context(|| format!("creating {}", p.display()))
+    };
+    let (mut o, mut t) = (create(&args.out)?, create(&args.truth)?);
+    let opts = PlantedOptions { rows: args.rows, k, seed: args.seed };
+    let summary = write_planted(&opts, args.separator.byte(), &mut o, &mut t)?;
+    out.message(
+        &format!(
+            "wrote {} ({} persons in {k} planted segments; {} bytes) and {}",
+            args.out.display(),
+            thousands(summary.rows as u64),
+            thousands(summary.bytes),
+            args.truth.display()
+        ),
+        &serde_json::json!({ "out": args.out, "truth": args.truth, "rows": summary.rows, "planted": k, "bytes": summary.bytes }),
+    )
 }

@@ -3,6 +3,7 @@
 
 mod audiences;
 mod bench;
+mod bench_auto;
 mod compute;
 mod demo;
 mod fields;
@@ -14,6 +15,7 @@ mod profiles;
 mod progress;
 mod run;
 mod segment;
+mod segment_auto;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -22,6 +24,7 @@ use hyperseg::compute::{BackendChoice, ComputeError};
 use hyperseg::identity::IdentityError;
 use hyperseg::ingest::IngestError;
 use hyperseg::pipeline::PipelineError;
+use hyperseg::segment::auto::AutoError;
 use hyperseg::store::{StoreError, Workspace};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -82,7 +85,7 @@ enum Command {
     /// Saved audiences: create, list, show, rename, edit, describe, delete, overlap.
     #[command(subcommand)]
     Audiences(audiences::AudiencesCommand),
-    /// Manual segments: preview what a filter selects.
+    /// Segments: preview what a filter selects; automatic segmentation.
     #[command(subcommand)]
     Segment(segment::SegmentCommand),
     /// The identity-resolution rules of the workspace.
@@ -139,6 +142,7 @@ fn is_user_error(err: &anyhow::Error) -> bool {
             || e.downcast_ref::<ComputeError>().is_some_and(ComputeError::is_user_error)
             || e.downcast_ref::<PipelineError>().is_some_and(PipelineError::is_user_error)
             || e.downcast_ref::<hyperseg::store::OutputError>().is_some()
+            || e.downcast_ref::<AutoError>().is_some_and(AutoError::is_user_error)
             || e.downcast_ref::<clap::Error>().is_some()
     })
 }
@@ -162,7 +166,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Profiles(cmd) => profiles::run_profiles(&open(cli.workspace)?, cmd, &out),
         Command::Fields(args) => fields::run(&open(cli.workspace)?, args, &out),
         Command::Audiences(cmd) => audiences::run(&mut open(cli.workspace)?, cmd, backend, &out),
-        Command::Segment(cmd) => segment::run(&open(cli.workspace)?, cmd, backend, &out),
+        Command::Segment(cmd) => segment::run(&mut open(cli.workspace)?, cmd, backend, &out),
         Command::Identity(cmd) => profiles::run_identity(&mut open(cli.workspace)?, cmd, &out),
         Command::Generate(args) => generate::run(args, &out),
         Command::Bench(cmd) => bench::run(cmd, backend, &out),

@@ -1,4 +1,5 @@
-//! `hyperseg segment preview`: how many profiles a filter selects, before anything is saved.
+//! `hyperseg segment preview`: how many profiles a filter selects, before anything is saved;
+//! `segment auto` and `segment generations` (automatic segmentation) live in `segment_auto`.
 
 use super::UserError;
 use super::compute::backend;
@@ -27,6 +28,16 @@ pub enum SegmentCommand {
         #[arg(long)]
         include_opted_out: bool,
     },
+    /// Automatic segmentation: cluster the profiles (k-means), explain, name and save each
+    /// cluster as an automatic audience. Needs 7 profiles updated in the last 7 days.
+    #[command(
+        after_help = "Examples:\n  hyperseg -w ws segment auto\n  hyperseg -w ws segment auto --k-range 2..12 --seed 7 --lang en --suggest-messages --replace\n  hyperseg -w ws --backend gpu segment auto --k 6 --fields idade,compras,status_lead"
+    )]
+    Auto(super::segment_auto::AutoArgs),
+    /// The recorded generations of automatic audiences: when, k, seed, backend, and (with
+    /// --json) the fields and the criterion's values per k.
+    #[command(after_help = "Example:\n  hyperseg -w ws segment generations --json")]
+    Generations,
 }
 
 #[derive(Serialize)]
@@ -41,8 +52,17 @@ struct Preview {
     sample: Vec<Vec<(String, String)>>,
 }
 
-pub fn run(ws: &Workspace, cmd: SegmentCommand, choice: BackendChoice, out: &Output) -> anyhow::Result<()> {
-    let SegmentCommand::Preview { filter, sample, include_opted_out } = cmd;
+pub fn run(
+    ws: &mut Workspace,
+    cmd: SegmentCommand,
+    choice: BackendChoice,
+    out: &Output,
+) -> anyhow::Result<()> {
+    let (filter, sample, include_opted_out) = match cmd {
+        SegmentCommand::Preview { filter, sample, include_opted_out } => (filter, sample, include_opted_out),
+        SegmentCommand::Auto(args) => return super::segment_auto::run(ws, args, choice, out),
+        SegmentCommand::Generations => return super::segment_auto::generations(ws, out),
+    };
     let expr = filter.parse()?;
     let input = filter.source().to_owned();
     // A filter that does not fit the fields fails before the table is cached.

@@ -369,9 +369,28 @@ pub fn kmeans(
     seed: u64,
     backend: &dyn Backend,
 ) -> Result<KMeans, ComputeError> {
-    let dims = points.dims();
     // Checks the input, as the backend's run does again.
-    let mut centroids = kmeans_plus_plus(points, k, seed)?;
+    let centroids = kmeans_plus_plus(points, k, seed)?;
+    kmeans_from(points, centroids, iterations, backend)
+}
+
+/// k-means of `points` from the given initial `centroids` (`k × dims`, row-major): at most
+/// `iterations` updates on `backend`, then a final assignment. [`kmeans`] is this after a
+/// seeded k-means++ start.
+pub fn kmeans_from(
+    points: &Points<'_>,
+    mut centroids: Vec<f32>,
+    iterations: usize,
+    backend: &dyn Backend,
+) -> Result<KMeans, ComputeError> {
+    let dims = points.dims();
+    if centroids.is_empty() || !centroids.len().is_multiple_of(dims) {
+        return Err(ComputeError::Input(format!(
+            "{} initial centroid values do not divide into centroids of {dims} dimensions",
+            centroids.len()
+        )));
+    }
+    let k = centroids.len() / dims;
     let mut run = backend.kmeans_run(points, k)?;
     let mut done = 0;
     for _ in 0..iterations {

@@ -31,7 +31,7 @@ pub use choose::{BackendChoice, Chosen, Work, choose};
 pub use cpu::CpuBackend;
 pub use error::ComputeError;
 pub use gpu::{AdapterPolicy, GpuBackend};
-pub use kmeans::{KMeans, KMeansRun, Points, kmeans};
+pub use kmeans::{KMeans, KMeansRun, Points, kmeans, kmeans_from};
 
 use crate::columns::Bitmap;
 

@@ -34,6 +34,7 @@ mod format;
 pub mod nightly;
 mod people;
 mod plan;
+pub mod planted;
 pub mod points;
 pub mod profiles;
 mod write;

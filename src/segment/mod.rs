@@ -29,6 +29,7 @@
 //! ```
 
 pub mod ast;
+pub mod auto;
 mod check;
 mod error;
 mod eval;

@@ -23,6 +23,8 @@ const TABLES: &[&str] = &[
     "import_rejects",
     "runs",
     "run_steps",
+    "auto_generations",
+    "auto_audiences",
 ];
 
 /// Columns a newer build added to a table of an older catalog: (table, column, definition).
@@ -101,6 +103,27 @@ CREATE TABLE IF NOT EXISTS import_columns (
     data_type TEXT NOT NULL,
     PRIMARY KEY (import_id, position)
 );
+CREATE TABLE IF NOT EXISTS auto_generations (
+    id INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    as_of TEXT NOT NULL,
+    profiles INTEGER NOT NULL,
+    fields TEXT NOT NULL,
+    excluded TEXT NOT NULL,
+    k INTEGER NOT NULL,
+    seed INTEGER NOT NULL,
+    backend TEXT NOT NULL,
+    criterion TEXT NOT NULL,
+    scores TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    details TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS auto_audiences (
+    audience_id INTEGER PRIMARY KEY,
+    generation INTEGER NOT NULL,
+    explanation TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS auto_audiences_generation ON auto_audiences(generation);
 CREATE TABLE IF NOT EXISTS import_rejects (
     import_id INTEGER NOT NULL REFERENCES imports(id),
     reason TEXT NOT NULL,
@@ -293,7 +316,7 @@ impl Catalog {
     }
 
     /// Every row of a query, mapped.
-    fn query_all<T>(
+    pub(crate) fn query_all<T>(
         &self,
         sql: &str,
         params: impl rusqlite::Params,
@@ -634,7 +657,7 @@ pub struct AudienceRow {
     pub id: i64,
     pub name: String,
     pub description: String,
-    /// `manual` (a dynamic filter) or `auto` (a clustering result).
+    /// `manual` (a dynamic filter) or `automatic` (a clustering result).
     pub kind: String,
     /// The filter, as JSON (manual audiences).
     pub filter: String,

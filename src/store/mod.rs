@@ -13,6 +13,7 @@
 //! before the transaction commits leaves the catalog as it was; files it does not name are
 //! removed by the next writer.
 
+mod auto_catalog;
 mod catalog;
 mod direct;
 mod error;
@@ -20,6 +21,7 @@ mod lock;
 mod output;
 pub mod snapshot;
 
+pub use auto_catalog::GenerationRow;
 pub use catalog::{
     AliasRow, AudienceRow, Catalog, CatalogWriter, EventRow, ImportColumn, ImportFilter, ImportRow,
     NewImport, RunRow, RunStepRow, SCHEMA_VERSION,
