@@ -176,3 +176,43 @@ fn the_run_is_mailed_over_smtp_and_piped_to_a_command_and_a_failed_notification_
     assert_eq!(out["status"], "ok");
     assert!(out["notified"][0].as_str().unwrap().contains("failed"), "{out:#}");
 }
+
+#[test]
+fn segment_auto_in_a_job_runs_after_the_imports_and_is_skipped_when_data_is_stale() {
+    let ws = Workspace::new();
+    let planted = ws.out_path("planted-2026-12-04.csv");
+    common::run_in(
+        ws.tmp.path(),
+        &[
+            "generate",
+            "--planted",
+            "3",
+            "--rows",
+            "600",
+            "--out",
+            &path_arg(&planted),
+            "--truth",
+            &path_arg(&ws.out_path("t.csv")),
+        ],
+    )
+    .ok();
+    let today = chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string();
+    std::fs::rename(&planted, ws.out_path(&format!("planted-{today}.csv"))).unwrap();
+    let job = write(
+        &ws,
+        "job.toml",
+        "[[import]]\npath = \"planted-{date}.csv\"\n\n[segment_auto]\nk = 3\nseed = 7\n",
+    );
+    let out = ws.run_json(&["run", &job, "--date", &today]);
+    assert_eq!(out["steps"][1]["name"], "segment auto", "{out:#}");
+    assert_eq!(out["steps"][1]["outcome"], "ok", "{out:#}");
+    let auto = ws.run_json(&["audiences", "list", "--type", "automatic"]);
+    assert_eq!(auto.as_array().unwrap().len(), 3, "{auto:#}");
+    // Thirty days later nothing was updated in the last 7 days: the step is skipped, saying why.
+    let later = (chrono::Utc::now().date_naive() + chrono::Days::new(30)).format("%Y-%m-%d").to_string();
+    std::fs::copy(ws.out_path(&format!("planted-{today}.csv")), ws.out_path(&format!("planted-{later}.csv")))
+        .unwrap();
+    let out = ws.run_json(&["run", &job, "--date", &later]);
+    assert_eq!(out["steps"][1]["outcome"], "skipped", "{out:#}");
+    assert!(out["steps"][1]["message"].as_str().unwrap().contains("not possible yet"), "{out:#}");
+}

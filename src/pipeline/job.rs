@@ -20,6 +20,9 @@ pub struct Job {
     pub imports: Vec<ImportStep>,
     #[serde(default, rename = "export")]
     pub exports: Vec<ExportStep>,
+    /// Automatic segmentation after the imports (skipped when the data is not fresh).
+    #[serde(default)]
+    pub segment_auto: Option<SegmentAutoStep>,
     #[serde(default)]
     pub notify: Option<super::notify::Notify>,
 }
@@ -51,6 +54,24 @@ pub struct ExportStep {
     /// Keep members without a valid phone in a CSV export (flagged).
     #[serde(default)]
     pub include_invalid_phones: bool,
+}
+
+/// `[segment_auto]`: a new generation of automatic audiences, as of the run date.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentAutoStep {
+    /// Exactly this k; without it, k is chosen in `k_range`.
+    pub k: Option<usize>,
+    /// `[lo, hi]`, default `[2, 10]`.
+    pub k_range: Option<[usize; 2]>,
+    pub seed: Option<u64>,
+    /// pt, es or en.
+    pub lang: Option<String>,
+    pub fields: Option<Vec<String>>,
+    /// Delete the previous generation's audiences (default true: one generation per night).
+    pub replace: Option<bool>,
+    /// Write message suggestions here (`{date}` allowed).
+    pub messages: Option<String>,
 }
 
 /// Reads a job file; errors name the file, line and column.
@@ -140,7 +161,12 @@ pub fn run(
     };
     let base = opts.job_path.parent().unwrap_or(Path::new(".")).to_owned();
     let mut failure = None;
-    let steps = job.imports.iter().map(Step::Import).chain(job.exports.iter().map(Step::Export));
+    let steps = job
+        .imports
+        .iter()
+        .map(Step::Import)
+        .chain(job.segment_auto.iter().map(Step::SegmentAuto))
+        .chain(job.exports.iter().map(Step::Export));
     for step in steps {
         let name = step.name();
         progress(&name);
@@ -150,7 +176,7 @@ pub fn run(
             Ok(done) => (done.outcome.clone(), done.rows_in, done.rows_out, done.message.clone()),
             Err(e) => ("failed".to_owned(), 0, 0, e.to_string()),
         };
-        summary.unchanged &= outcome == "unchanged" || matches!(step, Step::Export(_));
+        summary.unchanged &= outcome == "unchanged" || !matches!(step, Step::Import(_));
         let row = RunStepRow {
             seq: summary.steps.len() as i64 + 1,
             name,
@@ -180,6 +206,7 @@ pub fn run(
 
 enum Step<'a> {
     Import(&'a ImportStep),
+    SegmentAuto(&'a SegmentAutoStep),
     Export(&'a ExportStep),
 }
 
@@ -187,6 +214,7 @@ impl Step<'_> {
     fn name(&self) -> String {
         match self {
             Step::Import(i) => format!("import {}", i.source.as_deref().unwrap_or(&i.path)),
+            Step::SegmentAuto(_) => "segment auto".to_owned(),
             Step::Export(e) => format!("export {}", e.audience),
         }
     }
@@ -232,6 +260,7 @@ fn run_step(
 ) -> Result<StepDone, PipelineError> {
     match step {
         Step::Import(i) => import_step(ws, lock, i, base, opts, backend),
+        Step::SegmentAuto(a) => segment_auto_step(ws, lock, a, base, opts, backend),
         Step::Export(e) => {
             let path = resolve_path(base, &e.path, &opts.date);
             let format = match path.extension().and_then(|x| x.to_str()) {
@@ -299,6 +328,54 @@ fn import_step(
         .join("; ");
     let outcome_word = if outcome.unchanged { "unchanged" } else { "ok" };
     Ok(StepDone { outcome: outcome_word.into(), rows_in, rows_out, message })
+}
+
+fn segment_auto_step(
+    ws: &mut Workspace,
+    lock: &WriteLock,
+    step: &SegmentAutoStep,
+    base: &Path,
+    opts: &RunOptions,
+    backend: &dyn Backend,
+) -> Result<StepDone, PipelineError> {
+    use crate::segment::auto::{self, AutoError, AutoOptions, KChoice, SegmentOptions};
+    let as_of = chrono::NaiveDate::parse_from_str(&opts.date, "%Y-%m-%d")
+        .map_err(|_| PipelineError::Job(format!("{}: not a date", opts.date)))?;
+    let k = match (step.k, step.k_range) {
+        (Some(k), _) => KChoice::Fixed(k),
+        (None, Some([lo, hi])) => KChoice::Range(lo, hi),
+        (None, None) => KChoice::default(),
+    };
+    let lang =
+        step.lang.as_deref().map(str::parse).transpose().map_err(PipelineError::Job)?.unwrap_or_default();
+    let segment = SegmentOptions {
+        k,
+        seed: step.seed.unwrap_or(42),
+        as_of: crate::columns::days_from_date(as_of),
+        fields: step.fields.clone(),
+        ..SegmentOptions::default()
+    };
+    let messages_out = step.messages.as_deref().map(|m| resolve_path(base, m, &opts.date));
+    let auto_opts = AutoOptions {
+        segment,
+        lang,
+        suggest_messages: messages_out.is_some(),
+        messages_out,
+        replace: step.replace.unwrap_or(true),
+    };
+    match auto::run(ws, lock, &auto_opts, backend, &mut |_| {}) {
+        Ok(report) => Ok(StepDone {
+            outcome: "ok".into(),
+            rows_in: report.profiles,
+            rows_out: report.profiles,
+            message: format!("generation {}: k = {} ({})", report.generation, report.k, report.k_chosen_by),
+        }),
+        Err(e @ AutoError::NotFresh { .. }) => {
+            Ok(StepDone { outcome: "skipped".into(), rows_in: 0, rows_out: 0, message: e.to_string() })
+        }
+        Err(e) if e.is_user_error() => Err(PipelineError::Job(e.to_string())),
+        Err(e) => Err(PipelineError::Internal(e.to_string())),
+    }
 }
 
 fn begin(ws: &mut Workspace, lock: &WriteLock, job: &str, date: &str) -> Result<i64, StoreError> {

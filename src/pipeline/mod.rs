@@ -31,6 +31,8 @@ pub enum PipelineError {
     Job(String),
     #[error("the thread writing the imported columns panicked")]
     StagingPanicked,
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl PipelineError {
@@ -42,7 +44,7 @@ impl PipelineError {
             PipelineError::Audience(e) => e.is_user_error(),
             PipelineError::Store(e) => e.is_user_error(),
             PipelineError::Job(_) => true,
-            PipelineError::StagingPanicked => false,
+            PipelineError::StagingPanicked | PipelineError::Internal(_) => false,
         }
     }
 }
