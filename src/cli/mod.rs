@@ -5,6 +5,7 @@ mod audiences;
 mod bench;
 mod compute;
 mod demo;
+mod enrich;
 mod fields;
 mod generate;
 mod import;
@@ -18,6 +19,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hyperseg::audience::AudienceError;
 use hyperseg::compute::{BackendChoice, ComputeError};
+use hyperseg::enrich::EnrichError;
 use hyperseg::identity::IdentityError;
 use hyperseg::ingest::IngestError;
 use hyperseg::store::{StoreError, Workspace};
@@ -124,6 +126,7 @@ fn is_user_error(err: &anyhow::Error) -> bool {
             || e.downcast_ref::<IdentityError>().is_some_and(IdentityError::is_user_error)
             || e.downcast_ref::<AudienceError>().is_some_and(AudienceError::is_user_error)
             || e.downcast_ref::<ComputeError>().is_some_and(ComputeError::is_user_error)
+            || e.downcast_ref::<EnrichError>().is_some_and(EnrichError::is_user_error)
             || e.downcast_ref::<clap::Error>().is_some()
     })
 }
