@@ -19,6 +19,9 @@ pub struct BenchEnrichArgs {
     /// The language of the labelled text (pt, es, en).
     #[arg(long, default_value = "pt", value_parser = clap::builder::PossibleValuesParser::new(["pt", "es", "en"]))]
     lang: String,
+    /// Also list this many misclassified items.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    misses: usize,
 }
 
 pub fn bench(args: BenchEnrichArgs, out: &Output) -> anyhow::Result<()> {
@@ -31,7 +34,7 @@ pub fn bench(args: BenchEnrichArgs, out: &Output) -> anyhow::Result<()> {
         _ => EvalFormat::Chat,
     };
     let lang = Lang::parse(&args.lang).expect("clap checked the language");
-    let report = eval::evaluate(&file, format, lang)?;
+    let report = eval::evaluate(&file, format, lang, args.misses)?;
     if out.json {
         return out.json_value(&report);
     }
@@ -61,6 +64,9 @@ fn render_eval(r: &EvalReport) -> String {
                 100.0 * c.recall
             ));
         }
+    }
+    for m in &r.misses {
+        s.push_str(&format!("\n  miss {} gold {} predicted {}: {}", m.task, m.gold, m.predicted, m.text));
     }
     s
 }

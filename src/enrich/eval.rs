@@ -68,10 +68,27 @@ pub struct EvalReport {
     /// Share of items detected as `unknown`.
     pub detected_unknown: f64,
     pub tasks: Vec<TaskFigures>,
+    /// The first misclassified items (as many as asked for), to read.
+    pub misses: Vec<Miss>,
 }
 
-/// Evaluates the classifiers on a labelled file written in `lang`.
-pub fn evaluate(path: &Path, format: EvalFormat, lang: Lang) -> Result<EvalReport, EnrichError> {
+/// A misclassified item.
+#[derive(Clone, Debug, Serialize)]
+pub struct Miss {
+    pub task: &'static str,
+    pub gold: &'static str,
+    pub predicted: &'static str,
+    pub text: String,
+}
+
+/// Evaluates the classifiers on a labelled file written in `lang`, listing up to `misses`
+/// misclassified items.
+pub fn evaluate(
+    path: &Path,
+    format: EvalFormat,
+    lang: Lang,
+    misses: usize,
+) -> Result<EvalReport, EnrichError> {
     let (items, skipped) = match format {
         EvalFormat::Olist => read_olist(path)?,
         EvalFormat::Vader => read_vader(path)?,
@@ -81,19 +98,25 @@ pub fn evaluate(path: &Path, format: EvalFormat, lang: Lang) -> Result<EvalRepor
     let mut scratch = Scratch::default();
     let mut pairs: [Vec<(&'static str, &'static str)>; 3] = Default::default();
     let (mut same, mut unknown) = (0usize, 0usize);
+    let mut missed = Vec::new();
+    let mut miss = |task, gold: &'static str, predicted: &'static str, text: &str| {
+        if gold != predicted && missed.len() < misses {
+            missed.push(Miss { task, gold, predicted, text: text.to_owned() });
+        }
+    };
     for item in &items {
         let detected = c.classify(&item.text, None, &mut scratch).lang;
         same += usize::from(detected == lang);
         unknown += usize::from(detected == Lang::Unknown);
         let got = c.classify(&item.text, Some(lang), &mut scratch);
-        if let Some(g) = item.sentiment {
-            pairs[0].push((g, got.sentiment().code()));
-        }
-        if let Some(g) = item.intent {
-            pairs[1].push((g, if got.intent { "intent" } else { "other" }));
-        }
-        if let Some(g) = item.price {
-            pairs[2].push((g, got.price().code()));
+        let predicted =
+            [got.sentiment().code(), if got.intent { "intent" } else { "other" }, got.price().code()];
+        let gold = [item.sentiment, item.intent, item.price];
+        for (task, (g, p)) in gold.into_iter().zip(predicted).enumerate() {
+            if let Some(g) = g {
+                pairs[task].push((g, p));
+                miss(["sentiment", "intent", "price"][task], g, p, &item.text);
+            }
         }
     }
     let classes: [&[&str]; 3] =
@@ -113,6 +136,7 @@ pub fn evaluate(path: &Path, format: EvalFormat, lang: Lang) -> Result<EvalRepor
         detected_as_lang: same as f64 / n,
         detected_unknown: unknown as f64 / n,
         tasks,
+        misses: missed,
     })
 }
 

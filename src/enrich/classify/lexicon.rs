@@ -95,7 +95,8 @@ impl Lexicon {
             (Lang::Es, list!("valence_es.tsv")),
             (Lang::En, list!("valence_en.tsv")),
         ];
-        let overrides: Vec<Vec<&str>> = lines(list!("overrides.tsv")).collect();
+        let overrides: Vec<Vec<&str>> =
+            lines(list!("overrides.tsv")).chain(lines(list!("commerce.tsv"))).collect();
         for (lang, text) in valences {
             let mut entries: HashMap<&str, f32> =
                 lines(text).filter_map(|f| Some((f[0], f.get(1)?.parse().ok()?))).collect();
@@ -106,18 +107,22 @@ impl Lexicon {
                 };
             }
             let mut sorted: Vec<(String, f32)> = entries.iter().map(|(w, v)| (w.to_string(), *v)).collect();
-            if lang == Lang::Es {
-                // ML-SentiCon lists lemmas ("bueno", "gustar"); chats write "buena", "gusta".
-                sorted.extend(
-                    entries
-                        .iter()
-                        .flat_map(|(w, v)| spanish_forms(w).into_iter().map(move |f| (f, *v)))
-                        .filter(|(f, _)| !entries.contains_key(f.as_str())),
-                );
-                sorted.sort_by(|a, b| a.0.cmp(&b.0));
-                sorted.dedup_by(|a, b| a.0 == b.0);
-            }
+            // ML-SentiCon lists lemmas ("bueno", "gustar"), LeIA mostly one gender ("otimo",
+            // "linda"); chats write "buena", "gusta", "otima", "lindo", "rapidinho". Forms a
+            // list lacks get the valence of the word they come from.
+            let forms: fn(&str) -> Vec<String> = match lang {
+                Lang::Es => spanish_forms,
+                Lang::Pt => portuguese_forms,
+                _ => |_| Vec::new(),
+            };
+            sorted.extend(
+                entries
+                    .iter()
+                    .flat_map(|(w, v)| forms(w).into_iter().map(move |f| (f, *v)))
+                    .filter(|(f, _)| !entries.contains_key(f.as_str())),
+            );
             sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            sorted.dedup_by(|a, b| a.0 == b.0);
             for (w, v) in sorted {
                 lx.add(&w, Kind::Valence(v), Some(lang), false);
             }
@@ -284,6 +289,20 @@ fn spanish_forms(lemma: &str) -> Vec<String> {
         _ if lemma.ends_with(|c: char| "lnrdz".contains(c)) => vec![format!("{lemma}es")],
         _ => vec![format!("{lemma}s")],
     }
+}
+
+/// Gender, number, superlative and diminutive forms of a Portuguese adjective or noun.
+fn portuguese_forms(word: &str) -> Vec<String> {
+    if word.contains(' ') || word.len() < 3 {
+        return Vec::new();
+    }
+    let base = &word[..word.len() - 1];
+    let suffixes: &[&str] = match word.as_bytes()[word.len() - 1] {
+        b'o' | b'a' => &["o", "a", "os", "as", "issimo", "issima", "inho", "inha"],
+        b'e' => &["es"],
+        _ => return vec![format!("{word}s")],
+    };
+    suffixes.iter().map(|s| format!("{base}{s}")).collect()
 }
 
 #[cfg(test)]
