@@ -1,9 +1,163 @@
 //! `hyperseg enrich ...` and `hyperseg bench enrich`.
 
-use super::output::Output;
+use super::output::{Output, thousands};
 use hyperseg::enrich::classify::Lang;
 use hyperseg::enrich::eval::{self, EvalFormat, EvalReport};
-use std::path::PathBuf;
+use hyperseg::enrich::{self as enrich_lib, EnrichOptions, EnrichReport, Kind, ProfileEnrichment};
+use hyperseg::store::Workspace;
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Subcommand, Debug)]
+pub enum EnrichCommand {
+    /// Messages (contact, timestamp, direction, text, channel): counts, interactions,
+    /// conversations, and purchase intent, price sensitivity and sentiment of the inbound ones.
+    #[command(
+        after_help = "Example:\n  hyperseg -w ws enrich messages chats.csv --rejects bad.csv --conversation-gap 12\n\nColumns (any order; pt/es/en names accepted): contact (or phone / email / cpf), timestamp,\ndirection (in/out), text, channel. CSV or JSON Lines (.jsonl)."
+    )]
+    Messages(EnrichArgs),
+    /// Campaign events (contact, campaign id and name, status, timestamp): campaign_* fields.
+    #[command(
+        after_help = "Example:\n  hyperseg -w ws enrich campaigns events.jsonl\n\nStatuses: sent, delivered, read, replied, failed (and pt/es names)."
+    )]
+    Campaigns(EnrichArgs),
+    /// Contact extras (contact, key, value): `extra.<key>` fields, typed like import columns.
+    #[command(
+        after_help = "Example:\n  hyperseg -w ws enrich extras bot.csv\n\nFilter on them with backquotes: `extra.plan` = \"gold\"."
+    )]
+    Extras(EnrichArgs),
+    /// Every enrichment import, oldest first.
+    List,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct EnrichArgs {
+    /// CSV (comma, semicolon or tab) or JSON Lines files; all land together or none does.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Write every rejected row, with its line and reason, to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
+    /// Who imports (recorded in the catalog); default: the operating-system user.
+    #[arg(long, value_name = "NAME")]
+    by: Option<String>,
+    /// Messages: hours of silence that start a new conversation (default 24, kept once set).
+    #[arg(long, value_name = "HOURS")]
+    conversation_gap: Option<f64>,
+}
+
+pub fn run(dir: &Path, cmd: EnrichCommand, out: &Output) -> anyhow::Result<()> {
+    let (kind, args) = match cmd {
+        EnrichCommand::Messages(a) => (Kind::Messages, a),
+        EnrichCommand::Campaigns(a) => (Kind::Campaigns, a),
+        EnrichCommand::Extras(a) => (Kind::Extras, a),
+        EnrichCommand::List => return list(dir, out),
+    };
+    if kind != Kind::Messages && args.conversation_gap.is_some() {
+        anyhow::bail!(super::UserError("--conversation-gap applies to `enrich messages` only".into()));
+    }
+    let opts = EnrichOptions {
+        imported_by: args.by.unwrap_or_else(hyperseg::ingest::default_user),
+        rejects: args.rejects,
+        conversation_gap_hours: args.conversation_gap,
+    };
+    let reports = enrich_lib::enrich(dir, kind, &args.files, &opts)?;
+    if out.json {
+        return out.json_value(&serde_json::json!({ "reports": reports }));
+    }
+    let text: Vec<String> = reports.iter().map(render).collect();
+    out.text(&text.join("\n"))
+}
+
+fn render(r: &EnrichReport) -> String {
+    let mut s =
+        format!("Enriched {} from {} ({}, {} bytes)\n", r.kind.name(), r.file, r.format, thousands(r.bytes));
+    s.push_str(&format!("  rows read         {}\n", thousands(r.rows_read)));
+    s.push_str(&format!("  rows new          {}\n", thousands(r.rows_new)));
+    s.push_str(&format!("  rows duplicate    {} (already stored)\n", thousands(r.rows_duplicate)));
+    s.push_str(&format!("  linked            {}\n", thousands(r.rows_linked)));
+    s.push_str(&format!(
+        "  unknown contact   {} (kept; linked once a profile holds the contact)\n",
+        thousands(r.rows_unknown_contact)
+    ));
+    let reasons: Vec<String> = r
+        .rejected_by_reason
+        .iter()
+        .map(|(k, v)| format!("{}: {}", k.replace('_', " "), thousands(*v)))
+        .collect();
+    let reasons = if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join(", ")) };
+    s.push_str(&format!("  rows rejected     {}{reasons}\n", thousands(r.rows_rejected)));
+    for rej in &r.rejects_sample {
+        s.push_str(&format!("    line {}: {} — {}\n", rej.line, rej.reason.replace('_', " "), rej.detail));
+    }
+    if r.rows_rejected > r.rejects_sample.len() as u64 {
+        s.push_str("    … (write them all with --rejects FILE)\n");
+    }
+    if let Some(f) = &r.rejects_file {
+        s.push_str(&format!("  rejects written   {f}\n"));
+    }
+    s.push_str(&format!("  {} rows stored in the workspace", thousands(r.rows_stored_total)));
+    s
+}
+
+fn list(dir: &Path, out: &Output) -> anyhow::Result<()> {
+    let ws = Workspace::open(dir)?;
+    let rows = enrich_lib::list(&ws)?;
+    if out.json {
+        return out.json_value(&rows);
+    }
+    if rows.is_empty() {
+        return out.text("no enrichment yet: run `hyperseg enrich messages|campaigns|extras FILE`");
+    }
+    let mut s = format!(
+        "{:>4}  {:<9} {:<28} {:<25} {:>10} {:>10} {:>9}",
+        "id", "kind", "file", "started", "read", "new", "rejected"
+    );
+    for r in rows {
+        s.push_str(&format!(
+            "\n{:>4}  {:<9} {:<28} {:<25} {:>10} {:>10} {:>9}",
+            r.id,
+            r.kind,
+            r.file_name,
+            r.started_at,
+            thousands(r.rows_read),
+            thousands(r.rows_new),
+            thousands(r.rows_rejected)
+        ));
+    }
+    out.text(&s)
+}
+
+/// The enrichment part of `profiles show`.
+pub fn render_profile(e: &ProfileEnrichment) -> String {
+    if e.fields.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("Enrichment:\n");
+    for (k, v) in &e.fields {
+        s.push_str(&format!("  {k:<22} {v}\n"));
+    }
+    if !e.deciders.is_empty() {
+        s.push_str("  decided by (messages):\n");
+        for d in &e.deciders {
+            s.push_str(&format!("    {:<12} {} ({})\n", d.class, d.phrase, d.messages));
+        }
+    }
+    for c in &e.conversations {
+        let phrases: Vec<String> = c.deciders.iter().map(|d| format!("{} {}", d.class, d.phrase)).collect();
+        s.push_str(&format!(
+            "  conversation {} – {}: {} in, {} out; {}, price {}, {}{}\n",
+            c.from,
+            c.to,
+            c.messages_in,
+            c.messages_out,
+            if c.purchase_intent { "intent" } else { "other" },
+            c.price_sensitivity.code(),
+            c.sentiment.code(),
+            if phrases.is_empty() { String::new() } else { format!(" [{}]", phrases.join("; ")) }
+        ));
+    }
+    s
+}
 
 /// `hyperseg bench enrich`: classifier quality on labelled text (`--eval`), or linking plus
 /// classification speed on generated messages.

@@ -68,6 +68,9 @@ enum Command {
     /// Every profile field: type, how many profiles have it, distinct count, top values.
     #[command(after_help = "Example:\n  hyperseg -w ws fields --top 3")]
     Fields(fields::FieldsArgs),
+    /// Enrich profiles from messages, campaign events and contact extras.
+    #[command(subcommand)]
+    Enrich(enrich::EnrichCommand),
     /// Saved audiences: create, list, show, rename, edit, describe, delete, overlap.
     #[command(subcommand)]
     Audiences(audiences::AudiencesCommand),
@@ -146,6 +149,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Imports(cmd) => imports::run(&open(cli.workspace)?, cmd, &out),
         Command::Profiles(cmd) => profiles::run_profiles(&open(cli.workspace)?, cmd, &out),
         Command::Fields(args) => fields::run(&open(cli.workspace)?, args, &out),
+        Command::Enrich(cmd) => enrich::run(&workspace_dir(cli.workspace)?, cmd, &out),
         Command::Audiences(cmd) => audiences::run(&mut open(cli.workspace)?, cmd, backend, &out),
         Command::Segment(cmd) => segment::run(&open(cli.workspace)?, cmd, backend, &out),
         Command::Identity(cmd) => profiles::run_identity(&mut open(cli.workspace)?, cmd, &out),

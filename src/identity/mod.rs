@@ -149,12 +149,26 @@ pub fn profile_table(ws: &Workspace) -> Result<Option<Table>, IdentityError> {
     }
     let key = format!("{g}-v{}", env!("CARGO_PKG_VERSION"));
     if let Some(table) = ws.cached_table(PROFILES_DIR, "table", &key) {
-        return Ok(Some(table));
+        return with_enrichment(ws, table).map(Some);
     }
     let Some(current) = load_current(ws)? else { return Ok(None) };
     let table = current.profiles();
     ws.cache_table(PROFILES_DIR, "table", &key, &table);
-    Ok(Some(table))
+    with_enrichment(ws, table).map(Some)
+}
+
+/// `table` with the enrichment stage's fields (messages, campaigns, extras) appended: they are
+/// derived from its own rows and cache, so the identity cache stays the identity table.
+fn with_enrichment(ws: &Workspace, table: Table) -> Result<Table, IdentityError> {
+    let extra = crate::enrich::profile_columns(ws, &table)
+        .map_err(|e| IdentityError::Corrupt(format!("enrichment: {e}")))?;
+    if extra.is_empty() {
+        return Ok(table);
+    }
+    let rows = table.rows();
+    let mut columns = table.into_columns();
+    columns.extend(extra);
+    Ok(Table::new(rows, columns))
 }
 
 /// The workspace's imports, identifiers and profiles as of the last resolution.

@@ -14,14 +14,14 @@ mod builder;
 mod commit;
 mod error;
 mod header;
-mod infer;
+pub mod infer;
 mod parse;
 mod rejects;
 mod report;
 mod scan;
 mod separator;
 mod source;
-mod split;
+pub mod split;
 
 pub use build::DecimalMark;
 pub use commit::{CommittedImport, PreparedImport, commit, into_commit, prepare, prepared};

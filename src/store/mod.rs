@@ -20,8 +20,8 @@ mod lock;
 pub mod snapshot;
 
 pub use catalog::{
-    AliasRow, AudienceRow, Catalog, CatalogWriter, EventRow, ImportColumn, ImportFilter, ImportRow,
-    NewImport, SCHEMA_VERSION,
+    AliasRow, AudienceRow, Catalog, CatalogWriter, EnrichImportRow, EventRow, ImportColumn, ImportFilter,
+    ImportRow, NewImport, SCHEMA_VERSION,
 };
 pub use error::StoreError;
 pub use lock::WriteLock;
