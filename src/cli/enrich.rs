@@ -176,11 +176,62 @@ pub struct BenchEnrichArgs {
     /// Also list this many misclassified items.
     #[arg(long, default_value_t = 0, value_name = "N")]
     misses: usize,
+    /// Speed: messages to generate.
+    #[arg(long, default_value_t = 10_000_000)]
+    messages: usize,
+    /// Speed: profiles the messages belong to.
+    #[arg(long, default_value_t = 1_000_000)]
+    profiles: usize,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Speed: keep the generated messages in this CSV (reused when it exists), so a peer can
+    /// read the same file.
+    #[arg(long, value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// Speed: timed runs per stage (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
 }
 
 pub fn bench(args: BenchEnrichArgs, out: &Output) -> anyhow::Result<()> {
     let Some(file) = args.eval else {
-        anyhow::bail!(super::UserError("give --eval FILE (the speed benchmark is not built yet)".into()));
+        let opts = hyperseg::enrich::bench::BenchOptions {
+            messages: args.messages,
+            profiles: args.profiles,
+            seed: args.seed,
+            file: args.file,
+            repeat: args.repeat,
+        };
+        let r = hyperseg::enrich::bench::run(&opts)?;
+        if out.json {
+            return out.json_value(&r);
+        }
+        let mut s = format!(
+            "{} messages ({} inbound, {} linked) for {} profiles, {} MB, {} threads\n",
+            thousands(r.messages as u64),
+            thousands(r.inbound as u64),
+            thousands(r.linked as u64),
+            thousands(r.profiles as u64),
+            r.bytes / 1_000_000,
+            r.threads
+        );
+        for st in &r.stages {
+            s.push_str(&format!(
+                "  {:<72} {:>8.3} s (cpu {:>7.2} s)  {:>12} msgs/s  {:>7.1} MB/s\n",
+                st.stage,
+                st.median_s,
+                st.cpu_s,
+                thousands(st.messages_per_s as u64),
+                st.mb_per_s
+            ));
+        }
+        s.push_str(&format!(
+            "link + classify: {} messages/s ({} messages/s from processor time over {} threads)",
+            thousands(r.link_and_classify_messages_per_s as u64),
+            thousands(r.link_and_classify_messages_per_cpu_share_s as u64),
+            r.threads
+        ));
+        return out.text(&s);
     };
     let format = match args.format.as_str() {
         "olist" => EvalFormat::Olist,

@@ -9,6 +9,7 @@
 //! follow merges, splits and re-imports. Entry points for the nightly job:
 //! [`enrich_messages`], [`enrich_campaigns`], [`enrich_extras`].
 
+pub mod bench;
 pub mod classify;
 pub mod contact;
 pub mod eval;

@@ -198,7 +198,7 @@ fn attr(name: &str, data: ColumnData) -> Column {
 
 /// messages_in/out, first/last_interaction_at, last_channel, conversations, purchase_intent,
 /// price_sensitivity, sentiment, sentiment_score.
-fn message_fields(t: &Table, link: &[u32], n: usize, gap_hours: f64) -> Vec<Column> {
+pub(crate) fn message_fields(t: &Table, link: &[u32], n: usize, gap_hours: f64) -> Vec<Column> {
     let at = ints(t, "at");
     let (inbound, intent, price) = (ints(t, "inbound"), ints(t, "intent"), ints(t, "price"));
     let score = match t.column("score").map(|c| &c.data) {

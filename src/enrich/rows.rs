@@ -37,6 +37,17 @@ impl Kind {
 pub const STATUSES: [&str; 5] = ["sent", "delivered", "read", "replied", "failed"];
 
 fn status_code(v: &str) -> Option<i64> {
+    let fast = match v {
+        "sent" => Some(0),
+        "delivered" => Some(1),
+        "read" => Some(2),
+        "replied" => Some(3),
+        "failed" => Some(4),
+        _ => None,
+    };
+    if fast.is_some() {
+        return fast;
+    }
     Some(match crate::text::fold(v.trim()).as_str() {
         "sent" | "enviado" | "enviada" | "enviados" => 0,
         "delivered" | "entregue" | "entregado" | "entregada" | "recebido" => 1,
@@ -49,6 +60,11 @@ fn status_code(v: &str) -> Option<i64> {
 }
 
 fn direction(v: &str) -> Option<bool> {
+    match v {
+        "in" | "inbound" => return Some(true),
+        "out" | "outbound" => return Some(false),
+        _ => {}
+    }
     Some(match crate::text::fold(v.trim()).as_str() {
         "in" | "inbound" | "incoming" | "received" | "recebida" | "recebido" | "entrada" | "recibido"
         | "recibida" | "customer" | "cliente" | "contact" | "contato" | "contacto" => true,
@@ -292,20 +308,20 @@ impl Parsed {
         self.rows
     }
 
-    fn keys(&self, fields: &[&str]) -> (Keys, String) {
+    fn keys<'f>(&self, fields: &[&'f str]) -> (Keys, &'f str) {
         let mut keys = Keys::default();
-        let mut shown = String::new();
+        let mut shown = "";
         for &(i, kind) in &self.layout.contacts {
             contact::add_keys(&mut keys, fields[i], kind, self.country);
             if shown.is_empty() {
-                shown = fields[i].trim().to_owned();
+                shown = fields[i].trim();
             }
         }
         (keys, shown)
     }
 
     /// The row's fields past the contact, checked; `Err` is a reject reason and detail.
-    fn fields(&mut self, f: &[&str]) -> Result<Fields, (&'static str, String)> {
+    fn fields<'f>(&self, f: &[&'f str]) -> Result<Fields<'f>, (&'static str, String)> {
         let l = &self.layout;
         let get = |c: Option<usize>| c.map_or("", |i| f[i].trim());
         let at = match (l.at, get(l.at)) {
@@ -324,8 +340,8 @@ impl Parsed {
                     at,
                     inbound,
                     status: 0,
-                    a: get(l.channel).to_owned(),
-                    b: f[l.text.expect("checked")].to_owned(),
+                    a: get(l.channel),
+                    b: f[l.text.expect("checked")],
                 }
             }
             Kind::Campaigns => {
@@ -336,14 +352,14 @@ impl Parsed {
                 if id.is_empty() {
                     return Err(("empty_campaign", "the campaign id is empty".into()));
                 }
-                Fields { at, inbound: false, status, a: id.to_owned(), b: get(l.campaign_name).to_owned() }
+                Fields { at, inbound: false, status, a: id, b: get(l.campaign_name) }
             }
             Kind::Extras => {
                 let k = get(l.key);
                 if k.is_empty() {
                     return Err(("empty_key", "the key is empty".into()));
                 }
-                Fields { at, inbound: false, status: 0, a: k.to_owned(), b: get(l.value).to_owned() }
+                Fields { at, inbound: false, status: 0, a: k, b: get(l.value) }
             }
         })
     }
@@ -353,7 +369,7 @@ impl Parsed {
         let mut h = hasher().build_hasher();
         (self.kind as u8, keys.phone, keys.cpf, keys.email.as_deref(), f.at, f.inbound, f.status)
             .hash(&mut h);
-        (f.a.as_str(), f.b.as_str()).hash(&mut h);
+        (f.a, f.b).hash(&mut h);
         self.rows += 1;
         self.hash.push(Some(h.finish() as i64));
         self.contact.push(Some(shown));
@@ -365,9 +381,9 @@ impl Parsed {
         match self.kind {
             Kind::Messages => {
                 self.inbound.push(Some(i64::from(f.inbound)));
-                self.channel.push(Some(f.a.as_str()).filter(|c| !c.is_empty()));
-                self.text.push(Some(f.b.as_str()));
-                let c = f.inbound.then(|| Classifier::get().classify(&f.b, None, &mut self.scratch));
+                self.channel.push(Some(f.a).filter(|c| !c.is_empty()));
+                self.text.push(Some(f.b));
+                let c = f.inbound.then(|| Classifier::get().classify(f.b, None, &mut self.scratch));
                 self.lang.push(c.map(|c| c.lang as i64));
                 self.intent.push(c.map(|c| i64::from(c.intent)));
                 self.price.push(c.map(|c| i64::from(c.price_signal)));
@@ -375,13 +391,13 @@ impl Parsed {
                 self.score.valid.push(c.is_some());
             }
             Kind::Campaigns => {
-                self.campaign_id.push(Some(f.a.as_str()));
-                self.campaign_name.push(Some(f.b.as_str()).filter(|c| !c.is_empty()));
+                self.campaign_id.push(Some(f.a));
+                self.campaign_name.push(Some(f.b).filter(|c| !c.is_empty()));
                 self.status.push(Some(f.status));
             }
             Kind::Extras => {
-                self.key.push(Some(f.a.as_str()));
-                self.value.push(Some(f.b.as_str()).filter(|c| !c.is_empty()));
+                self.key.push(Some(f.a));
+                self.value.push(Some(f.b).filter(|c| !c.is_empty()));
             }
         }
     }
@@ -426,14 +442,14 @@ impl Parsed {
 }
 
 /// A row's checked fields besides its contact.
-struct Fields {
+struct Fields<'f> {
     at: Option<i64>,
     inbound: bool,
     status: i64,
     /// channel / campaign id / key
-    a: String,
+    a: &'f str,
     /// text / campaign name / value
-    b: String,
+    b: &'f str,
 }
 
 impl RowSink for Parsed {
@@ -450,7 +466,7 @@ impl RowSink for Parsed {
             return;
         }
         match self.fields(fields) {
-            Ok(f) => self.push(line, &keys, &shown, f),
+            Ok(f) => self.push(line, &keys, shown, f),
             Err((reason, detail)) => self.rejects.push(Reject { line, reason, detail, raw: raw() }),
         }
     }

@@ -51,6 +51,9 @@ pub struct WordInfo {
     pub votes: [f32; LANGS],
     /// Phrases that start with this word, longest first.
     pub phrases: Vec<u32>,
+    /// The same phrases by the language of their list: pt, es, en, then those of every
+    /// language (emoji), so a message scans only its own language's.
+    pub by_lang: [Vec<u32>; 4],
     /// Chat spelling: the standard words this one stands for ("vc" → "voce").
     pub replace: Option<Box<[u32]>>,
 }
@@ -162,6 +165,10 @@ impl Lexicon {
                 };
                 (std::cmp::Reverse(p.words.len()), rank)
             });
+            for &p in &w.phrases {
+                let slot = phrases[p as usize].lang.map_or(3, |l| l as usize);
+                w.by_lang[slot].push(p);
+            }
         }
         lx
     }

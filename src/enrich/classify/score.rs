@@ -69,7 +69,13 @@ pub fn score(
             but_at = Some(i);
         }
         let mut cue_kinds = 0u8;
-        for &p in &lx.words[id as usize].phrases {
+        let w = &lx.words[id as usize];
+        let lists: [&[u32]; 4] = if lang == Lang::Unknown {
+            [&w.by_lang[0], &w.by_lang[1], &w.by_lang[2], &w.by_lang[3]]
+        } else {
+            [&w.by_lang[lang as usize], &w.by_lang[3], &[], &[]]
+        };
+        for &p in lists.iter().flat_map(|l| l.iter()) {
             let phrase = &lx.phrases[p as usize];
             let is_cue =
                 matches!(phrase.kind, Kind::Intent | Kind::Support | Kind::Sensitive | Kind::Insensitive);
