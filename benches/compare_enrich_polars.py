@@ -52,15 +52,17 @@ def main():
     polars = statistics.median(times)
     mb = r["bytes"] / 1e6
     print(f"{r['messages']:,} messages, {r['profiles']:,} profiles, {mb:.0f} MB, {r['threads']} threads\n")
-    print("| stage | median s | messages/s | MB/s |")
-    print("|---|---|---|---|")
+    print("| stage | median s | processor s | messages/s | MB/s |")
+    print("|---|---|---|---|---|")
     for s in r["stages"]:
-        print(f"| hyperseg: {s['stage']} | {s['median_s']:.3f} | {s['messages_per_s']:,.0f} | {s['mb_per_s']:.0f} |")
+        print(f"| hyperseg: {s['stage']} | {s['median_s']:.3f} | {s['cpu_s']:.2f} | {s['messages_per_s']:,.0f} | {s['mb_per_s']:.0f} |")
     import polars as pl
-    print(f"| polars {pl.__version__} `read_csv` (same file, same run) | {polars:.3f} | {r['messages'] / polars:,.0f} | {mb / polars:.0f} |")
+    print(f"| polars {pl.__version__} `read_csv` (same file, same run) | {polars:.3f} | | {r['messages'] / polars:,.0f} | {mb / polars:.0f} |")
     read = r["stages"][0]["median_s"]
     print(f"\nratio polars / hyperseg, CSV parse: {polars / read:.2f}")
-    print(f"link + classify: {r['link_and_classify_messages_per_s']:,.0f} messages/s")
+    print(f"link + classify: {r['link_and_classify_messages_per_s']:,.0f} messages/s wall, "
+          f"{r['link_and_classify_messages_per_cpu_share_s']:,.0f} messages/s from processor time over {r['threads']} threads")
+    print(f"load average at the end: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

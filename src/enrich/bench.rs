@@ -105,7 +105,8 @@ const EN: &[&str] = &[
     "is it in stock? how much is shipping to {c}?",
     "ok",
 ];
-const PRODUCTS: &[&str] = &["bolsa preta", "tênis branco", "vestido azul", "mochila", "camiseta", "perfume", "relógio"];
+const PRODUCTS: &[&str] =
+    &["bolsa preta", "tênis branco", "vestido azul", "mochila", "camiseta", "perfume", "relógio"];
 const CITIES: &[&str] = &["São Paulo", "Recife", "Madrid", "Lima", "Chicago", "Porto Alegre", "Bogotá"];
 const CHANNELS: &[&str] = &["whatsapp", "instagram", "messenger", "email"];
 
@@ -132,7 +133,8 @@ pub fn generate(path: &Path, messages: usize, profiles: usize, seed: u64) -> std
             .replace("{c}", CITIES[rng.random_range(0..CITIES.len())])
             .replace("{n}", &rng.random_range(2..40).to_string());
         let at = start + rng.random_range(0..300 * 86_400);
-        let when = chrono::DateTime::from_timestamp(at, 0).expect("a valid time").format("%Y-%m-%dT%H:%M:%SZ");
+        let when =
+            chrono::DateTime::from_timestamp(at, 0).expect("a valid time").format("%Y-%m-%dT%H:%M:%SZ");
         let dir = if rng.random_bool(0.6) { "in" } else { "out" };
         let text = if text.contains(',') { format!("\"{text}\"") } else { text };
         let contact = phone_text(p, rng.random_bool(0.1));
@@ -165,7 +167,10 @@ fn cpu_seconds() -> f64 {
 }
 
 /// Runs `f` `repeat` times; its last result, and (wall, cpu) seconds per run sorted by wall.
-fn timed<T>(repeat: usize, mut f: impl FnMut() -> Result<T, EnrichError>) -> Result<(T, Vec<(f64, f64)>), EnrichError> {
+fn timed<T>(
+    repeat: usize,
+    mut f: impl FnMut() -> Result<T, EnrichError>,
+) -> Result<(T, Vec<(f64, f64)>), EnrichError> {
     let mut times = Vec::with_capacity(repeat);
     let mut last = None;
     for _ in 0..repeat.max(1) {
@@ -191,7 +196,8 @@ fn stage(stage: &'static str, times: &[(f64, f64)], messages: usize, bytes: u64)
 
 /// Classifies every inbound message of `t` in parallel; returns how many.
 pub fn classify_all(t: &Table) -> usize {
-    let (Some(ColumnData::Utf8(text)), Some(inbound)) = (t.column("text").map(|c| &c.data), t.ints("inbound"))
+    let (Some(ColumnData::Utf8(text)), Some(inbound)) =
+        (t.column("text").map(|c| &c.data), t.ints("inbound"))
     else {
         return 0;
     };
@@ -216,7 +222,8 @@ pub fn run(opts: &BenchOptions) -> Result<BenchResult, EnrichError> {
     let path = match &opts.file {
         Some(p) => p.clone(),
         None => {
-            tmp = tempfile::tempdir().map_err(|e| EnrichError::Invalid(format!("no temporary folder: {e}")))?;
+            tmp =
+                tempfile::tempdir().map_err(|e| EnrichError::Invalid(format!("no temporary folder: {e}")))?;
             tmp.path().join("messages.csv")
         }
     };
@@ -232,12 +239,18 @@ pub fn run(opts: &BenchOptions) -> Result<BenchResult, EnrichError> {
     let table = parsed.table;
     let (inbound, class_t) = timed(opts.repeat, || Ok(classify_all(&table)))?;
     let linker = Linker::from_entries(
-        (0..opts.profiles).map(|p| (normalize::phone_key_in(&phone_text(p, false), br).ok(), None, None, p as i64 + 1)),
+        (0..opts.profiles)
+            .map(|p| (normalize::phone_key_in(&phone_text(p, false), br).ok(), None, None, p as i64 + 1)),
     );
-    let profiles: hashbrown::HashMap<i64, u32> = (0..opts.profiles).map(|p| (p as i64 + 1, p as u32)).collect();
-    let (link, link_t) = timed(opts.repeat, || Ok(profile::link_rows(&table, &linker, &profiles)))?;
+    let profiles: hashbrown::HashMap<i64, u32> =
+        (0..opts.profiles).map(|p| (p as i64 + 1, p as u32)).collect();
+    // Keys → profile-table rows once per derivation (as `profile_columns` does), then one
+    // lookup per message.
+    let by_row = linker.to_rows(&profiles);
+    let (link, link_t) = timed(opts.repeat, || Ok(profile::link_rows_direct(&table, &by_row)))?;
     let linked = link.iter().filter(|&&p| p != u32::MAX).count();
-    let (fields, derive_t) = timed(opts.repeat, || Ok(profile::message_fields(&table, &link, opts.profiles, 24.0)))?;
+    let (fields, derive_t) =
+        timed(opts.repeat, || Ok(profile::message_fields(&table, &link, opts.profiles, 24.0)))?;
     let with = fields.first().map_or(0, |c| c.data.validity().count_ones());
     let both: Vec<(f64, f64)> = class_t.iter().zip(&link_t).map(|(a, b)| (a.0 + b.0, a.1 + b.1)).collect();
     let stages = vec![

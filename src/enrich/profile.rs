@@ -54,17 +54,17 @@ pub fn derive(
     linker: &Linker,
     gap: f64,
 ) -> Result<Vec<Column>, EnrichError> {
-    let rows = row_of_profile(profiles)?;
+    let linker = linker.to_rows(&row_of_profile(profiles)?);
     let n = profiles.rows();
     let mut out = Vec::new();
     if let Some(t) = tables::load(ws, Kind::Messages)? {
-        out.extend(message_fields(&t, &link_rows(&t, linker, &rows), n, gap));
+        out.extend(message_fields(&t, &link_rows_direct(&t, &linker), n, gap));
     }
     if let Some(t) = tables::load(ws, Kind::Campaigns)? {
-        out.extend(campaign_fields(&t, &link_rows(&t, linker, &rows), n));
+        out.extend(campaign_fields(&t, &link_rows_direct(&t, &linker), n));
     }
     if let Some(t) = tables::load(ws, Kind::Extras)? {
-        out.extend(extra_fields(&t, &link_rows(&t, linker, &rows), n));
+        out.extend(extra_fields(&t, &link_rows_direct(&t, &linker), n));
     }
     // A field an import already has keeps the imported column; the enriched one steps aside.
     out.retain(|c| profiles.column(&c.name).is_none());
@@ -95,16 +95,18 @@ pub(crate) fn texts<'a>(t: &'a Table, name: &str) -> Option<&'a StringColumn> {
 
 /// The profile-table row of each stored row ([`NONE`] when its contact is unknown).
 pub fn link_rows(t: &Table, linker: &Linker, rows: &hashbrown::HashMap<i64, u32>) -> Vec<u32> {
+    link_rows_direct(t, &linker.to_rows(rows))
+}
+
+/// [`link_rows`] with a linker whose values are already profile-table rows.
+pub fn link_rows_direct(t: &Table, linker: &Linker) -> Vec<u32> {
     let (phone, cpf, email) = (ints(t, "phone"), ints(t, "cpf"), texts(t, "email"));
     (0..t.rows())
         .into_par_iter()
         .with_min_len(4096)
         .map(|i| {
             let key = |c: Option<&PrimitiveColumn<i64>>| c.and_then(|c| c.get(i)).map(|v| v as u64);
-            linker
-                .profile(key(phone), email.and_then(|c| c.get(i)), key(cpf))
-                .and_then(|p| rows.get(&p).copied())
-                .unwrap_or(NONE)
+            linker.profile(key(phone), email.and_then(|c| c.get(i)), key(cpf)).map_or(NONE, |r| r as u32)
         })
         .collect()
 }

@@ -211,7 +211,9 @@ mod tests {
         }
     }
 
-    fn read(name: &str, text: &str) -> (Vec<String>, Vec<(u64, Vec<String>)>, Vec<(u64, &'static str)>) {
+    type Rows = Vec<(u64, Vec<String>)>;
+
+    fn read(name: &str, text: &str) -> (Vec<String>, Rows, Vec<(u64, &'static str)>) {
         let f =
             read_bytes(Path::new(name), text.as_bytes(), &|_| Ok(Collect(Vec::new(), Vec::new()))).unwrap();
         let mut rows = Vec::new();

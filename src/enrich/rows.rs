@@ -336,13 +336,7 @@ impl Parsed {
                     "bad_direction",
                     format!("{d:?} is not a direction (in/inbound or out/outbound)"),
                 ))?;
-                Fields {
-                    at,
-                    inbound,
-                    status: 0,
-                    a: get(l.channel),
-                    b: f[l.text.expect("checked")],
-                }
+                Fields { at, inbound, status: 0, a: get(l.channel), b: f[l.text.expect("checked")] }
             }
             Kind::Campaigns => {
                 let s = get(l.status);
