@@ -4,6 +4,7 @@
 pub mod audience;
 pub mod columns;
 pub mod compute;
+pub mod enrich;
 pub mod generate;
 pub mod identity;
 pub mod ingest;

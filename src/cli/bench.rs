@@ -104,6 +104,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         repeat: usize,
     },
+    /// Enrichment: classifier quality on labelled text (`--eval`), or linking plus
+    /// classification of generated messages in messages/s.
+    #[command(
+        after_help = "Examples:\n  hyperseg bench enrich --messages 10000000 --profiles 1000000\n  hyperseg bench enrich --eval ../shared/samples/olist_reviews_dev.csv --format olist --lang pt"
+    )]
+    Enrich(super::enrich::BenchEnrichArgs),
 }
 
 #[derive(Serialize)]
@@ -156,6 +162,7 @@ pub fn run(cmd: BenchCommand, choice: BackendChoice, out: &Output) -> anyhow::Re
             kmeans_bench(shape, repeat.max(1), save, choice, out)
         }
         BenchCommand::SegmentAuto(args) => super::bench_auto::run(args, choice, out),
+        BenchCommand::Enrich(args) => super::enrich::bench(args, out),
     }
 }
 

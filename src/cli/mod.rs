@@ -6,6 +6,7 @@ mod bench;
 mod bench_auto;
 mod compute;
 mod demo;
+mod enrich;
 mod fields;
 mod generate;
 mod import;
@@ -21,6 +22,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hyperseg::audience::AudienceError;
 use hyperseg::compute::{BackendChoice, ComputeError};
+use hyperseg::enrich::EnrichError;
 use hyperseg::identity::IdentityError;
 use hyperseg::ingest::IngestError;
 use hyperseg::pipeline::PipelineError;
@@ -82,6 +84,9 @@ enum Command {
     /// Every profile field: type, how many profiles have it, distinct count, top values.
     #[command(after_help = "Example:\n  hyperseg -w ws fields --top 3")]
     Fields(fields::FieldsArgs),
+    /// Enrich profiles from messages, campaign events and contact extras.
+    #[command(subcommand)]
+    Enrich(enrich::EnrichCommand),
     /// Saved audiences: create, list, show, rename, edit, describe, delete, overlap.
     #[command(subcommand)]
     Audiences(audiences::AudiencesCommand),
@@ -143,6 +148,7 @@ fn is_user_error(err: &anyhow::Error) -> bool {
             || e.downcast_ref::<PipelineError>().is_some_and(PipelineError::is_user_error)
             || e.downcast_ref::<hyperseg::store::OutputError>().is_some()
             || e.downcast_ref::<AutoError>().is_some_and(AutoError::is_user_error)
+            || e.downcast_ref::<EnrichError>().is_some_and(EnrichError::is_user_error)
             || e.downcast_ref::<clap::Error>().is_some()
     })
 }
@@ -165,6 +171,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sources(cmd) => imports::run_sources(&open(cli.workspace)?, cmd, &out),
         Command::Profiles(cmd) => profiles::run_profiles(&open(cli.workspace)?, cmd, &out),
         Command::Fields(args) => fields::run(&open(cli.workspace)?, args, &out),
+        Command::Enrich(cmd) => enrich::run(&workspace_dir(cli.workspace)?, cmd, &out),
         Command::Audiences(cmd) => audiences::run(&mut open(cli.workspace)?, cmd, backend, &out),
         Command::Segment(cmd) => segment::run(&mut open(cli.workspace)?, cmd, backend, &out),
         Command::Identity(cmd) => profiles::run_identity(&mut open(cli.workspace)?, cmd, &out),

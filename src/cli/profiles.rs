@@ -49,8 +49,11 @@ pub fn run_profiles(ws: &Workspace, cmd: ProfilesCommand, out: &Output) -> anyho
     match cmd {
         ProfilesCommand::Show { query } => {
             let view = identity::find_profile(ws, &query)?;
+            let enrichment = hyperseg::enrich::explain_profile(ws, view.id)?;
             if out.json {
-                return out.json_value(&view);
+                let mut v = serde_json::to_value(&view)?;
+                v["enrichment"] = serde_json::to_value(&enrichment)?;
+                return out.json_value(&v);
             }
             let mut s = format!("Profile {}", view.id);
             if let Some(a) = view.asked_alias {
@@ -88,6 +91,7 @@ pub fn run_profiles(ws: &Workspace, cmd: ProfilesCommand, out: &Output) -> anyho
                     ));
                 }
             }
+            s.push_str(&super::enrich::render_profile(&enrichment));
             out.text(s.trim_end())
         }
         ProfilesCommand::Records { out: path } => {

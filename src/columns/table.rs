@@ -167,6 +167,11 @@ impl Table {
         self.by_name.0.get(name).map(|&i| &self.columns[i])
     }
 
+    /// The columns, by value (to extend a table without copying its buffers).
+    pub fn into_columns(self) -> Vec<Column> {
+        self.columns
+    }
+
     /// The column holding canonical field `field`, if any.
     pub fn canonical(&self, field: CanonicalField) -> Option<&Column> {
         self.columns.iter().find(|c| c.role == Role::Canonical(field))

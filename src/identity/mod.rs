@@ -207,14 +207,28 @@ pub fn profile_table_if(
     }
     let key = cache_key(g);
     if let Some(table) = ws.cached_table(PROFILES_DIR, "table", &key) {
-        return Ok(Some(table));
+        return with_enrichment(ws, table).map(Some);
     }
     let Some(current) = load_current(ws)? else { return Ok(None) };
     let table = current.profiles();
     if keep(&table) {
         ws.cache_table(PROFILES_DIR, "table", &key, &table);
     }
-    Ok(Some(table))
+    with_enrichment(ws, table).map(Some)
+}
+
+/// `table` with the enrichment stage's fields (messages, campaigns, extras) appended: they are
+/// derived from its own rows and cache, so the identity cache stays the identity table.
+pub fn with_enrichment(ws: &Workspace, table: Table) -> Result<Table, IdentityError> {
+    let extra = crate::enrich::profile_columns(ws, &table)
+        .map_err(|e| IdentityError::Corrupt(format!("enrichment: {e}")))?;
+    if extra.is_empty() {
+        return Ok(table);
+    }
+    let rows = table.rows();
+    let mut columns = table.into_columns();
+    columns.extend(extra);
+    Ok(Table::new(rows, columns))
 }
 
 /// The workspace's records, identifiers and profiles as of the last resolution.

@@ -15,7 +15,7 @@ mod commit;
 pub mod consent;
 mod error;
 mod header;
-mod infer;
+pub mod infer;
 mod parse;
 mod quotes;
 pub mod records;
@@ -25,7 +25,7 @@ mod scan;
 mod separator;
 mod source;
 pub mod sources;
-mod split;
+pub mod split;
 
 pub use build::DecimalMark;
 pub use commit::{CommittedImport, PreparedImport, commit, into_commit, prepare, prepared};

@@ -25,6 +25,7 @@ const TABLES: &[&str] = &[
     "run_steps",
     "auto_generations",
     "auto_audiences",
+    "enrich_imports",
 ];
 
 /// Columns a newer build added to a table of an older catalog: (table, column, definition).
@@ -124,6 +125,17 @@ CREATE TABLE IF NOT EXISTS auto_audiences (
     explanation TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS auto_audiences_generation ON auto_audiences(generation);
+CREATE TABLE IF NOT EXISTS enrich_imports (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    imported_by TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    rows_read INTEGER NOT NULL,
+    rows_new INTEGER NOT NULL,
+    rows_rejected INTEGER NOT NULL,
+    report_json TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS import_rejects (
     import_id INTEGER NOT NULL REFERENCES imports(id),
     reason TEXT NOT NULL,
@@ -561,6 +573,28 @@ impl Catalog {
             .next())
     }
 
+    /// Every enrichment import (messages, campaign events, contact extras), oldest first.
+    pub fn enrich_imports(&self) -> Result<Vec<EnrichImportRow>, StoreError> {
+        self.query_all(
+            "SELECT id, kind, file_name, imported_by, started_at, rows_read, rows_new, rows_rejected, report_json
+             FROM enrich_imports ORDER BY id",
+            [],
+            |r| {
+                Ok(EnrichImportRow {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    file_name: r.get(2)?,
+                    imported_by: r.get(3)?,
+                    started_at: r.get(4)?,
+                    rows_read: r.get::<_, i64>(5)? as u64,
+                    rows_new: r.get::<_, i64>(6)? as u64,
+                    rows_rejected: r.get::<_, i64>(7)? as u64,
+                    report_json: r.get(8)?,
+                })
+            },
+        )
+    }
+
     /// Every data file the catalog refers to (paths relative to the workspace).
     pub(crate) fn data_files(&self) -> Result<Vec<String>, StoreError> {
         self.query_all("SELECT path FROM data_files", [], |r| r.get(0))
@@ -684,6 +718,24 @@ fn row_to_audience(r: &rusqlite::Row) -> rusqlite::Result<AudienceRow> {
         updated_at: r.get(8)?,
         size: r.get::<_, i64>(9)? as u64,
     })
+}
+
+/// An enrichment import, as `enrich list` shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct EnrichImportRow {
+    pub id: i64,
+    /// `messages`, `campaigns` or `extras`.
+    pub kind: String,
+    pub file_name: String,
+    pub imported_by: String,
+    pub started_at: String,
+    pub rows_read: u64,
+    /// Rows not seen before (the rest repeated stored rows or were rejected).
+    pub rows_new: u64,
+    pub rows_rejected: u64,
+    /// The whole report, kept verbatim.
+    #[serde(skip)]
+    pub report_json: String,
 }
 
 /// A profile id merged into another.
@@ -856,6 +908,27 @@ impl CatalogWriter<'_> {
             .execute("DELETE FROM audiences WHERE id = ?1", params![id])
             .map(drop)
             .map_err(cat_err(self.path))
+    }
+
+    /// Records an enrichment import (its `id` is ignored); returns its id.
+    pub fn insert_enrich_import(&self, e: &EnrichImportRow) -> Result<i64, StoreError> {
+        self.tx
+            .execute(
+                "INSERT INTO enrich_imports (kind, file_name, imported_by, started_at, rows_read, rows_new,
+                    rows_rejected, report_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    e.kind,
+                    e.file_name,
+                    e.imported_by,
+                    e.started_at,
+                    e.rows_read as i64,
+                    e.rows_new as i64,
+                    e.rows_rejected as i64,
+                    e.report_json
+                ],
+            )
+            .map_err(cat_err(self.path))?;
+        Ok(self.tx.last_insert_rowid())
     }
 
     pub fn insert_event(&self, e: &EventRow) -> Result<(), StoreError> {

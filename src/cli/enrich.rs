@@ -1,0 +1,277 @@
+//! `hyperseg enrich ...` and `hyperseg bench enrich`.
+
+use super::output::{Output, thousands};
+use hyperseg::enrich::classify::Lang;
+use hyperseg::enrich::eval::{self, EvalFormat, EvalReport};
+use hyperseg::enrich::{self as enrich_lib, EnrichOptions, EnrichReport, Kind, ProfileEnrichment};
+use hyperseg::store::Workspace;
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Subcommand, Debug)]
+pub enum EnrichCommand {
+    /// Messages (contact, timestamp, direction, text, channel): counts, interactions,
+    /// conversations, and purchase intent, price sensitivity and sentiment of the inbound ones.
+    #[command(
+        after_help = "Example:\n  hyperseg -w ws enrich messages chats.csv --rejects bad.csv --conversation-gap 12\n\nColumns (any order; pt/es/en names accepted): contact (or phone / email / cpf), timestamp,\ndirection (in/out), text, channel. CSV or JSON Lines (.jsonl)."
+    )]
+    Messages(EnrichArgs),
+    /// Campaign events (contact, campaign id and name, status, timestamp): campaign_* fields.
+    #[command(
+        after_help = "Example:\n  hyperseg -w ws enrich campaigns events.jsonl\n\nStatuses: sent, delivered, read, replied, failed (and pt/es names)."
+    )]
+    Campaigns(EnrichArgs),
+    /// Contact extras (contact, key, value): `extra.<key>` fields, typed like import columns.
+    #[command(
+        after_help = "Example:\n  hyperseg -w ws enrich extras bot.csv\n\nFilter on them with backquotes: `extra.plan` = \"gold\"."
+    )]
+    Extras(EnrichArgs),
+    /// Every enrichment import, oldest first.
+    List,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct EnrichArgs {
+    /// CSV (comma, semicolon or tab) or JSON Lines files; all land together or none does.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Write every rejected row, with its line and reason, to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
+    /// Who imports (recorded in the catalog); default: the operating-system user.
+    #[arg(long, value_name = "NAME")]
+    by: Option<String>,
+    /// Messages: hours of silence that start a new conversation (default 24, kept once set).
+    #[arg(long, value_name = "HOURS")]
+    conversation_gap: Option<f64>,
+}
+
+pub fn run(dir: &Path, cmd: EnrichCommand, out: &Output) -> anyhow::Result<()> {
+    let (kind, args) = match cmd {
+        EnrichCommand::Messages(a) => (Kind::Messages, a),
+        EnrichCommand::Campaigns(a) => (Kind::Campaigns, a),
+        EnrichCommand::Extras(a) => (Kind::Extras, a),
+        EnrichCommand::List => return list(dir, out),
+    };
+    if kind != Kind::Messages && args.conversation_gap.is_some() {
+        anyhow::bail!(super::UserError("--conversation-gap applies to `enrich messages` only".into()));
+    }
+    let opts = EnrichOptions {
+        imported_by: args.by.unwrap_or_else(hyperseg::ingest::default_user),
+        rejects: args.rejects,
+        conversation_gap_hours: args.conversation_gap,
+    };
+    let reports = enrich_lib::enrich(dir, kind, &args.files, &opts)?;
+    if out.json {
+        return out.json_value(&serde_json::json!({ "reports": reports }));
+    }
+    let text: Vec<String> = reports.iter().map(render).collect();
+    out.text(&text.join("\n"))
+}
+
+fn render(r: &EnrichReport) -> String {
+    let mut s =
+        format!("Enriched {} from {} ({}, {} bytes)\n", r.kind.name(), r.file, r.format, thousands(r.bytes));
+    s.push_str(&format!("  rows read         {}\n", thousands(r.rows_read)));
+    s.push_str(&format!("  rows new          {}\n", thousands(r.rows_new)));
+    s.push_str(&format!("  rows duplicate    {} (already stored)\n", thousands(r.rows_duplicate)));
+    s.push_str(&format!("  linked            {}\n", thousands(r.rows_linked)));
+    s.push_str(&format!(
+        "  unknown contact   {} (kept; linked once a profile holds the contact)\n",
+        thousands(r.rows_unknown_contact)
+    ));
+    let reasons: Vec<String> = r
+        .rejected_by_reason
+        .iter()
+        .map(|(k, v)| format!("{}: {}", k.replace('_', " "), thousands(*v)))
+        .collect();
+    let reasons = if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join(", ")) };
+    s.push_str(&format!("  rows rejected     {}{reasons}\n", thousands(r.rows_rejected)));
+    for rej in &r.rejects_sample {
+        s.push_str(&format!("    line {}: {} — {}\n", rej.line, rej.reason.replace('_', " "), rej.detail));
+    }
+    if r.rows_rejected > r.rejects_sample.len() as u64 {
+        s.push_str("    … (write them all with --rejects FILE)\n");
+    }
+    if let Some(f) = &r.rejects_file {
+        s.push_str(&format!("  rejects written   {f}\n"));
+    }
+    s.push_str(&format!("  {} rows stored in the workspace", thousands(r.rows_stored_total)));
+    s
+}
+
+fn list(dir: &Path, out: &Output) -> anyhow::Result<()> {
+    let ws = Workspace::open(dir)?;
+    let rows = enrich_lib::list(&ws)?;
+    if out.json {
+        return out.json_value(&rows);
+    }
+    if rows.is_empty() {
+        return out.text("no enrichment yet: run `hyperseg enrich messages|campaigns|extras FILE`");
+    }
+    let mut s = format!(
+        "{:>4}  {:<9} {:<28} {:<25} {:>10} {:>10} {:>9}",
+        "id", "kind", "file", "started", "read", "new", "rejected"
+    );
+    for r in rows {
+        s.push_str(&format!(
+            "\n{:>4}  {:<9} {:<28} {:<25} {:>10} {:>10} {:>9}",
+            r.id,
+            r.kind,
+            r.file_name,
+            r.started_at,
+            thousands(r.rows_read),
+            thousands(r.rows_new),
+            thousands(r.rows_rejected)
+        ));
+    }
+    out.text(&s)
+}
+
+/// The enrichment part of `profiles show`.
+pub fn render_profile(e: &ProfileEnrichment) -> String {
+    if e.fields.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("Enrichment:\n");
+    for (k, v) in &e.fields {
+        s.push_str(&format!("  {k:<22} {v}\n"));
+    }
+    if !e.deciders.is_empty() {
+        s.push_str("  decided by (messages):\n");
+        for d in &e.deciders {
+            s.push_str(&format!("    {:<12} {} ({})\n", d.class, d.phrase, d.messages));
+        }
+    }
+    for c in &e.conversations {
+        let phrases: Vec<String> = c.deciders.iter().map(|d| format!("{} {}", d.class, d.phrase)).collect();
+        s.push_str(&format!(
+            "  conversation {} – {}: {} in, {} out; {}, price {}, {}{}\n",
+            c.from,
+            c.to,
+            c.messages_in,
+            c.messages_out,
+            if c.purchase_intent { "intent" } else { "other" },
+            c.price_sensitivity.code(),
+            c.sentiment.code(),
+            if phrases.is_empty() { String::new() } else { format!(" [{}]", phrases.join("; ")) }
+        ));
+    }
+    s
+}
+
+/// `hyperseg bench enrich`: classifier quality on labelled text (`--eval`), or linking plus
+/// classification speed on generated messages.
+#[derive(clap::Args, Debug)]
+pub struct BenchEnrichArgs {
+    /// Measure the classifiers on this labelled file instead of measuring speed.
+    #[arg(long, value_name = "FILE")]
+    eval: Option<PathBuf>,
+    /// The labelled file's format: `olist` (reviews with 1-5 stars), `vader` (VADER's
+    /// ground-truth files), `chat` (CSV lang,text,intent,price).
+    #[arg(long, default_value = "chat", value_parser = clap::builder::PossibleValuesParser::new(["olist", "vader", "chat"]))]
+    format: String,
+    /// The language of the labelled text (pt, es, en).
+    #[arg(long, default_value = "pt", value_parser = clap::builder::PossibleValuesParser::new(["pt", "es", "en"]))]
+    lang: String,
+    /// Also list this many misclassified items.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    misses: usize,
+    /// Speed: messages to generate.
+    #[arg(long, default_value_t = 10_000_000)]
+    messages: usize,
+    /// Speed: profiles the messages belong to.
+    #[arg(long, default_value_t = 1_000_000)]
+    profiles: usize,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Speed: keep the generated messages in this CSV (reused when it exists), so a peer can
+    /// read the same file.
+    #[arg(long, value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// Speed: timed runs per stage (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
+}
+
+pub fn bench(args: BenchEnrichArgs, out: &Output) -> anyhow::Result<()> {
+    let Some(file) = args.eval else {
+        let opts = hyperseg::enrich::bench::BenchOptions {
+            messages: args.messages,
+            profiles: args.profiles,
+            seed: args.seed,
+            file: args.file,
+            repeat: args.repeat,
+        };
+        let r = hyperseg::enrich::bench::run(&opts)?;
+        if out.json {
+            return out.json_value(&r);
+        }
+        let mut s = format!(
+            "{} messages ({} inbound, {} linked) for {} profiles, {} MB, {} threads\n",
+            thousands(r.messages as u64),
+            thousands(r.inbound as u64),
+            thousands(r.linked as u64),
+            thousands(r.profiles as u64),
+            r.bytes / 1_000_000,
+            r.threads
+        );
+        for st in &r.stages {
+            s.push_str(&format!(
+                "  {:<72} {:>8.3} s (cpu {:>7.2} s)  {:>12} msgs/s  {:>7.1} MB/s\n",
+                st.stage,
+                st.median_s,
+                st.cpu_s,
+                thousands(st.messages_per_s as u64),
+                st.mb_per_s
+            ));
+        }
+        s.push_str(&format!(
+            "link + classify: {} messages/s ({} messages/s from processor time over {} threads)",
+            thousands(r.link_and_classify_messages_per_s as u64),
+            thousands(r.link_and_classify_messages_per_cpu_share_s as u64),
+            r.threads
+        ));
+        return out.text(&s);
+    };
+    let format = match args.format.as_str() {
+        "olist" => EvalFormat::Olist,
+        "vader" => EvalFormat::Vader,
+        _ => EvalFormat::Chat,
+    };
+    let lang = Lang::parse(&args.lang).expect("clap checked the language");
+    let report = eval::evaluate(&file, format, lang, args.misses)?;
+    if out.json {
+        return out.json_value(&report);
+    }
+    out.text(&render_eval(&report))
+}
+
+fn render_eval(r: &EvalReport) -> String {
+    let mut s = format!(
+        "{} ({}): {} items, {} skipped; language detected as {} for {:.1}%, unknown {:.1}%",
+        r.file,
+        r.lang.code(),
+        r.items,
+        r.skipped,
+        r.lang.code(),
+        100.0 * r.detected_as_lang,
+        100.0 * r.detected_unknown
+    );
+    for t in &r.tasks {
+        s.push_str(&format!("\n  {:<10} accuracy {:.1}% over {} items", t.task, 100.0 * t.accuracy, t.items));
+        for c in &t.classes {
+            s.push_str(&format!(
+                "\n    {:<12} gold {:>5}  predicted {:>5}  precision {:>5.1}%  recall {:>5.1}%",
+                c.class,
+                c.gold,
+                c.predicted,
+                100.0 * c.precision,
+                100.0 * c.recall
+            ));
+        }
+    }
+    for m in &r.misses {
+        s.push_str(&format!("\n  miss {} gold {} predicted {}: {}", m.task, m.gold, m.predicted, m.text));
+    }
+    s
+}

@@ -1,0 +1,82 @@
+//! Behaviour of the classifiers on hand-made messages (the figures on real text are in
+//! `benches/RESULTS.md`, from `hyperseg bench enrich --eval`).
+
+use super::*;
+
+fn c(text: &str) -> Classified {
+    Classifier::get().classify(text, None, &mut Scratch::default())
+}
+
+#[test]
+fn negation_flips_sentiment_in_each_language() {
+    assert_eq!(c("gostei muito do produto").sentiment(), Sentiment::Positive);
+    assert_eq!(c("não gostei do produto").sentiment(), Sentiment::Negative);
+    assert_eq!(c("el producto es bueno").sentiment(), Sentiment::Positive);
+    assert_eq!(c("el producto no es bueno").sentiment(), Sentiment::Negative);
+    assert_eq!(c("the product is good").sentiment(), Sentiment::Positive);
+    assert_eq!(c("the product is not good").sentiment(), Sentiment::Negative);
+}
+
+#[test]
+fn intensifiers_capitals_and_exclamations_raise_the_score() {
+    let plain = c("o produto é bom").score;
+    assert!(c("o produto é muito bom").score > plain);
+    assert!(c("o produto é BOM").score > plain);
+    assert!(c("o produto é bom!!!").score > plain);
+    assert!(c("la comida es muy buena").score > c("la comida es buena").score);
+    assert!(c("this is very good").score > c("this is good").score);
+}
+
+#[test]
+fn chat_spelling_and_emoji_count() {
+    assert_eq!(c("vc é mt legal 😍").sentiment(), Sentiment::Positive);
+    assert_eq!(c("pq vc n respondeu?? 😡").sentiment(), Sentiment::Negative);
+    assert_eq!(c("adoreiiii").sentiment(), Sentiment::Positive);
+    assert_eq!(c("👍").sentiment(), Sentiment::Positive);
+    assert_eq!(c("ok").lang, Lang::Unknown);
+}
+
+#[test]
+fn purchase_intent_from_price_stock_payment_and_delivery_questions() {
+    assert!(c("oi, quanto custa esse tênis?").intent);
+    assert!(c("vcs aceitam pix? quero comprar dois").intent);
+    assert!(c("¿cuánto cuesta el envío a Lima?").intent);
+    assert!(c("do you have this in size M?").intent);
+    assert!(!c("meu pedido ainda não chegou, qual o código de rastreio?").intent);
+    assert!(!c("não quero comprar, só olhando").intent);
+    assert!(!c("what time do you open on sunday").intent);
+}
+
+#[test]
+fn price_sensitivity_with_negation() {
+    assert_eq!(c("achei muito caro").price(), Price::Sensitive);
+    assert_eq!(c("muito carooo, faz um desconto?").price(), Price::Sensitive);
+    assert_eq!(c("não é caro não, preço justo").price(), Price::Insensitive);
+    assert_eq!(c("demasiado caro para mí").price(), Price::Sensitive);
+    assert_eq!(c("vale la pena, buen precio").price(), Price::Insensitive);
+    assert_eq!(c("too expensive, any discount?").price(), Price::Sensitive);
+    assert_eq!(c("good price, I'll take it").price(), Price::Insensitive);
+    assert_eq!(c("what colors do you have?").price(), Price::None);
+}
+
+#[test]
+fn explanations_name_the_deciding_phrases() {
+    let (class, evidence) = Classifier::get().explain("não gostei, muito caro", None);
+    assert_eq!(class.sentiment(), Sentiment::Negative);
+    // LeIA lists "nao gostei" as a phrase of its own; either way the negative comes from it.
+    assert!(
+        evidence.iter().any(|e| e.class == "sentiment" && e.phrase.contains("gostei") && e.valence < 0.0)
+    );
+    assert!(evidence.iter().any(|e| e.class == "sensitive" && e.phrase == "caro"));
+}
+
+#[test]
+fn classification_is_deterministic_across_scratch_reuse() {
+    let mut s = Scratch::default();
+    let cl = Classifier::get();
+    let first: Vec<Classified> =
+        ["bom demais", "no me gusta", "too expensive"].iter().map(|t| cl.classify(t, None, &mut s)).collect();
+    let again: Vec<Classified> =
+        ["bom demais", "no me gusta", "too expensive"].iter().map(|t| cl.classify(t, None, &mut s)).collect();
+    assert_eq!(first, again);
+}
