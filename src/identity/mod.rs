@@ -188,6 +188,15 @@ fn assignment_file(g: u64) -> String {
 /// a build whose rules differ never reads another's cache), which later readers reload by
 /// mmap instead of building again.
 pub fn profile_table(ws: &Workspace) -> Result<Option<Table>, IdentityError> {
+    let Some(mut table) = resolved_profile_table(ws)? else { return Ok(None) };
+    // Stored lead scores join as the fields `NAME` and `NAME_temperature`.
+    let scores = crate::score::profile_columns(ws, &table).map_err(|e| IdentityError::Corrupt(format!("scores: {e}")))?;
+    scores.into_iter().for_each(|c| table.set_column(c));
+    Ok(Some(table))
+}
+
+/// The profile table of the last resolution, without derived fields (see [`profile_table`]).
+fn resolved_profile_table(ws: &Workspace) -> Result<Option<Table>, IdentityError> {
     let g = generation(ws)?;
     if g == 0 {
         return Ok(None);
