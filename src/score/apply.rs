@@ -107,7 +107,7 @@ pub fn apply(ws: &mut Workspace, lock: &WriteLock, p: &Plan, as_of: i64) -> Resu
         ..Default::default()
     };
     ws.commit(lock, commit)?;
-    Ok(ApplyReport { name: p.name.clone(), as_of: super::time::format(as_of), summary, warnings })
+    Ok(ApplyReport { name: p.name.clone(), as_of: super::time::format_as_of(as_of), summary, warnings })
 }
 
 /// The distribution of `scores` and the profiles per temperature.
@@ -261,7 +261,7 @@ pub fn explain(ws: &Workspace, query: &str, name: &str, as_of: Option<i64>) -> R
     Ok(Explanation {
         plan: p.name.clone(),
         profile: id,
-        as_of: super::time::format(as_of),
+        as_of: super::time::format_as_of(as_of),
         lines,
         total,
         temperature: p.temperature(total).to_owned(),
@@ -280,4 +280,21 @@ fn describe(batches: &[Table], line: LedgerLine) -> ExplainLine {
         _ => (None, None),
     };
     ExplainLine { when: line.at.map(super::time::format), action, url, line }
+}
+
+/// The score fields of profile `id` (each applied plan's score and temperature), as text.
+pub fn profile_fields(ws: &Workspace, id: i64) -> Result<Vec<(String, String)>, ScoreError> {
+    let mut out = Vec::new();
+    for a in stored::plans(ws)?.values() {
+        let p = plan::parse(&a.plan_file, &a.plan)?;
+        let stored = snapshot::read(&ws.data_path(&a.path))?;
+        let (Some(ids), Some(ColumnData::Float64(s))) = (stored.ints(PROFILE_ID), stored.column(SCORE).map(|c| &c.data)) else {
+            return Err(ScoreError::Corrupt(format!("scores of {} are unreadable", a.name)));
+        };
+        if let Some(i) = ids.iter().position(|&x| x == id) {
+            out.push((p.name.clone(), s.values[i].to_string()));
+            out.push((p.temperature_field(), p.temperature(s.values[i]).to_owned()));
+        }
+    }
+    Ok(out)
 }

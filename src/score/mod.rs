@@ -18,6 +18,7 @@ pub mod events;
 pub mod import;
 pub mod plan;
 pub mod stored;
+pub mod synth;
 pub mod time;
 
 pub use apply::{ApplyReport, Explanation, apply, explain, list, profile_columns, remove, show};

@@ -46,6 +46,15 @@ pub fn format(ts: i64) -> String {
     DateTime::<Utc>::from_timestamp(ts, 0).map_or_else(|| ts.to_string(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string())
 }
 
+/// An "as of" instant for people: `2026-11-30 (end of day)` when it ends a day.
+pub fn format_as_of(ts: i64) -> String {
+    if ts.rem_euclid(DAY) == 0 {
+        format!("{} (end of day)", &format(ts - DAY)[..10])
+    } else {
+        format(ts)
+    }
+}
+
 /// Days since 1970-01-01 of `ts`.
 pub fn day_of(ts: i64) -> i32 {
     ts.div_euclid(DAY) as i32
