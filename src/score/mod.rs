@@ -16,6 +16,7 @@ pub mod compute;
 pub mod contact;
 pub mod events;
 pub mod import;
+pub mod logistic;
 pub mod plan;
 pub mod stored;
 pub mod synth;
