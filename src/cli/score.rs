@@ -37,6 +37,32 @@ pub enum ScoreCommand {
         #[arg(long, value_name = "DATE")]
         as_of: Option<String>,
     },
+    /// Learn points from a yes/no conversion field: held-out AUC, calibration, the weights
+    /// in plain words, and a suggested plan.
+    #[command(after_help = "Example:\n  hyperseg -w ws score fit --target converted --as-of 2026-11-30 --plan-out fitted.toml")]
+    Fit {
+        /// A yes/no (or 0/1) profile field.
+        #[arg(long)]
+        target: String,
+        /// Write the suggested plan here.
+        #[arg(long, value_name = "PLAN.toml")]
+        plan_out: Option<PathBuf>,
+        /// Count actions in the window ending with this day (YYYY-MM-DD); default now.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        /// The window's length in days.
+        #[arg(long, default_value_t = 90)]
+        window_days: i64,
+        /// Seed of the held-out split and folds.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// The share of profiles held out.
+        #[arg(long, default_value_t = 0.25)]
+        holdout: f64,
+        /// The suggested plan's score name.
+        #[arg(long, default_value = "fitted_score")]
+        name: String,
+    },
 }
 
 fn as_of(raw: Option<&str>) -> anyhow::Result<Option<i64>> {
@@ -105,6 +131,24 @@ pub fn run(ws: &mut Workspace, cmd: ScoreCommand, out: &Output) -> anyhow::Resul
             drop(lock);
             out.message(&format!("removed {} and its fields", gone.name), &gone)
         }
+        ScoreCommand::Fit { target, plan_out, as_of: date, window_days, seed, holdout, name } => {
+            let opts = score::fit::FitOptions {
+                target,
+                as_of: as_of(date.as_deref())?.unwrap_or_else(|| time::as_of(None)),
+                window_days,
+                seed,
+                holdout,
+                plan_name: name,
+            };
+            let r = score::fit::fit(ws, &opts)?;
+            if let Some(path) = &plan_out {
+                std::fs::write(path, &r.plan).map_err(|e| UserError(format!("{}: {e}", path.display())))?;
+            }
+            if out.json {
+                return out.json_value(&r);
+            }
+            out.text(&fit_text(&r, plan_out.as_deref()))
+        }
         ScoreCommand::Explain { profile, plan, as_of: date } => {
             let e = score::explain(ws, &profile, &plan, as_of(date.as_deref())?)?;
             if out.json {
@@ -154,4 +198,31 @@ fn summary_text(s: &score::stored::Summary) -> String {
         thousands(s.events_matched),
         thousands(s.events_unknown_contact)
     )
+}
+
+fn fit_text(r: &score::fit::FitReport, plan_out: Option<&std::path::Path>) -> String {
+    let mut s = format!(
+        "{} profiles with {} ({} yes); trained on {}, held out {}\n  penalty (by 5-fold cross-validation): {}\n  held-out AUC {:.3} (always predicting the majority: 0.500); accuracy {:.3} (majority {:.3})\n  calibration by decile (predicted → observed):",
+        thousands(r.profiles as u64),
+        r.target,
+        thousands(r.positives as u64),
+        thousands(r.train as u64),
+        thousands(r.held_out as u64),
+        r.lambda,
+        r.auc,
+        r.accuracy,
+        r.majority_accuracy
+    );
+    for (i, b) in r.calibration.iter().enumerate() {
+        s.push_str(&format!("\n    {:>2}. {:.3} → {:.3}  ({} profiles)", i + 1, b.predicted, b.observed, b.rows));
+    }
+    s.push_str("\n  what matters most (weight per standard deviation):");
+    for w in r.weights.iter().take(12) {
+        s.push_str(&format!("\n    {:+.3}  {}", w.weight, w.words));
+    }
+    match plan_out {
+        Some(p) => s.push_str(&format!("\n  suggested plan written to {}", p.display())),
+        None => s.push_str(&format!("\n  suggested plan (--plan-out FILE writes it):\n{}", r.plan)),
+    }
+    s
 }

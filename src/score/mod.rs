@@ -15,6 +15,7 @@ pub mod apply;
 pub mod compute;
 pub mod contact;
 pub mod events;
+pub mod fit;
 pub mod import;
 pub mod logistic;
 pub mod plan;
