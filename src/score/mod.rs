@@ -69,3 +69,6 @@ impl ScoreError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
