@@ -12,6 +12,7 @@
 //! - [`fit`] learns points from a conversion field with L2 logistic regression.
 
 pub mod apply;
+pub mod bench;
 pub mod compute;
 pub mod contact;
 pub mod events;
