@@ -59,3 +59,24 @@ fn bad_plans_point_at_line_and_column() {
     ws.run(&["score", "apply", &fixture_arg("score/bad_plan.toml")]).user_error(&["line 8, column 9", "unknown field \"cidade\""]);
     ws.run(&["score", "show", "nothing"]).user_error(&["no plan named"]);
 }
+
+#[test]
+fn a_nightly_job_imports_events_and_applies_a_plan_as_of_its_date() {
+    let ws = Workspace::new();
+    let dir = ws.out_path("job");
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["segment/leads.csv", "score/events.csv", "score/plan.toml"] {
+        let from = common::fixture(f);
+        std::fs::copy(&from, dir.join(from.file_name().unwrap())).unwrap();
+    }
+    let job = dir.join("job.toml");
+    std::fs::write(&job, "[[import]]\npath = \"leads.csv\"\n[[events]]\npath = \"events.csv\"\n[[score]]\nplan = \"plan.toml\"\n").unwrap();
+    let job = job.to_str().unwrap();
+    let first = ws.run_json(&["run", job, "--date", "2026-11-30"]);
+    let outcomes: Vec<&str> = first["steps"].as_array().unwrap().iter().map(|s| s["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["ok", "ok", "ok"], "{first:#}");
+    let second = ws.run_json(&["run", job, "--date", "2026-11-30"]);
+    assert_eq!(second["unchanged"], true, "{second:#}");
+    let e = ws.run_json(&["score", "explain", "ana@gmail.com", "--plan", "lead_score"]);
+    assert_eq!(e["total"], 65.0);
+}

@@ -21,6 +21,9 @@ pub struct ApplyReport {
     pub name: String,
     pub as_of: String,
     pub summary: Summary,
+    /// True when the plan, the instant and every score were already stored as they are:
+    /// nothing was written.
+    pub unchanged: bool,
     /// Action words of the plan that no stored event has.
     pub warnings: Vec<String>,
 }
@@ -83,9 +86,21 @@ pub fn apply(ws: &mut Workspace, lock: &WriteLock, p: &Plan, as_of: i64) -> Resu
             },
         ],
     );
+    let mut plans = stored::plans(ws)?;
+    let report = |unchanged| ApplyReport {
+        name: p.name.clone(),
+        as_of: super::time::format_as_of(as_of),
+        summary: summary.clone(),
+        unchanged,
+        warnings: warnings.clone(),
+    };
+    if let Some(before) = plans.get(&p.name).filter(|a| a.plan == p.text && a.as_of == as_of) {
+        if snapshot::read(&ws.data_path(&before.path)).is_ok_and(|t| t == table) {
+            return Ok(report(true));
+        }
+    }
     let seq = stored::next_seq(ws)?;
     let rel = format!("profiles/score-{}-{seq}.hsc", p.name);
-    let mut plans = stored::plans(ws)?;
     let retire: Vec<String> = plans.get(&p.name).map(|a| a.path.clone()).into_iter().collect();
     plans.insert(
         p.name.clone(),
@@ -107,7 +122,7 @@ pub fn apply(ws: &mut Workspace, lock: &WriteLock, p: &Plan, as_of: i64) -> Resu
         ..Default::default()
     };
     ws.commit(lock, commit)?;
-    Ok(ApplyReport { name: p.name.clone(), as_of: super::time::format_as_of(as_of), summary, warnings })
+    Ok(report(false))
 }
 
 /// The distribution of `scores` and the profiles per temperature.
