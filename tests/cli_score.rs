@@ -19,10 +19,19 @@ fn events_import_reports_links_unknowns_rejects_and_repeats_once() {
     let ws = Workspace::new();
     ws.import(&[fixture_arg("segment/leads.csv")]).ok();
     let rejects = ws.out_path("rejects.csv");
-    let r = ws.run_json(&["events", "import", &fixture_arg("score/events.csv"), "--rejects", rejects.to_str().unwrap()]);
+    let r = ws.run_json(&[
+        "events",
+        "import",
+        &fixture_arg("score/events.csv"),
+        "--rejects",
+        rejects.to_str().unwrap(),
+    ]);
     assert_eq!((r["rows_read"].as_u64(), r["imported"].as_u64()), (Some(9), Some(7)));
     assert_eq!((r["linked"].as_u64(), r["unknown_contact"].as_u64()), (Some(6), Some(1)));
-    assert_eq!(r["rejected_lines"], serde_json::json!([[9, "contact_not_phone_email_or_cpf"], [10, "bad_timestamp"]]));
+    assert_eq!(
+        r["rejected_lines"],
+        serde_json::json!([[9, "contact_not_phone_email_or_cpf"], [10, "bad_timestamp"]])
+    );
     let text = std::fs::read_to_string(&rejects).unwrap();
     assert!(text.starts_with("line,reason,contact,action"), "{text}");
     let again = ws.run_json(&["events", "import", &fixture_arg("score/events.csv")]);
@@ -56,7 +65,8 @@ fn scores_are_fields_for_filters_and_profiles_show() {
 fn bad_plans_point_at_line_and_column() {
     let ws = Workspace::new();
     ws.import(&[fixture_arg("segment/leads.csv")]).ok();
-    ws.run(&["score", "apply", &fixture_arg("score/bad_plan.toml")]).user_error(&["line 8, column 9", "unknown field \"cidade\""]);
+    ws.run(&["score", "apply", &fixture_arg("score/bad_plan.toml")])
+        .user_error(&["line 8, column 9", "unknown field \"cidade\""]);
     ws.run(&["score", "show", "nothing"]).user_error(&["no plan named"]);
 }
 
@@ -73,7 +83,8 @@ fn a_nightly_job_imports_events_and_applies_a_plan_as_of_its_date() {
     std::fs::write(&job, "[[import]]\npath = \"leads.csv\"\n[[events]]\npath = \"events.csv\"\n[[score]]\nplan = \"plan.toml\"\n").unwrap();
     let job = job.to_str().unwrap();
     let first = ws.run_json(&["run", job, "--date", "2026-11-30"]);
-    let outcomes: Vec<&str> = first["steps"].as_array().unwrap().iter().map(|s| s["outcome"].as_str().unwrap()).collect();
+    let outcomes: Vec<&str> =
+        first["steps"].as_array().unwrap().iter().map(|s| s["outcome"].as_str().unwrap()).collect();
     assert_eq!(outcomes, ["ok", "ok", "ok"], "{first:#}");
     let second = ws.run_json(&["run", job, "--date", "2026-11-30"]);
     assert_eq!(second["unchanged"], true, "{second:#}");

@@ -45,7 +45,9 @@ pub enum BenchCommand {
     },
     /// Lead scoring: generated contacts and events imported (events/s, MB/s), then a
     /// 10-rule plan with expiry and decay applied to every profile (seconds).
-    #[command(after_help = "Example:\n  hyperseg bench score --profiles 1000000 --events 10000000 --dir /tmp/bench-score")]
+    #[command(
+        after_help = "Example:\n  hyperseg bench score --profiles 1000000 --events 10000000 --dir /tmp/bench-score"
+    )]
     Score {
         #[arg(long, default_value_t = 1_000_000)]
         profiles: usize,
@@ -657,7 +659,13 @@ fn kmeans_bench(
     out.text(s.trim_end())
 }
 
-fn score_bench(profiles: usize, events: u64, seed: u64, dir: Option<PathBuf>, out: &Output) -> anyhow::Result<()> {
+fn score_bench(
+    profiles: usize,
+    events: u64,
+    seed: u64,
+    dir: Option<PathBuf>,
+    out: &Output,
+) -> anyhow::Result<()> {
     let temp = tempfile::tempdir()?;
     let dir = dir.unwrap_or_else(|| temp.path().to_owned());
     std::fs::create_dir_all(&dir)?;

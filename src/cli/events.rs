@@ -71,7 +71,13 @@ pub fn run(ws: &mut Workspace, cmd: EventsCommand, out: &Output) -> anyhow::Resu
                 "last"
             );
             for a in &st.actions {
-                s.push_str(&format!("\n{:<24} {:>12}  {:<19}  {:<19}", a.action, thousands(a.events), a.first, a.last));
+                s.push_str(&format!(
+                    "\n{:<24} {:>12}  {:<19}  {:<19}",
+                    a.action,
+                    thousands(a.events),
+                    a.first,
+                    a.last
+                ));
             }
             out.text(&s)
         }

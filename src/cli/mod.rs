@@ -146,7 +146,8 @@ fn is_user_error(err: &anyhow::Error) -> bool {
             || e.downcast_ref::<AudienceError>().is_some_and(AudienceError::is_user_error)
             || e.downcast_ref::<ComputeError>().is_some_and(ComputeError::is_user_error)
             || e.downcast_ref::<PipelineError>().is_some_and(PipelineError::is_user_error)
-            || e.downcast_ref::<hyperseg::score::ScoreError>().is_some_and(hyperseg::score::ScoreError::is_user_error)
+            || e.downcast_ref::<hyperseg::score::ScoreError>()
+                .is_some_and(hyperseg::score::ScoreError::is_user_error)
             || e.downcast_ref::<clap::Error>().is_some()
     })
 }

@@ -10,7 +10,9 @@ use std::path::PathBuf;
 pub enum ScoreCommand {
     /// Score every profile under a plan (TOML) as of a date; the score and its temperature
     /// become the profile fields NAME and NAME_temperature.
-    #[command(after_help = "Example:\n  hyperseg -w ws score apply datasets/lead_score.toml --as-of 2026-11-30")]
+    #[command(
+        after_help = "Example:\n  hyperseg -w ws score apply datasets/lead_score.toml --as-of 2026-11-30"
+    )]
     Apply {
         plan: PathBuf,
         /// Count events up to the end of this day (UTC), YYYY-MM-DD; default now.
@@ -39,7 +41,9 @@ pub enum ScoreCommand {
     },
     /// Learn points from a yes/no conversion field: held-out AUC, calibration, the weights
     /// in plain words, and a suggested plan.
-    #[command(after_help = "Example:\n  hyperseg -w ws score fit --target converted --as-of 2026-11-30 --plan-out fitted.toml")]
+    #[command(
+        after_help = "Example:\n  hyperseg -w ws score fit --target converted --as-of 2026-11-30 --plan-out fitted.toml"
+    )]
     Fit {
         /// A yes/no (or 0/1) profile field.
         #[arg(long)]
@@ -98,9 +102,16 @@ pub fn run(ws: &mut Workspace, cmd: ScoreCommand, out: &Output) -> anyhow::Resul
             if plans.is_empty() {
                 return out.text("no plan applied yet (hyperseg score apply PLAN.toml)");
             }
-            let mut s = format!("{:<20} {:<19} {:>12} {:>10}  temperatures", "plan", "as of", "profiles", "median");
+            let mut s =
+                format!("{:<20} {:<19} {:>12} {:>10}  temperatures", "plan", "as of", "profiles", "median");
             for a in &plans {
-                let temps = a.summary.temperatures.iter().map(|(t, n)| format!("{t} {}", thousands(*n))).collect::<Vec<_>>().join(", ");
+                let temps = a
+                    .summary
+                    .temperatures
+                    .iter()
+                    .map(|(t, n)| format!("{t} {}", thousands(*n)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 s.push_str(&format!(
                     "\n{:<20} {:<19} {:>12} {:>10}  {temps}",
                     a.name,
@@ -181,7 +192,9 @@ fn summary_text(s: &score::stored::Summary) -> String {
     let temps = s
         .temperatures
         .iter()
-        .map(|(t, n)| format!("{t}: {} ({:.1}%)", thousands(*n), 100.0 * *n as f64 / s.profiles.max(1) as f64))
+        .map(|(t, n)| {
+            format!("{t}: {} ({:.1}%)", thousands(*n), 100.0 * *n as f64 / s.profiles.max(1) as f64)
+        })
         .collect::<Vec<_>>()
         .join(", ");
     format!(
@@ -214,7 +227,13 @@ fn fit_text(r: &score::fit::FitReport, plan_out: Option<&std::path::Path>) -> St
         r.majority_accuracy
     );
     for (i, b) in r.calibration.iter().enumerate() {
-        s.push_str(&format!("\n    {:>2}. {:.3} → {:.3}  ({} profiles)", i + 1, b.predicted, b.observed, b.rows));
+        s.push_str(&format!(
+            "\n    {:>2}. {:.3} → {:.3}  ({} profiles)",
+            i + 1,
+            b.predicted,
+            b.observed,
+            b.rows
+        ));
     }
     s.push_str("\n  what matters most (weight per standard deviation):");
     for w in r.weights.iter().take(12) {

@@ -190,7 +190,8 @@ fn assignment_file(g: u64) -> String {
 pub fn profile_table(ws: &Workspace) -> Result<Option<Table>, IdentityError> {
     let Some(mut table) = resolved_profile_table(ws)? else { return Ok(None) };
     // Stored lead scores join as the fields `NAME` and `NAME_temperature`.
-    let scores = crate::score::profile_columns(ws, &table).map_err(|e| IdentityError::Corrupt(format!("scores: {e}")))?;
+    let scores = crate::score::profile_columns(ws, &table)
+        .map_err(|e| IdentityError::Corrupt(format!("scores: {e}")))?;
     scores.into_iter().for_each(|c| table.set_column(c));
     Ok(Some(table))
 }

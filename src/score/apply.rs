@@ -1,14 +1,12 @@
 //! Applying a plan (scores stored per profile), reading the stored scores back as profile
 //! fields, and the commands around them: list, show, remove, explain.
 
+use super::ScoreError;
 use super::compute::{self, LedgerLine, round2};
 use super::contact::ContactIndex;
 use super::plan::{self, Plan, RuleKind};
 use super::stored::{self, Applied, Summary};
-use super::ScoreError;
-use crate::columns::{
-    Bitmap, Column, ColumnData, DataType, DictionaryEncoder, PrimitiveColumn, Role, Table,
-};
+use crate::columns::{Bitmap, Column, ColumnData, DataType, DictionaryEncoder, PrimitiveColumn, Role, Table};
 use crate::identity::{self, profiles::PROFILE_ID};
 use crate::store::{Commit, Workspace, WriteLock, snapshot};
 use serde::Serialize;
@@ -38,13 +36,28 @@ fn profiles_for(ws: &Workspace, plan_name: &str) -> Result<Table, ScoreError> {
 
 /// Errors for a name that clashes with a profile field, and warnings for action words no
 /// event has.
-fn check_against(ws: &Workspace, p: &Plan, profiles: &Table, batches: &[Table]) -> Result<Vec<String>, ScoreError> {
+fn check_against(
+    ws: &Workspace,
+    p: &Plan,
+    profiles: &Table,
+    batches: &[Table],
+) -> Result<Vec<String>, ScoreError> {
     let scores = stored::plans(ws)?;
-    let others: Vec<String> = scores.keys().filter(|n| **n != p.name).flat_map(|n| [n.clone(), plan::temperature_field(n)]).collect();
+    let others: Vec<String> = scores
+        .keys()
+        .filter(|n| **n != p.name)
+        .flat_map(|n| [n.clone(), plan::temperature_field(n)])
+        .collect();
     for field in [p.name.clone(), p.temperature_field()] {
-        let clash = profiles.columns().iter().any(|c| c.name.eq_ignore_ascii_case(&field) && !others.contains(&c.name));
+        let clash = profiles
+            .columns()
+            .iter()
+            .any(|c| c.name.eq_ignore_ascii_case(&field) && !others.contains(&c.name));
         if clash {
-            return Err(p.error_at(&p.name_span, format!("{field:?} is already a profile field; name the score otherwise")));
+            return Err(p.error_at(
+                &p.name_span,
+                format!("{field:?} is already a profile field; name the score otherwise"),
+            ));
         }
     }
     let mut known = hashbrown::HashSet::new();
@@ -56,11 +69,14 @@ fn check_against(ws: &Workspace, p: &Plan, profiles: &Table, batches: &[Table]) 
     }
     let mut warnings = Vec::new();
     for r in &p.rules {
-        if let RuleKind::Action { action, .. } = &r.kind {
-            if !known.contains(action) {
-                let (line, column) = plan::line_col(&p.text, r.span.start);
-                warnings.push(format!("{}: line {line}, column {column}: no event has the action {action:?}", p.file));
-            }
+        if let RuleKind::Action { action, .. } = &r.kind
+            && !known.contains(action)
+        {
+            let (line, column) = plan::line_col(&p.text, r.span.start);
+            warnings.push(format!(
+                "{}: line {line}, column {column}: no event has the action {action:?}",
+                p.file
+            ));
         }
     }
     Ok(warnings)
@@ -94,10 +110,10 @@ pub fn apply(ws: &mut Workspace, lock: &WriteLock, p: &Plan, as_of: i64) -> Resu
         unchanged,
         warnings: warnings.clone(),
     };
-    if let Some(before) = plans.get(&p.name).filter(|a| a.plan == p.text && a.as_of == as_of) {
-        if snapshot::read(&ws.data_path(&before.path)).is_ok_and(|t| t == table) {
-            return Ok(report(true));
-        }
+    if let Some(before) = plans.get(&p.name).filter(|a| a.plan == p.text && a.as_of == as_of)
+        && snapshot::read(&ws.data_path(&before.path)).is_ok_and(|t| t == table)
+    {
+        return Ok(report(true));
     }
     let seq = stored::next_seq(ws)?;
     let rel = format!("profiles/score-{}-{seq}.hsc", p.name);
@@ -129,7 +145,9 @@ pub fn apply(ws: &mut Workspace, lock: &WriteLock, p: &Plan, as_of: i64) -> Resu
 pub fn summarize(p: &Plan, scores: &[f64], matched: u64, unknown: u64) -> Summary {
     let mut sorted = scores.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let q = |f: f64| if sorted.is_empty() { 0.0 } else { sorted[((sorted.len() - 1) as f64 * f).round() as usize] };
+    let q = |f: f64| {
+        if sorted.is_empty() { 0.0 } else { sorted[((sorted.len() - 1) as f64 * f).round() as usize] }
+    };
     let mut temperatures: Vec<(String, u64)> = p.temperatures.iter().map(|t| (t.name.clone(), 0)).collect();
     for &s in scores {
         let t = p.temperature(s);
@@ -213,7 +231,11 @@ pub fn profile_columns(ws: &Workspace, profiles: &Table) -> Result<Vec<Column>, 
             role: Role::Attribute,
             data: ColumnData::Float64(PrimitiveColumn::new(nums, valid)),
         });
-        out.push(Column { name: p.temperature_field(), role: Role::Attribute, data: ColumnData::Dictionary(temps.finish()) });
+        out.push(Column {
+            name: p.temperature_field(),
+            role: Role::Attribute,
+            data: ColumnData::Dictionary(temps.finish()),
+        });
     }
     debug_assert!(out.iter().all(|c| matches!(c.data_type(), DataType::Float64 | DataType::Dictionary)));
     Ok(out)
@@ -242,17 +264,25 @@ pub struct ExplainLine {
 
 /// The ledger of profile `query` (an id, phone, e-mail or CPF) under applied plan `name`, as
 /// of `as_of` (the instant the plan was applied for when `None`).
-pub fn explain(ws: &Workspace, query: &str, name: &str, as_of: Option<i64>) -> Result<Explanation, ScoreError> {
+pub fn explain(
+    ws: &Workspace,
+    query: &str,
+    name: &str,
+    as_of: Option<i64>,
+) -> Result<Explanation, ScoreError> {
     let applied = show(ws, name)?;
     let p = plan::parse(&applied.plan_file, &applied.plan)?;
     let as_of = as_of.unwrap_or(applied.as_of);
     let id = identity::find_profile(ws, query)?.id;
     let profiles = profiles_for(ws, &p.name)?;
     let row_of = compute::rows_by_id(&profiles)?;
-    let row = *row_of.get(&id).ok_or_else(|| ScoreError::Corrupt(format!("profile {id} is not in the profile table")))?;
+    let row = *row_of
+        .get(&id)
+        .ok_or_else(|| ScoreError::Corrupt(format!("profile {id} is not in the profile table")))?;
     let batches = stored::load_events(ws)?;
     let index = ContactIndex::load(ws)?;
-    let m = compute::match_events(&p, &batches, &index, &row_of, as_of, Some(row))?;
+    let src = compute::Sources { batches: &batches, index: &index, row_of: &row_of };
+    let m = compute::match_events(&p, &src, as_of, Some(row))?;
     let mut ledger = Vec::new();
     let mut total = compute::action_points(&p, &m.hits, as_of, Some(&mut ledger));
     for (rule, rows) in p.rules.iter().zip(compute::condition_rows(&p, &profiles, as_of)?) {
@@ -303,7 +333,9 @@ pub fn profile_fields(ws: &Workspace, id: i64) -> Result<Vec<(String, String)>, 
     for a in stored::plans(ws)?.values() {
         let p = plan::parse(&a.plan_file, &a.plan)?;
         let stored = snapshot::read(&ws.data_path(&a.path))?;
-        let (Some(ids), Some(ColumnData::Float64(s))) = (stored.ints(PROFILE_ID), stored.column(SCORE).map(|c| &c.data)) else {
+        let (Some(ids), Some(ColumnData::Float64(s))) =
+            (stored.ints(PROFILE_ID), stored.column(SCORE).map(|c| &c.data))
+        else {
             return Err(ScoreError::Corrupt(format!("scores of {} are unreadable", a.name)));
         };
         if let Some(i) = ids.iter().position(|&x| x == id) {

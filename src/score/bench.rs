@@ -89,7 +89,13 @@ pub struct BenchFigures {
 pub fn run(dir: &Path, profiles: usize, events: u64, seed: u64) -> Result<BenchFigures, ScoreError> {
     let as_of = super::time::as_of(super::time::parse_date("2026-11-30"));
     let per_person: f64 = super::synth::ACTIONS.iter().map(|a| a.1).sum();
-    let synth = Synth { people: profiles, window_days: 120, as_of, seed, activity: events as f64 / (profiles.max(1) as f64 * per_person) };
+    let synth = Synth {
+        people: profiles,
+        window_days: 120,
+        as_of,
+        seed,
+        activity: events as f64 / (profiles.max(1) as f64 * per_person),
+    };
     let (contacts, events_path) = (dir.join("contacts.csv"), dir.join("events.csv"));
     let t = Instant::now();
     fn io(p: &Path) -> impl Fn(std::io::Error) -> ScoreError + '_ {
@@ -107,7 +113,8 @@ pub fn run(dir: &Path, profiles: usize, events: u64, seed: u64) -> Result<BenchF
         options: ImportOptions::default(),
         rejects: None,
     };
-    pipeline::import(&mut ws, &lock, &req, &CpuBackend, &|_| {}).map_err(|f| ScoreError::Fit(f.error.to_string()))?;
+    pipeline::import(&mut ws, &lock, &req, &CpuBackend, &|_| {})
+        .map_err(|f| ScoreError::Fit(f.error.to_string()))?;
     let contacts_import_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let report = super::import_events(&mut ws, &lock, &events_path, None)?;

@@ -3,11 +3,11 @@
 //! expiry or decay; condition rules add their points to matching profiles. The same
 //! events, plan and instant always give the same scores.
 
+use super::ScoreError;
 use super::contact::{ContactIndex, ContactKeys};
 use super::events::col;
 use super::plan::{Plan, RuleKind};
 use super::time::DAY;
-use super::ScoreError;
 use crate::columns::{Bitmap, ColumnData, Table};
 use crate::compute::CpuBackend;
 use crate::identity::profiles::PROFILE_ID;
@@ -72,16 +72,23 @@ pub struct Matched {
     pub unknown: u64,
 }
 
+/// Where events and their profiles come from.
+pub struct Sources<'a> {
+    pub batches: &'a [Table],
+    pub index: &'a ContactIndex,
+    /// Profile id → row of the profile table.
+    pub row_of: &'a hashbrown::HashMap<i64, u32>,
+}
+
 /// Links and matches every event before `as_of` to the plan's action rules; `only` keeps
 /// the events of one profile row.
 pub fn match_events(
     plan: &Plan,
-    batches: &[Table],
-    index: &ContactIndex,
-    row_of: &hashbrown::HashMap<i64, u32>,
+    src: &Sources,
     as_of: i64,
     only: Option<u32>,
 ) -> Result<Matched, ScoreError> {
+    let (batches, index, row_of) = (src.batches, src.index, src.row_of);
     let mut out = Matched { hits: Vec::new(), matched: 0, unknown: 0 };
     for (b, t) in batches.iter().enumerate() {
         let v = view(t)?;
@@ -91,7 +98,9 @@ pub fn match_events(
             .map(|c| {
                 let name = dict.raw(c);
                 (0..plan.rules.len())
-                    .filter(|&r| matches!(&plan.rules[r].kind, RuleKind::Action { action, .. } if action == name))
+                    .filter(
+                        |&r| matches!(&plan.rules[r].kind, RuleKind::Action { action, .. } if action == name),
+                    )
                     .map(|r| r as u16)
                     .collect()
             })
@@ -122,7 +131,13 @@ pub fn match_events(
                         None => unknown += 1,
                         Some(row) if only.is_none_or(|o| o == row) => {
                             for r in std::iter::once(first).chain(rules.copied()) {
-                                hits.push(Hit { row, rule: r, at: v.at[i], batch: b as u32, event: i as u32 });
+                                hits.push(Hit {
+                                    row,
+                                    rule: r,
+                                    at: v.at[i],
+                                    batch: b as u32,
+                                    event: i as u32,
+                                });
                             }
                         }
                         Some(_) => {}
@@ -197,19 +212,19 @@ pub fn action_points(plan: &Plan, hits: &[Hit], as_of: i64, mut ledger: Option<&
             }
         }
         let capped = rule.cap.map_or(sum, |c| sum.clamp(-c, c));
-        if capped != sum {
-            if let Some(l) = ledger.as_deref_mut() {
-                l.push(LedgerLine {
-                    rule: rule.label.clone(),
-                    at: None,
-                    occurrence: None,
-                    points: 0.0,
-                    now: capped - sum,
-                    note: format!("cap of {} per profile", rule.cap.unwrap_or_default()),
-                    batch: None,
-                    event: None,
-                });
-            }
+        if capped != sum
+            && let Some(l) = ledger.as_deref_mut()
+        {
+            l.push(LedgerLine {
+                rule: rule.label.clone(),
+                at: None,
+                occurrence: None,
+                points: 0.0,
+                now: capped - sum,
+                note: format!("cap of {} per profile", rule.cap.unwrap_or_default()),
+                batch: None,
+                event: None,
+            });
         }
         total += capped;
         i = end;
@@ -241,12 +256,12 @@ pub fn condition_rows(plan: &Plan, profiles: &Table, as_of: i64) -> Result<Vec<O
     plan.rules
         .iter()
         .map(|r| match &r.kind {
-            RuleKind::Condition { expr, filter, span } => segment::evaluate(expr, profiles, &CpuBackend, today)
-                .map(Some)
-                .map_err(|e| {
+            RuleKind::Condition { expr, filter, span } => {
+                segment::evaluate(expr, profiles, &CpuBackend, today).map(Some).map_err(|e| {
                     let col = e.column(filter).unwrap_or(1).max(1);
                     plan.error_at(&(span.start + col - 1..span.end), format!("filter: {e}"))
-                }),
+                })
+            }
             RuleKind::Action { .. } => Ok(None),
         })
         .collect()
@@ -254,7 +269,9 @@ pub fn condition_rows(plan: &Plan, profiles: &Table, as_of: i64) -> Result<Vec<O
 
 /// Profile id → row of the profile table.
 pub fn rows_by_id(profiles: &Table) -> Result<hashbrown::HashMap<i64, u32>, ScoreError> {
-    let ids = profiles.ints(PROFILE_ID).ok_or_else(|| ScoreError::Corrupt("profile table has no id column".into()))?;
+    let ids = profiles
+        .ints(PROFILE_ID)
+        .ok_or_else(|| ScoreError::Corrupt("profile table has no id column".into()))?;
     Ok(ids.iter().enumerate().map(|(r, &id)| (id, r as u32)).collect())
 }
 
@@ -275,7 +292,7 @@ pub fn compute(
     as_of: i64,
 ) -> Result<Scores, ScoreError> {
     let row_of = rows_by_id(profiles)?;
-    let m = match_events(plan, batches, index, &row_of, as_of, None)?;
+    let m = match_events(plan, &Sources { batches, index, row_of: &row_of }, as_of, None)?;
     let conditions = condition_rows(plan, profiles, as_of)?;
     let mut scores = vec![0.0f64; profiles.rows()];
     for (rule, rows) in plan.rules.iter().zip(&conditions) {

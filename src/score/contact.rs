@@ -5,19 +5,34 @@
 //! an event finds its person however the contact was spelled. Links are made when scores are
 //! computed, never stored: after merges, splits or re-imports, events follow their people.
 
+use crate::identity;
 use crate::identity::normalize::{self, CountryCode};
-use crate::identity::{self, keys};
 use crate::store::Workspace;
 use hashbrown::HashMap;
 
 use super::ScoreError;
+
+/// A 64-bit FNV-1a hash: fixed by its definition, so keys stored in the workspace (event
+/// identities, e-mail keys) mean the same in every build and version.
+pub fn stable_hash(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            h = (h ^ 0x1f).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        for &b in *part {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
+}
 
 /// The identity keys of one contact value; at least one is set.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ContactKeys {
     pub phone: Option<u64>,
     pub cpf: Option<u64>,
-    /// The hash of the normalised e-mail (`keys::hash_text`).
+    /// The hash of the normalised e-mail ([`stable_hash`]).
     pub email: Option<u64>,
 }
 
@@ -27,7 +42,7 @@ pub fn contact_keys(raw: &str, country: CountryCode) -> Option<ContactKeys> {
     let raw = raw.trim();
     if raw.contains('@') {
         let email = normalize::email_key(raw)?;
-        return Some(ContactKeys { email: Some(keys::hash_text(&email)), ..Default::default() });
+        return Some(ContactKeys { email: Some(stable_hash(&[email.as_bytes()])), ..Default::default() });
     }
     let keys = ContactKeys {
         cpf: normalize::cpf_key(raw).ok(),
@@ -65,7 +80,7 @@ impl ContactIndex {
                 index.cpf.entry(k).or_insert(p);
             }
             if let Some(e) = norm.email.get(r).and_then(|e| e.as_deref()) {
-                index.email.entry(keys::hash_text(e)).or_insert(p);
+                index.email.entry(stable_hash(&[e.as_bytes()])).or_insert(p);
             }
         }
         Ok(index)

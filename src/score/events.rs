@@ -11,6 +11,7 @@ use crate::columns::{
     Bitmap, Column, ColumnData, DictionaryEncoder, PrimitiveColumn, Role, StringColumn, Table,
 };
 use crate::identity::normalize::CountryCode;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::path::Path;
 
@@ -130,11 +131,16 @@ impl Builder {
     fn push(&mut self, e: &RawEvent, line: u64) -> Result<(), Reason> {
         let contact = some(e.contact).ok_or(Reason::MissingContact)?;
         let keys = contact_keys(contact, self.country).ok_or(Reason::ContactNotPhoneEmailOrCpf)?;
-        let action = some(e.action).ok_or(Reason::MissingAction)?.to_lowercase();
-        let at = parse_timestamp(some(e.timestamp).ok_or(Reason::MissingTimestamp)?).ok_or(Reason::BadTimestamp)?;
+        let action = some(e.action).ok_or(Reason::MissingAction)?;
+        let action: std::borrow::Cow<str> =
+            if action.chars().any(char::is_uppercase) { action.to_lowercase().into() } else { action.into() };
+        let at = parse_timestamp(some(e.timestamp).ok_or(Reason::MissingTimestamp)?)
+            .ok_or(Reason::BadTimestamp)?;
         let value = match some(e.value) {
             None => None,
-            Some(v) => Some(v.replace(',', ".").parse::<f64>().ok().filter(|v| v.is_finite()).ok_or(Reason::BadValue)?),
+            Some(v) => Some(
+                v.replace(',', ".").parse::<f64>().ok().filter(|v| v.is_finite()).ok_or(Reason::BadValue)?,
+            ),
         };
         let (url, campaign) = (some(e.url), some(e.campaign));
         self.key.push(event_key(contact, &action, at, url, campaign, value) as i64);
@@ -161,13 +167,21 @@ impl Builder {
             let valid: Bitmap = bitmap_of(self.keys.iter().map(|k| pick(k).is_some()));
             ints(name, self.keys.iter().map(|k| pick(k).unwrap_or(0) as i64).collect(), valid)
         };
-        let text = |name: &str, c: StringColumn| Column { name: name.into(), role: Role::Attribute, data: ColumnData::Utf8(c) };
+        let text = |name: &str, c: StringColumn| Column {
+            name: name.into(),
+            role: Role::Attribute,
+            data: ColumnData::Utf8(c),
+        };
         let columns = vec![
             key_col(col::PHONE, |k| k.phone),
             key_col(col::CPF, |k| k.cpf),
             key_col(col::EMAIL, |k| k.email),
             text(col::CONTACT, self.contact),
-            Column { name: col::ACTION.into(), role: Role::Attribute, data: ColumnData::Dictionary(self.action.finish()) },
+            Column {
+                name: col::ACTION.into(),
+                role: Role::Attribute,
+                data: ColumnData::Dictionary(self.action.finish()),
+            },
             ints(col::AT, self.at, Bitmap::new_set(rows)),
             text(col::URL, self.url),
             text(col::CAMPAIGN, self.campaign),
@@ -192,15 +206,25 @@ fn bitmap_of(bits: impl Iterator<Item = bool>) -> Bitmap {
 }
 
 /// The identity of an event: two rows with the same contact, action, time, url, campaign
-/// and value are one event (hashed with fixed seeds, so it is the same in every run).
-pub fn event_key(contact: &str, action: &str, at: i64, url: Option<&str>, campaign: Option<&str>, value: Option<f64>) -> u64 {
-    let text = format!(
-        "{contact}\u{1f}{action}\u{1f}{at}\u{1f}{}\u{1f}{}\u{1f}{}",
-        url.unwrap_or(""),
-        campaign.unwrap_or(""),
-        value.map(|v| v.to_string()).unwrap_or_default()
-    );
-    crate::identity::keys::hash_text(&text)
+/// and value are one event (a stable hash, the same in every run and version).
+pub fn event_key(
+    contact: &str,
+    action: &str,
+    at: i64,
+    url: Option<&str>,
+    campaign: Option<&str>,
+    value: Option<f64>,
+) -> u64 {
+    let value = value.map(f64::to_bits).unwrap_or(u64::MAX).to_le_bytes();
+    let parts: [&[u8]; 6] = [
+        contact.as_bytes(),
+        action.as_bytes(),
+        &at.to_le_bytes(),
+        url.unwrap_or("").as_bytes(),
+        campaign.unwrap_or("").as_bytes(),
+        &value,
+    ];
+    super::contact::stable_hash(&parts)
 }
 
 /// Whether `path` holds JSON Lines (by extension `.jsonl`/`.ndjson`/`.json`, or a first
@@ -222,11 +246,15 @@ pub fn read(path: &Path, country: CountryCode) -> Result<Parsed, ScoreError> {
     let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| ScoreError::Io(path.to_owned(), e))?;
     let bytes: &[u8] = &map;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes);
-    if is_json_lines(path, bytes) { Ok(read_json_lines(bytes, country)) } else { read_csv(path, bytes, country) }
+    if is_json_lines(path, bytes) {
+        Ok(read_json_lines(bytes, country))
+    } else {
+        read_csv(path, bytes, country)
+    }
 }
 
 /// Which field of an event each CSV column holds.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 enum Field {
     Contact,
     Action,
@@ -255,7 +283,8 @@ fn read_csv(path: &Path, bytes: &[u8], country: CountryCode) -> Result<Parsed, S
     } else {
         b','
     };
-    let mut reader = csv::ReaderBuilder::new().delimiter(sep).flexible(true).has_headers(true).from_reader(bytes);
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(sep).flexible(true).has_headers(true).from_reader(bytes);
     let header: Vec<String> = reader
         .headers()
         .map_err(|e| ScoreError::BadFile(path.to_owned(), format!("header: {e}")))?
@@ -272,11 +301,105 @@ fn read_csv(path: &Path, bytes: &[u8], country: CountryCode) -> Result<Parsed, S
         })?;
         fields.push(f);
     }
-    for (need, name) in [(Field::Contact as u8, "contact"), (Field::Action as u8, "action"), (Field::Timestamp as u8, "timestamp")] {
+    for (need, name) in [
+        (Field::Contact as u8, "contact"),
+        (Field::Action as u8, "action"),
+        (Field::Timestamp as u8, "timestamp"),
+    ] {
         if !fields.iter().any(|&f| f as u8 == need) {
-            return Err(ScoreError::BadFile(path.to_owned(), format!("line 1: the header has no {name} column")));
+            return Err(ScoreError::BadFile(
+                path.to_owned(),
+                format!("line 1: the header has no {name} column"),
+            ));
         }
     }
+    let parse = |reader: csv::Reader<&[u8]>, line_offset: u64| {
+        parse_rows(path, reader, line_offset, &fields, country)
+    };
+    // Without quotes, every line break ends a record: the body splits at line breaks and
+    // parses on every core. Otherwise it is read in one pass.
+    let body_start = memchr::memchr(b'\n', bytes).map_or(bytes.len(), |i| i + 1);
+    let body = &bytes[body_start..];
+    let (table, rows_read, rejects) = if memchr::memchr(b'"', bytes).is_none() && body.len() > PARALLEL_BYTES
+    {
+        let chunks =
+            split_lines(body, body.len().div_ceil(rayon::current_num_threads() * 4).max(PARALLEL_BYTES / 4));
+        let lines: Vec<u64> =
+            chunks.par_iter().map(|c| memchr::memchr_iter(b'\n', c).count() as u64).collect();
+        let firsts: Vec<u64> = lines
+            .iter()
+            .scan(1u64, |acc, &n| {
+                let at = *acc;
+                *acc += n;
+                Some(at)
+            })
+            .collect();
+        let parts = chunks
+            .par_iter()
+            .zip(firsts)
+            .map(|(c, first)| {
+                parse(
+                    csv::ReaderBuilder::new().delimiter(sep).flexible(true).has_headers(false).from_reader(c),
+                    first,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        merge(parts)
+    } else {
+        parse(reader, 0)?
+    };
+    Ok(Parsed { table, rows_read, rejects, header, separator: sep })
+}
+
+/// Files above this size parse in parallel (when they hold no quotes); tiny in debug
+/// builds, so tests exercise the parallel path.
+const PARALLEL_BYTES: usize = if cfg!(debug_assertions) { 1 << 10 } else { 1 << 22 };
+
+/// `bytes` cut into pieces of about `size` bytes, each ending with a line break (or the end).
+fn split_lines(bytes: &[u8], size: usize) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let cut = if rest.len() <= size {
+            rest.len()
+        } else {
+            memchr::memchr(b'\n', &rest[size..]).map_or(rest.len(), |i| size + i + 1)
+        };
+        out.push(&rest[..cut]);
+        rest = &rest[cut..];
+    }
+    out
+}
+
+/// Joins the parts parsed in parallel, in order.
+fn merge(parts: Vec<(Table, u64, Vec<Rejected>)>) -> (Table, u64, Vec<Rejected>) {
+    let rows: usize = parts.iter().map(|p| p.0.rows()).sum();
+    let read = parts.iter().map(|p| p.1).sum();
+    let names: Vec<(String, Role)> = parts[0].0.columns().iter().map(|c| (c.name.clone(), c.role)).collect();
+    let mut rejects = Vec::new();
+    let mut datas: Vec<Vec<ColumnData>> = vec![Vec::new(); names.len()];
+    for (t, _, r) in parts {
+        rejects.extend(r);
+        for (i, c) in t.columns().iter().enumerate() {
+            datas[i].push(c.data.clone());
+        }
+    }
+    let columns = names
+        .into_iter()
+        .zip(datas)
+        .map(|((name, role), d)| Column { name, role, data: ColumnData::concat(d) })
+        .collect();
+    (Table::new(rows, columns), read, rejects)
+}
+
+/// Parses the records `reader` yields (line numbers shifted by `line_offset`).
+fn parse_rows(
+    path: &Path,
+    mut reader: csv::Reader<&[u8]>,
+    line_offset: u64,
+    fields: &[Field],
+    country: CountryCode,
+) -> Result<(Table, u64, Vec<Rejected>), ScoreError> {
     let mut b = Builder::new(country);
     let (mut rows_read, mut rejects) = (0u64, Vec::new());
     let mut record = csv::ByteRecord::new();
@@ -286,36 +409,39 @@ fn read_csv(path: &Path, bytes: &[u8], country: CountryCode) -> Result<Parsed, S
             Ok(true) => {}
             Err(e) => return Err(ScoreError::BadFile(path.to_owned(), e.to_string())),
         }
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| p.line()) + line_offset;
         if record.len() == 1 && record[0].is_empty() {
             continue;
         }
         rows_read += 1;
-        let texts: Vec<String> = record.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
-        let reason = if record.len() != header.len() {
-            Err(Reason::WrongFieldCount)
-        } else if record.iter().any(|f| std::str::from_utf8(f).is_err()) {
-            Err(Reason::NotUtf8)
-        } else {
-            let mut e = RawEvent::default();
-            for (f, v) in fields.iter().zip(&texts) {
-                let v = Some(v.as_str());
-                match f {
-                    Field::Contact => e.contact = v,
-                    Field::Action => e.action = v,
-                    Field::Timestamp => e.timestamp = v,
-                    Field::Url => e.url = v,
-                    Field::Campaign => e.campaign = v,
-                    Field::Value => e.value = v,
-                }
+        let texts = |r: &csv::ByteRecord| r.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+        if record.len() != fields.len() {
+            rejects.push(Rejected { line, reason: Reason::WrongFieldCount, fields: texts(&record) });
+            continue;
+        }
+        let mut e = RawEvent::default();
+        let mut utf8 = true;
+        for (f, v) in fields.iter().zip(record.iter()) {
+            let Ok(v) = std::str::from_utf8(v) else {
+                utf8 = false;
+                break;
+            };
+            let v = Some(v);
+            match f {
+                Field::Contact => e.contact = v,
+                Field::Action => e.action = v,
+                Field::Timestamp => e.timestamp = v,
+                Field::Url => e.url = v,
+                Field::Campaign => e.campaign = v,
+                Field::Value => e.value = v,
             }
-            b.push(&e, line)
-        };
-        if let Err(reason) = reason {
-            rejects.push(Rejected { line, reason, fields: texts });
+        }
+        let result = if utf8 { b.push(&e, line) } else { Err(Reason::NotUtf8) };
+        if let Err(reason) = result {
+            rejects.push(Rejected { line, reason, fields: texts(&record) });
         }
     }
-    Ok(Parsed { table: b.finish(), rows_read, rejects, header, separator: sep })
+    Ok((b.finish(), rows_read, rejects))
 }
 
 fn json_text(v: &serde_json::Value) -> Option<Result<String, Reason>> {
@@ -336,7 +462,11 @@ fn read_json_lines(bytes: &[u8], country: CountryCode) -> Parsed {
             continue;
         }
         rows_read += 1;
-        let reject = |reason| Rejected { line, reason, fields: vec![String::from_utf8_lossy(raw).trim_end().to_owned()] };
+        let reject = |reason| Rejected {
+            line,
+            reason,
+            fields: vec![String::from_utf8_lossy(raw).trim_end().to_owned()],
+        };
         let Ok(text) = std::str::from_utf8(raw) else {
             rejects.push(reject(Reason::NotUtf8));
             continue;
@@ -437,6 +567,22 @@ mod tests {
         );
         let action = p.table.column(col::ACTION).unwrap();
         assert_eq!(action.data.value(0).to_string(), "page_visit");
+    }
+
+    #[test]
+    fn a_large_file_parses_in_parallel_with_the_same_lines() {
+        let mut text = String::from("contact,action,timestamp\n");
+        for i in 0..400 {
+            let contact = if i % 97 == 5 { "nobody".to_owned() } else { format!("user{i}@example.com") };
+            text.push_str(&format!("{contact},Email_Open,2026-11-{:02}\n", 1 + i % 28));
+        }
+        let p = read_text("big.csv", &text);
+        assert_eq!(p.rows_read, 400);
+        assert_eq!(p.rejects.iter().map(|r| r.line).collect::<Vec<_>>(), vec![7, 104, 201, 298, 395]);
+        assert_eq!(p.table.rows(), 395);
+        let lines = p.table.ints(col::LINE).unwrap();
+        assert!(lines.windows(2).all(|w| w[0] < w[1]) && lines[0] == 2 && lines[394] == 401);
+        assert_eq!(p.table.column(col::ACTION).unwrap().data.value(394).to_string(), "email_open");
     }
 
     #[test]

@@ -113,9 +113,9 @@ pub struct Features {
 
 /// Reads the target field as yes/no per profile row (`None`: empty or not a yes/no).
 fn target_values(table: &Table, target: &str) -> Result<Vec<Option<bool>>, ScoreError> {
-    let column = table.column(target).ok_or_else(|| {
-        ScoreError::Fit(format!("no profile field {target:?} (see `hyperseg fields`)"))
-    })?;
+    let column = table
+        .column(target)
+        .ok_or_else(|| ScoreError::Fit(format!("no profile field {target:?} (see `hyperseg fields`)")))?;
     let yes_no = |s: &str| match s.trim().to_lowercase().as_str() {
         "1" | "yes" | "y" | "sim" | "s" | "true" | "t" | "converted" | "convertido" => Some(true),
         "0" | "no" | "n" | "não" | "nao" | "false" | "f" => Some(false),
@@ -130,7 +130,8 @@ fn target_values(table: &Table, target: &str) -> Result<Vec<Option<bool>>, Score
             _ => None,
         })
         .collect();
-    let (pos, all) = (values.iter().filter(|v| **v == Some(true)).count(), values.iter().filter(|v| v.is_some()).count());
+    let (pos, all) =
+        (values.iter().filter(|v| **v == Some(true)).count(), values.iter().filter(|v| v.is_some()).count());
     if all < 20 || pos == 0 || pos == all {
         return Err(ScoreError::Fit(format!(
             "{target:?} must be a yes/no (or 0/1) field with both answers: {all} profiles have one, {pos} of them yes"
@@ -140,7 +141,12 @@ fn target_values(table: &Table, target: &str) -> Result<Vec<Option<bool>>, Score
 }
 
 /// Counts each action per profile row in `[from, to)`; returns the action names and counts.
-fn action_counts(ws: &Workspace, table: &Table, from: i64, to: i64) -> Result<(Vec<String>, Vec<Vec<f64>>), ScoreError> {
+fn action_counts(
+    ws: &Workspace,
+    table: &Table,
+    from: i64,
+    to: i64,
+) -> Result<(Vec<String>, Vec<Vec<f64>>), ScoreError> {
     let index = ContactIndex::load(ws)?;
     let row_of = super::compute::rows_by_id(table)?;
     let mut names: Vec<String> = Vec::new();
@@ -167,7 +173,11 @@ fn action_counts(ws: &Workspace, table: &Table, from: i64, to: i64) -> Result<(V
             if at[i] < from || at[i] >= to {
                 continue;
             }
-            let k = super::contact::ContactKeys { phone: key(col::PHONE, i), cpf: key(col::CPF, i), email: key(col::EMAIL, i) };
+            let k = super::contact::ContactKeys {
+                phone: key(col::PHONE, i),
+                cpf: key(col::CPF, i),
+                email: key(col::EMAIL, i),
+            };
             if let Some(&row) = index.profile(&k).and_then(|p| row_of.get(&p)) {
                 counts[ids[action.codes()[i] as usize]][row as usize] += 1.0;
             }
@@ -224,7 +234,12 @@ pub fn features(ws: &Workspace, table: &Table, opts: &FitOptions) -> Result<Feat
 }
 
 /// Adds the features of one profile field: a number, or one-hot categories.
-fn field_features(c: &crate::columns::Column, rows: &[u32], names: &mut Vec<Feature>, columns: &mut Vec<Vec<f64>>) {
+fn field_features(
+    c: &crate::columns::Column,
+    rows: &[u32],
+    names: &mut Vec<Feature>,
+    columns: &mut Vec<Vec<f64>>,
+) {
     match c.data_type() {
         DataType::Int64 | DataType::Float64 | DataType::Boolean => {
             let raw: Vec<Option<f64>> = rows
@@ -252,15 +267,22 @@ fn field_features(c: &crate::columns::Column, rows: &[u32], names: &mut Vec<Feat
                     *freq.entry(s).or_default() += 1;
                 }
             }
-            let common: Vec<&str> =
-                freq.iter().filter(|(_, n)| **n as f64 >= RARE * rows.len() as f64).map(|(v, _)| *v).collect();
+            let common: Vec<&str> = freq
+                .iter()
+                .filter(|(_, n)| **n as f64 >= RARE * rows.len() as f64)
+                .map(|(v, _)| *v)
+                .collect();
             if common.is_empty() || freq.len() > MAX_CATEGORIES * 4 || common.len() > MAX_CATEGORIES {
                 return;
             }
             let rare = freq.len() > common.len();
             for v in &common {
                 names.push(Feature::Category { field: c.name.clone(), value: Some((*v).to_owned()) });
-                columns.push(rows.iter().map(|&r| f64::from(u8::from(c.data.value(r as usize) == Value::Text(v)))).collect());
+                columns.push(
+                    rows.iter()
+                        .map(|&r| f64::from(u8::from(c.data.value(r as usize) == Value::Text(v))))
+                        .collect(),
+                );
             }
             if rare {
                 names.push(Feature::Category { field: c.name.clone(), value: None });
@@ -312,7 +334,8 @@ pub fn fit(ws: &Workspace, opts: &FitOptions) -> Result<FitReport, ScoreError> {
         .map(|&lambda| {
             let mean = (0..FOLDS)
                 .map(|v| {
-                    let fit_rows: Vec<u32> = (0..FOLDS).filter(|&o| o != v).flat_map(|o| folds[o].iter().copied()).collect();
+                    let fit_rows: Vec<u32> =
+                        (0..FOLDS).filter(|&o| o != v).flat_map(|o| folds[o].iter().copied()).collect();
                     let m = logistic::fit(&data, &fit_rows, lambda);
                     let p: Vec<f64> = folds[v].iter().map(|&i| m.predict(data_row(&data, i))).collect();
                     let y: Vec<bool> = folds[v].iter().map(|&i| f.y[i as usize]).collect();
@@ -331,7 +354,8 @@ pub fn fit(ws: &Workspace, opts: &FitOptions) -> Result<FitReport, ScoreError> {
     let yh: Vec<bool> = held.iter().map(|&i| f.y[i as usize]).collect();
     let positives = f.y.iter().filter(|&&v| v).count();
     let majority = positives * 2 >= f.y.len();
-    let accuracy = p.iter().zip(&yh).filter(|(p, y)| (**p >= 0.5) == **y).count() as f64 / yh.len().max(1) as f64;
+    let accuracy =
+        p.iter().zip(&yh).filter(|(p, y)| (**p >= 0.5) == **y).count() as f64 / yh.len().max(1) as f64;
     let majority_accuracy = yh.iter().filter(|&&y| y == majority).count() as f64 / yh.len().max(1) as f64;
     let weights = describe_weights(&f, &model);
     let plan = suggest_plan(&f, &model, opts, &train);
@@ -371,10 +395,18 @@ fn describe_weights(f: &Features, model: &Model) -> Vec<Weight> {
             let per_unit = (w / sd).exp();
             let dir = if w >= 0.0 { "raises" } else { "lowers" };
             let words = match feature {
-                Feature::Action { action } => format!("each {action} {dir} the odds of converting (×{per_unit:.2} per occurrence)"),
-                Feature::Number { field } => format!("a higher {field} {dir} the odds (×{per_unit:.3} per unit)"),
-                Feature::Category { field, value: Some(v) } => format!("{field} = {v:?} {dir} the odds (×{per_unit:.2})"),
-                Feature::Category { field, value: None } => format!("a rare {field} {dir} the odds (×{per_unit:.2})"),
+                Feature::Action { action } => {
+                    format!("each {action} {dir} the odds of converting (×{per_unit:.2} per occurrence)")
+                }
+                Feature::Number { field } => {
+                    format!("a higher {field} {dir} the odds (×{per_unit:.3} per unit)")
+                }
+                Feature::Category { field, value: Some(v) } => {
+                    format!("{field} = {v:?} {dir} the odds (×{per_unit:.2})")
+                }
+                Feature::Category { field, value: None } => {
+                    format!("a rare {field} {dir} the odds (×{per_unit:.2})")
+                }
             };
             Weight { feature: feature.clone(), weight: w, odds_per_unit: per_unit, words }
         })
@@ -388,10 +420,13 @@ fn describe_weights(f: &Features, model: &Model) -> Vec<Weight> {
 /// (hot) and 70th (warm) percentiles of the plan's score over the training profiles.
 fn suggest_plan(f: &Features, model: &Model, opts: &FitOptions, train: &[u32]) -> String {
     let per_unit: Vec<f64> = model.weights.iter().zip(&f.sd).map(|(w, sd)| w / sd).collect();
-    let usable = |j: usize| !matches!(f.names[j], Feature::Number { .. } | Feature::Category { value: None, .. });
+    let usable =
+        |j: usize| !matches!(f.names[j], Feature::Number { .. } | Feature::Category { value: None, .. });
     let largest = (0..f.names.len()).filter(|&j| usable(j)).map(|j| per_unit[j].abs()).fold(0.0, f64::max);
     let scale = if largest > 0.0 { 25.0 / largest } else { 0.0 };
-    let points: Vec<i64> = (0..f.names.len()).map(|j| if usable(j) { (per_unit[j] * scale).round() as i64 } else { 0 }).collect();
+    let points: Vec<i64> = (0..f.names.len())
+        .map(|j| if usable(j) { (per_unit[j] * scale).round() as i64 } else { 0 })
+        .collect();
     let q = |s: &str| toml::Value::String(s.to_owned()).to_string();
     let mut text = format!(
         "# Suggested by `hyperseg score fit --target {}`: points follow the learned log-odds\n# ({:.4} log-odds per point). Numbers and rare categories are left out of the rules.\nname = {}\n",
@@ -408,7 +443,8 @@ fn suggest_plan(f: &Features, model: &Model, opts: &FitOptions, train: &[u32]) -
                 opts.window_days
             )),
             Feature::Category { field, value: Some(v) } => {
-                let name = if super::plan::is_field_name(field) { field.clone() } else { format!("`{field}`") };
+                let name =
+                    if super::plan::is_field_name(field) { field.clone() } else { format!("`{field}`") };
                 let filter = format!("{name} = exact {}", q(v));
                 text.push_str(&format!("\n[[rule]]\nwhen = {}\npoints = {}\n", q(&filter), points[j]));
             }
@@ -424,14 +460,17 @@ fn suggest_plan(f: &Features, model: &Model, opts: &FitOptions, train: &[u32]) -
             (0..d)
                 .map(|j| match &f.names[j] {
                     Feature::Action { .. } => points[j] as f64 * (f.x[i * d + j] * f.sd[j] + f.mean[j]),
-                    Feature::Category { .. } => points[j] as f64 * (f.x[i * d + j] * f.sd[j] + f.mean[j]).round(),
+                    Feature::Category { .. } => {
+                        points[j] as f64 * (f.x[i * d + j] * f.sd[j] + f.mean[j]).round()
+                    }
                     Feature::Number { .. } => 0.0,
                 })
                 .sum()
         })
         .collect();
     scores.sort_by(f64::total_cmp);
-    let at = |p: f64| scores.get(((scores.len().max(1) - 1) as f64 * p) as usize).copied().unwrap_or(0.0).round();
+    let at =
+        |p: f64| scores.get(((scores.len().max(1) - 1) as f64 * p) as usize).copied().unwrap_or(0.0).round();
     let warm = at(0.7);
     let hot = at(0.9).max(warm + 1.0);
     text.push_str(&format!(

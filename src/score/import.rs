@@ -2,12 +2,13 @@
 //! the workspace, or twice in the file, counts once), linked to profiles for the report,
 //! and committed atomically as one more batch.
 
+use super::ScoreError;
 use super::contact::ContactIndex;
 use super::events::{self, Reason, col};
 use super::stored::{self, Batch};
-use super::ScoreError;
 use crate::columns::{ColumnData, Table};
 use crate::store::{Commit, Workspace, WriteLock};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -51,26 +52,29 @@ pub fn import_events(
     for t in stored::load_events(ws)? {
         seen.extend(t.ints(col::KEY).unwrap_or_default().iter().copied());
     }
-    let keys = parsed.table.ints(col::KEY).expect("the reader writes keys");
-    let fresh: Vec<u32> = (0..parsed.table.rows() as u32).filter(|&i| seen.insert(keys[i as usize])).collect();
-    let table = if fresh.len() == parsed.table.rows() { parsed.table.clone() } else { parsed.table.take(&fresh) };
+    let events::Parsed { table: all, rows_read, rejects: rejected, .. } = parsed;
+    let keys = all.ints(col::KEY).expect("the reader writes keys");
+    let fresh: Vec<u32> = (0..all.rows() as u32).filter(|&i| seen.insert(keys[i as usize])).collect();
+    let read_rows = all.rows();
+    let table = if fresh.len() == read_rows { all } else { all.take(&fresh) };
     let (linked, unknown) = count_linked(&index, &table)?;
     let mut by_reason = BTreeMap::new();
-    for r in &parsed.rejects {
+    for r in &rejected {
         *by_reason.entry(r.reason.to_string()).or_insert(0u64) += 1;
     }
-    let file = path.file_name().map_or_else(|| path.display().to_string(), |f| f.to_string_lossy().into_owned());
+    let file =
+        path.file_name().map_or_else(|| path.display().to_string(), |f| f.to_string_lossy().into_owned());
     let mut report = EventsReport {
         file: file.clone(),
         batch: None,
-        rows_read: parsed.rows_read,
+        rows_read,
         imported: table.rows() as u64,
-        duplicates: (parsed.table.rows() - table.rows()) as u64,
+        duplicates: (read_rows - table.rows()) as u64,
         linked,
         unknown_contact: unknown,
-        rejected: parsed.rejects.len() as u64,
+        rejected: rejected.len() as u64,
         rejected_by_reason: by_reason,
-        rejected_lines: parsed.rejects.iter().take(LISTED_REJECTS).map(|r| (r.line, r.reason)).collect(),
+        rejected_lines: rejected.iter().take(LISTED_REJECTS).map(|r| (r.line, r.reason)).collect(),
     };
     if table.rows() == 0 {
         return Ok(report);
@@ -87,7 +91,11 @@ pub fn import_events(
         events: table.rows() as u64,
         imported_at: crate::ingest::now(),
     });
-    let commit = Commit { files: vec![(staged, rel)], catalog: Some(stored::writes(Some(batches), None, seq)), ..Default::default() };
+    let commit = Commit {
+        files: vec![(staged, rel)],
+        catalog: Some(stored::writes(Some(batches), None, seq)),
+        ..Default::default()
+    };
     ws.commit(lock, commit)?;
     report.batch = Some(id);
     Ok(report)
@@ -101,6 +109,7 @@ fn count_linked(index: &ContactIndex, table: &Table) -> Result<(u64, u64), Score
     };
     let (phone, cpf, email) = (int(col::PHONE)?, int(col::CPF)?, int(col::EMAIL)?);
     let linked = (0..table.rows())
+        .into_par_iter()
         .filter(|&i| {
             let k = super::contact::ContactKeys {
                 phone: phone.get(i).map(|v| v as u64),

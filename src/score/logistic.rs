@@ -222,7 +222,12 @@ mod tests {
         let text = include_str!("../../tests/fixtures/score/logistic_sklearn.json");
         let v: serde_json::Value = serde_json::from_str(text).unwrap();
         let f = |v: &serde_json::Value| v.as_f64().unwrap();
-        let rows: Vec<Vec<f64>> = v["x"].as_array().unwrap().iter().map(|r| r.as_array().unwrap().iter().map(f).collect()).collect();
+        let rows: Vec<Vec<f64>> = v["x"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_array().unwrap().iter().map(f).collect())
+            .collect();
         let d = rows[0].len();
         let x: Vec<f64> = rows.concat();
         let y: Vec<bool> = v["y"].as_array().unwrap().iter().map(|b| f(b) > 0.5).collect();

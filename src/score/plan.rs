@@ -76,9 +76,13 @@ pub enum RuleKind {
 pub enum Fade {
     Keep,
     /// Points vanish this many days after the action.
-    Expire { days: f64 },
+    Expire {
+        days: f64,
+    },
     /// Points halve every `half_life` days.
-    Decay { half_life: f64 },
+    Decay {
+        half_life: f64,
+    },
 }
 
 impl Fade {
@@ -102,10 +106,7 @@ pub struct Temperature {
 impl Plan {
     /// The temperature of `score`.
     pub fn temperature(&self, score: f64) -> &str {
-        self.temperatures
-            .iter()
-            .find(|t| t.min.is_none_or(|m| score >= m))
-            .map_or("", |t| t.name.as_str())
+        self.temperatures.iter().find(|t| t.min.is_none_or(|m| score >= m)).map_or("", |t| t.name.as_str())
     }
 
     /// The field holding the temperature.
@@ -192,7 +193,12 @@ pub fn parse(file: &str, text: &str) -> Result<Plan, ScoreError> {
     let err = |span: Range<usize>, m: String| error_at(file, text, span.start, m);
     let name = raw.name.get_ref().trim().to_owned();
     if !is_field_name(&name) {
-        return Err(err(raw.name.span(), format!("the score name {name:?} must be a field name: letters, digits and _, not starting with a digit")));
+        return Err(err(
+            raw.name.span(),
+            format!(
+                "the score name {name:?} must be a field name: letters, digits and _, not starting with a digit"
+            ),
+        ));
     }
     if raw.rules.is_empty() {
         return Err(err(0..0, "the plan has no [[rule]]".into()));
@@ -227,14 +233,20 @@ fn rule(file: &str, text: &str, raw: Spanned<RawRule>) -> Result<Rule, ScoreErro
         Some(p) => number(file, text, p, "points")?,
     };
     if points == 0.0 {
-        return Err(err(r.points.as_ref().map_or(span.start, |p| p.span().start), "points of 0 do nothing; give a positive or negative number"));
+        return Err(err(
+            r.points.as_ref().map_or(span.start, |p| p.span().start),
+            "points of 0 do nothing; give a positive or negative number",
+        ));
     }
     let cap = match &r.cap {
         None => None,
         Some(c) => {
             let v = number(file, text, c, "cap")?;
             if v <= 0.0 {
-                return Err(err(c.span().start, "cap must be above 0 (the most points, in absolute value, the rule gives one profile)"));
+                return Err(err(
+                    c.span().start,
+                    "cap must be above 0 (the most points, in absolute value, the rule gives one profile)",
+                ));
             }
             Some(v)
         }
@@ -247,7 +259,10 @@ fn rule(file: &str, text: &str, raw: Spanned<RawRule>) -> Result<Rule, ScoreErro
         }
         Ok(Some(n))
     };
-    let fade = match (positive(&r.expires_after_days, "expires_after_days")?, positive(&r.half_life_days, "half_life_days")?) {
+    let fade = match (
+        positive(&r.expires_after_days, "expires_after_days")?,
+        positive(&r.half_life_days, "half_life_days")?,
+    ) {
         (Some(_), Some(_)) => {
             let at = r.half_life_days.as_ref().map_or(span.start, |h| h.span().start);
             return Err(err(at, "a rule either expires or decays, not both"));
@@ -259,17 +274,27 @@ fn rule(file: &str, text: &str, raw: Spanned<RawRule>) -> Result<Rule, ScoreErro
     let kind = match (&r.action, &r.when) {
         (Some(a), None) => action_kind(file, text, a, &r)?,
         (None, Some(w)) => {
-            for (v, what) in [(r.url.as_ref().map(|u| u.span()), "url"), (r.from_occurrence.as_ref().map(|f| f.span()), "from_occurrence")] {
+            for (v, what) in [
+                (r.url.as_ref().map(|u| u.span()), "url"),
+                (r.from_occurrence.as_ref().map(|f| f.span()), "from_occurrence"),
+            ] {
                 if let Some(s) = v {
                     return Err(err(s.start, &format!("{what} applies to action rules, not to `when`")));
                 }
             }
             if fade != Fade::Keep {
-                return Err(err(span.start, "expiry and decay apply to action rules; a `when` rule holds while the profile matches"));
+                return Err(err(
+                    span.start,
+                    "expiry and decay apply to action rules; a `when` rule holds while the profile matches",
+                ));
             }
             // The string's text starts after its opening quote (one or three quote marks).
             let s = w.span();
-            let quote = if text[s.start..].starts_with("'''") || text[s.start..].starts_with("\"\"\"") { 3 } else { 1 };
+            let quote = if text[s.start..].starts_with("'''") || text[s.start..].starts_with("\"\"\"") {
+                3
+            } else {
+                1
+            };
             let filter = w.get_ref().clone();
             let expr = parse_filter(&filter).map_err(|e| {
                 let col = e.column(&filter).unwrap_or(1).max(1);
@@ -277,7 +302,9 @@ fn rule(file: &str, text: &str, raw: Spanned<RawRule>) -> Result<Rule, ScoreErro
             })?;
             RuleKind::Condition { filter, expr, span: (s.start + quote)..s.end }
         }
-        (Some(a), Some(_)) => return Err(err(a.span().start, "a rule is either an `action` or a `when` condition, not both")),
+        (Some(a), Some(_)) => {
+            return Err(err(a.span().start, "a rule is either an `action` or a `when` condition, not both"));
+        }
         (None, None) => return Err(err(span.start, "a rule needs an `action` or a `when` condition")),
     };
     let label = r.name.clone().unwrap_or_else(|| default_label(&kind, points));
@@ -292,7 +319,12 @@ fn action_kind(file: &str, text: &str, a: &Spanned<String>, r: &RawRule) -> Resu
     let url = match &r.url {
         None => None,
         Some(u) => Some(glob::Pattern::new(u.get_ref()).map_err(|e| {
-            error_at(file, text, u.span().start, format!("url pattern: {e} (use * for any text, ? for one character)"))
+            error_at(
+                file,
+                text,
+                u.span().start,
+                format!("url pattern: {e} (use * for any text, ? for one character)"),
+            )
         })?),
     };
     let from = match &r.from_occurrence {
@@ -329,7 +361,11 @@ pub fn default_temperatures() -> Vec<Temperature> {
     ]
 }
 
-fn temperatures(file: &str, text: &str, raw: Vec<Spanned<RawTemperature>>) -> Result<Vec<Temperature>, ScoreError> {
+fn temperatures(
+    file: &str,
+    text: &str,
+    raw: Vec<Spanned<RawTemperature>>,
+) -> Result<Vec<Temperature>, ScoreError> {
     if raw.is_empty() {
         return Ok(default_temperatures());
     }
@@ -345,19 +381,25 @@ fn temperatures(file: &str, text: &str, raw: Vec<Spanned<RawTemperature>>) -> Re
             return Err(err(t.name.span().start, format!("temperature {name:?} is named twice")));
         }
         let min = t.min.as_ref().map(|m| number(file, text, m, "min")).transpose()?;
-        if let (Some(m), Some(s)) = (min, &t.min) {
-            if out.iter().any(|o| o.min == Some(m)) {
-                return Err(err(s.span().start, format!("two temperatures start at {m}")));
-            }
+        if let (Some(m), Some(s)) = (min, &t.min)
+            && out.iter().any(|o| o.min == Some(m))
+        {
+            return Err(err(s.span().start, format!("two temperatures start at {m}")));
         }
         if min.is_none() && out.iter().any(|o| o.min.is_none()) {
-            return Err(err(t.name.span().start, "only one temperature may have no min (it takes every lower score)".into()));
+            return Err(err(
+                t.name.span().start,
+                "only one temperature may have no min (it takes every lower score)".into(),
+            ));
         }
         out.push(Temperature { name, min });
     }
     if !out.iter().any(|t| t.min.is_none()) {
         let at = raw.last().map_or(0, |t| t.span().start);
-        return Err(err(at, "one temperature needs no min: it names every score below the others (e.g. cold)".into()));
+        return Err(err(
+            at,
+            "one temperature needs no min: it names every score below the others (e.g. cold)".into(),
+        ));
     }
     out.sort_by(|a, b| match (a.min, b.min) {
         (Some(x), Some(y)) => y.total_cmp(&x),
@@ -373,7 +415,7 @@ mod tests {
     use super::*;
 
     fn err(text: &str) -> String {
-        parse("p.toml", text).err().expect("an error").to_string()
+        parse("p.toml", text).expect_err("an error").to_string()
     }
 
     const OK: &str = "name = \"lead_score\"\n\
@@ -385,7 +427,9 @@ mod tests {
         let p = parse("p.toml", OK).unwrap();
         assert_eq!(p.name, "lead_score");
         assert_eq!(p.rules.len(), 2);
-        assert!(matches!(&p.rules[0].kind, RuleKind::Action { action, from: 2, .. } if action == "page_visit"));
+        assert!(
+            matches!(&p.rules[0].kind, RuleKind::Action { action, from: 2, .. } if action == "page_visit")
+        );
         assert_eq!(p.rules[0].fade, Fade::Expire { days: 30.0 });
         assert_eq!(p.rules[1].points, -2.5);
         assert_eq!(p.temperature(50.0), "hot");
@@ -395,14 +439,24 @@ mod tests {
 
     #[test]
     fn mistakes_name_line_and_column() {
-        assert!(err("name = \"s\"\n[[rule]]\naction = \"x\"\n").contains("p.toml: line 2, column 1: a rule needs points"));
+        assert!(
+            err("name = \"s\"\n[[rule]]\naction = \"x\"\n")
+                .contains("p.toml: line 2, column 1: a rule needs points")
+        );
         assert!(err("name = \"s\"\n[[rule]]\naction = \"x\"\npoints = 0\n").contains("line 4, column 10"));
-        assert!(err("name = \"s\"\n[[rule]]\naction = \"x\"\npoints = 1\nhalf_life = 3\n").contains("line 5, column 1"));
+        assert!(
+            err("name = \"s\"\n[[rule]]\naction = \"x\"\npoints = 1\nhalf_life = 3\n")
+                .contains("line 5, column 1")
+        );
         let e = err("name = \"s\"\n[[rule]]\nwhen = 'city = '\npoints = 1\n");
         assert!(e.contains("line 3, column 16: filter: syntax error"), "{e}");
-        let e = err("name = \"s\"\n[[rule]]\naction = \"x\"\npoints = 1\n[[temperature]]\nname = \"hot\"\nmin = 5\n[[temperature]]\nname = \"HOT\"\n");
+        let e = err(
+            "name = \"s\"\n[[rule]]\naction = \"x\"\npoints = 1\n[[temperature]]\nname = \"hot\"\nmin = 5\n[[temperature]]\nname = \"HOT\"\n",
+        );
         assert!(e.contains("line 9, column 8: temperature \"HOT\" is named twice"), "{e}");
-        let e = err("name = \"s\"\n[[rule]]\naction = \"x\"\npoints = 1\n[[temperature]]\nname = \"hot\"\nmin = 5\n");
+        let e = err(
+            "name = \"s\"\n[[rule]]\naction = \"x\"\npoints = 1\n[[temperature]]\nname = \"hot\"\nmin = 5\n",
+        );
         assert!(e.contains("needs no min"), "{e}");
         assert!(err("name = \"9s\"\n[[rule]]\naction = \"x\"\npoints = 1\n").contains("line 1, column 8"));
         assert!(err("name = \"s\"\n[[rule]]\naction = \"x\"\npoints = 1\nexpires_after_days = 3\nhalf_life_days = 2\n").contains("not both"));

@@ -23,13 +23,19 @@ pub const ACTIONS: [(&str, f64, f64); 8] = [
 ];
 
 /// Cities and their planted weight.
-pub const CITIES: [(&str, f64); 4] = [("São Paulo", 0.4), ("Recife", 0.0), ("Curitiba", -0.2), ("Manaus", 0.0)];
+pub const CITIES: [(&str, f64); 4] =
+    [("São Paulo", 0.4), ("Recife", 0.0), ("Curitiba", -0.2), ("Manaus", 0.0)];
 
 /// The planted intercept.
 pub const INTERCEPT: f64 = -2.0;
 
 /// Pages visited (the first is the pricing page).
-const PAGES: [&str; 4] = ["https://example.com/pricing", "https://example.com/blog/a", "https://example.com/", "https://example.com/contact"];
+const PAGES: [&str; 4] = [
+    "https://example.com/pricing",
+    "https://example.com/blog/a",
+    "https://example.com/",
+    "https://example.com/contact",
+];
 
 /// What to generate.
 pub struct Synth {
@@ -44,7 +50,9 @@ pub struct Synth {
 
 /// The planted probability of conversion of a person with these counts and city.
 pub fn planted_probability(counts: &[u32; 8], city: usize) -> f64 {
-    let z = INTERCEPT + CITIES[city].1 + ACTIONS.iter().zip(counts).map(|(a, &c)| a.2 * f64::from(c)).sum::<f64>();
+    let z = INTERCEPT
+        + CITIES[city].1
+        + ACTIONS.iter().zip(counts).map(|(a, &c)| a.2 * f64::from(c)).sum::<f64>();
     1.0 / (1.0 + (-z).exp())
 }
 
@@ -82,7 +90,8 @@ impl Synth {
     /// Draws the people.
     pub fn people(&self) -> People {
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
-        let mut out = People { counts: Vec::with_capacity(self.people), city: Vec::new(), converted: Vec::new() };
+        let mut out =
+            People { counts: Vec::with_capacity(self.people), city: Vec::new(), converted: Vec::new() };
         for _ in 0..self.people {
             let engaged = 0.3 + 1.4 * rng.random::<f64>();
             let mut counts = [0u32; 8];
@@ -110,7 +119,13 @@ impl Synth {
         let mut n = 0u64;
         for i in 0..self.people {
             let phone = phone(i);
-            writeln!(c, "{phone};{};{};{}", CITIES[people.city[i]].0, rng.random_range(18..70), if people.converted[i] { "sim" } else { "não" })?;
+            writeln!(
+                c,
+                "{phone};{};{};{}",
+                CITIES[people.city[i]].0,
+                rng.random_range(18..70),
+                if people.converted[i] { "sim" } else { "não" }
+            )?;
             for (a, &count) in ACTIONS.iter().zip(&people.counts[i]) {
                 for _ in 0..count {
                     let at = self.as_of - 1 - rng.random_range(0..self.window_days * DAY);

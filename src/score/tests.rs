@@ -69,7 +69,8 @@ fn fit_recovers_planted_weights_and_their_auc() {
             assert_eq!(learned(a).signum(), w.signum(), "{a}: learned {} planted {w}", learned(a));
         }
     }
-    let mut planted: Vec<(&str, f64)> = synth::ACTIONS.iter().filter(|a| a.2.abs() >= 0.2).map(|a| (a.0, a.2)).collect();
+    let mut planted: Vec<(&str, f64)> =
+        synth::ACTIONS.iter().filter(|a| a.2.abs() >= 0.2).map(|a| (a.0, a.2)).collect();
     planted.sort_by(|a, b| b.1.total_cmp(&a.1));
     let mut found = planted.clone();
     found.sort_by(|a, b| learned(b.0).total_cmp(&learned(a.0)));

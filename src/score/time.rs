@@ -24,7 +24,9 @@ pub fn parse_timestamp(raw: &str) -> Option<i64> {
             return Some(t.and_utc().timestamp());
         }
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp())
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp())
 }
 
 /// The instant a score is computed for: the end of `date` (UTC), so every event of that
@@ -43,16 +45,13 @@ pub fn parse_date(raw: &str) -> Option<NaiveDate> {
 
 /// `2026-11-30 14:05:00` (UTC).
 pub fn format(ts: i64) -> String {
-    DateTime::<Utc>::from_timestamp(ts, 0).map_or_else(|| ts.to_string(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+    DateTime::<Utc>::from_timestamp(ts, 0)
+        .map_or_else(|| ts.to_string(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string())
 }
 
 /// An "as of" instant for people: `2026-11-30 (end of day)` when it ends a day.
 pub fn format_as_of(ts: i64) -> String {
-    if ts.rem_euclid(DAY) == 0 {
-        format!("{} (end of day)", &format(ts - DAY)[..10])
-    } else {
-        format(ts)
-    }
+    if ts.rem_euclid(DAY) == 0 { format!("{} (end of day)", &format(ts - DAY)[..10]) } else { format(ts) }
 }
 
 /// Days since 1970-01-01 of `ts`.
