@@ -43,6 +43,23 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Lead scoring: generated contacts and events imported (events/s, MB/s), then a
+    /// 10-rule plan with expiry and decay applied to every profile (seconds).
+    #[command(
+        after_help = "Example:\n  hyperseg bench score --profiles 1000000 --events 10000000 --dir /tmp/bench-score"
+    )]
+    Score {
+        #[arg(long, default_value_t = 1_000_000)]
+        profiles: usize,
+        #[arg(long, default_value_t = 10_000_000)]
+        events: u64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Where the generated files and workspace go (kept, so a peer can read the same
+        /// events file); a temporary folder when absent.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Evaluate the 5-condition filter of the audiences issue over generated profiles.
     #[command(after_help = "Example:\n  hyperseg bench filter --rows 10000000 --csv profiles.csv")]
     Filter {
@@ -154,6 +171,7 @@ pub fn run(cmd: BenchCommand, choice: BackendChoice, out: &Output) -> anyhow::Re
         }
         BenchCommand::Identity { rows, seed, repeat } => identity_bench(rows, seed, repeat.max(1), out),
         BenchCommand::Nightly { rows, nights, seed } => nightly_bench(rows, nights.max(1), seed, out),
+        BenchCommand::Score { profiles, events, seed, dir } => score_bench(profiles, events, seed, dir, out),
         BenchCommand::Filter { rows, seed, repeat, csv } => {
             filter_bench(rows, seed, repeat.max(1), csv, choice, out)
         }
@@ -654,4 +672,38 @@ fn kmeans_bench(
         s.push_str(&format!("  {} over cpu: assignment {assign:.2}×, whole k-means {whole:.2}× (above 1: faster than the CPU)\n", figures[0].backend));
     }
     out.text(s.trim_end())
+}
+
+fn score_bench(
+    profiles: usize,
+    events: u64,
+    seed: u64,
+    dir: Option<PathBuf>,
+    out: &Output,
+) -> anyhow::Result<()> {
+    let temp = tempfile::tempdir()?;
+    let dir = dir.unwrap_or_else(|| temp.path().to_owned());
+    std::fs::create_dir_all(&dir)?;
+    let f = hyperseg::score::bench::run(&dir, profiles, events, seed)?;
+    if out.json {
+        return out.json_value(&f);
+    }
+    out.text(&format!(
+        "{} profiles, {} events ({:.1} MB), {} threads\n  events import: {:.2} s ({:.0} events/s, {:.1} MB/s)\n  score apply, {} rules with expiry and decay: {:.2} s (scoring itself {:.2} s)\n  hot {} · warm {} · cold {}\n  (generating took {:.1} s, importing the contacts {:.1} s)",
+        thousands(f.profiles as u64),
+        thousands(f.events),
+        f.events_file_bytes as f64 / 1e6,
+        f.threads,
+        f.events_import_s,
+        f.events_per_s,
+        f.events_mb_per_s,
+        f.rules,
+        f.apply_s,
+        f.compute_s,
+        thousands(f.hot),
+        thousands(f.warm),
+        thousands(f.cold),
+        f.generate_s,
+        f.contacts_import_s
+    ))
 }

@@ -7,6 +7,7 @@ mod bench_auto;
 mod compute;
 mod demo;
 mod enrich;
+mod events;
 mod fields;
 mod generate;
 mod import;
@@ -15,6 +16,7 @@ mod output;
 mod profiles;
 mod progress;
 mod run;
+mod score;
 mod segment;
 mod segment_auto;
 
@@ -96,6 +98,12 @@ enum Command {
     /// The identity-resolution rules of the workspace.
     #[command(subcommand)]
     Identity(profiles::IdentityCommand),
+    /// Events (opens, clicks, visits, ...) for lead scoring: import, stats.
+    #[command(subcommand)]
+    Events(events::EventsCommand),
+    /// Lead scoring plans: apply, list, show, remove, explain, fit.
+    #[command(subcommand)]
+    Score(score::ScoreCommand),
     /// Write a synthetic CRM dump with realistic duplicates, and its ground truth.
     #[command(
         after_help = "Example:\n  hyperseg generate --rows 1000000 --seed 7 --out crm.csv --truth crm.truth.csv"
@@ -149,6 +157,8 @@ fn is_user_error(err: &anyhow::Error) -> bool {
             || e.downcast_ref::<hyperseg::store::OutputError>().is_some()
             || e.downcast_ref::<AutoError>().is_some_and(AutoError::is_user_error)
             || e.downcast_ref::<EnrichError>().is_some_and(EnrichError::is_user_error)
+            || e.downcast_ref::<hyperseg::score::ScoreError>()
+                .is_some_and(hyperseg::score::ScoreError::is_user_error)
             || e.downcast_ref::<clap::Error>().is_some()
     })
 }
@@ -175,6 +185,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audiences(cmd) => audiences::run(&mut open(cli.workspace)?, cmd, backend, &out),
         Command::Segment(cmd) => segment::run(&mut open(cli.workspace)?, cmd, backend, &out),
         Command::Identity(cmd) => profiles::run_identity(&mut open(cli.workspace)?, cmd, &out),
+        Command::Events(cmd) => events::run(&mut open(cli.workspace)?, cmd, &out),
+        Command::Score(cmd) => score::run(&mut open(cli.workspace)?, cmd, &out),
         Command::Generate(args) => generate::run(args, &out),
         Command::Bench(cmd) => bench::run(cmd, backend, &out),
         Command::Demo(args) => demo::run(args, backend, &out),

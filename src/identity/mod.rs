@@ -201,34 +201,46 @@ pub fn profile_table_if(
     ws: &Workspace,
     keep: impl FnOnce(&Table) -> bool,
 ) -> Result<Option<Table>, IdentityError> {
+    match resolved_profile_table(ws, keep)? {
+        Some(table) => with_derived_fields(ws, table).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The profile table of the last resolution, without derived fields: from its cache, else
+/// built (and cached when `keep` accepts it).
+fn resolved_profile_table(
+    ws: &Workspace,
+    keep: impl FnOnce(&Table) -> bool,
+) -> Result<Option<Table>, IdentityError> {
     let g = generation(ws)?;
     if g == 0 {
         return Ok(None);
     }
     let key = cache_key(g);
     if let Some(table) = ws.cached_table(PROFILES_DIR, "table", &key) {
-        return with_enrichment(ws, table).map(Some);
+        return Ok(Some(table));
     }
     let Some(current) = load_current(ws)? else { return Ok(None) };
     let table = current.profiles();
     if keep(&table) {
         ws.cache_table(PROFILES_DIR, "table", &key, &table);
     }
-    with_enrichment(ws, table).map(Some)
+    Ok(Some(table))
 }
 
-/// `table` with the enrichment stage's fields (messages, campaigns, extras) appended: they are
-/// derived from its own rows and cache, so the identity cache stays the identity table.
-pub fn with_enrichment(ws: &Workspace, table: Table) -> Result<Table, IdentityError> {
+/// `table` with the fields later stages derive per profile appended: enrichment (messages,
+/// campaigns, extras) and stored lead scores (`NAME`, `NAME_temperature`). They are derived
+/// from their own rows and caches, so the identity cache stays the identity table.
+pub fn with_derived_fields(ws: &Workspace, mut table: Table) -> Result<Table, IdentityError> {
     let extra = crate::enrich::profile_columns(ws, &table)
         .map_err(|e| IdentityError::Corrupt(format!("enrichment: {e}")))?;
-    if extra.is_empty() {
-        return Ok(table);
+    let scores = crate::score::profile_columns(ws, &table)
+        .map_err(|e| IdentityError::Corrupt(format!("scores: {e}")))?;
+    for c in extra.into_iter().chain(scores) {
+        table.set_column(c);
     }
-    let rows = table.rows();
-    let mut columns = table.into_columns();
-    columns.extend(extra);
-    Ok(Table::new(rows, columns))
+    Ok(table)
 }
 
 /// The workspace's records, identifiers and profiles as of the last resolution.

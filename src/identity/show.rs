@@ -102,6 +102,10 @@ pub fn find_profile(ws: &Workspace, query: &str) -> Result<ProfileView, Identity
                 )
         })
         .filter_map(|c| text_at(&profiles, &c.name, row).map(|v| (c.name.clone(), v)))
+        .chain(
+            crate::score::apply::profile_fields(ws, id)
+                .map_err(|e| IdentityError::Corrupt(format!("scores: {e}")))?,
+        )
         .collect();
 
     // The profile's records: where they came from, and every distinct identifier they hold.

@@ -18,6 +18,10 @@ use std::time::{Duration, Instant};
 pub struct Job {
     #[serde(default, rename = "import")]
     pub imports: Vec<ImportStep>,
+    #[serde(default, rename = "events")]
+    pub events: Vec<EventsStep>,
+    #[serde(default, rename = "score")]
+    pub scores: Vec<ScoreStep>,
     #[serde(default, rename = "export")]
     pub exports: Vec<ExportStep>,
     /// Automatic segmentation after the imports (skipped when the data is not fresh).
@@ -40,6 +44,22 @@ pub struct ImportStep {
     pub separator: Option<Separator>,
     /// Write rejected rows here (`{date}` allowed).
     pub rejects: Option<String>,
+}
+
+/// `[[events]]`: event files (a path or glob; `{date}` is the run date) for lead scoring.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EventsStep {
+    pub path: String,
+    /// Write rejected rows here (`{date}` allowed).
+    pub rejects: Option<String>,
+}
+
+/// `[[score]]`: a scoring plan applied as of the run date (after the imports and events).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreStep {
+    pub plan: String,
 }
 
 /// `[[export]]`: an audience to a CSV or Parquet file (by the path's extension).
@@ -165,6 +185,8 @@ pub fn run(
         .imports
         .iter()
         .map(Step::Import)
+        .chain(job.events.iter().map(Step::Events))
+        .chain(job.scores.iter().map(Step::Score))
         .chain(job.segment_auto.iter().map(Step::SegmentAuto))
         .chain(job.exports.iter().map(Step::Export));
     for step in steps {
@@ -207,6 +229,8 @@ pub fn run(
 enum Step<'a> {
     Import(&'a ImportStep),
     SegmentAuto(&'a SegmentAutoStep),
+    Events(&'a EventsStep),
+    Score(&'a ScoreStep),
     Export(&'a ExportStep),
 }
 
@@ -215,6 +239,8 @@ impl Step<'_> {
         match self {
             Step::Import(i) => format!("import {}", i.source.as_deref().unwrap_or(&i.path)),
             Step::SegmentAuto(_) => "segment auto".to_owned(),
+            Step::Events(e) => format!("events {}", e.path),
+            Step::Score(s) => format!("score {}", s.plan),
             Step::Export(e) => format!("export {}", e.audience),
         }
     }
@@ -261,6 +287,8 @@ fn run_step(
     match step {
         Step::Import(i) => import_step(ws, lock, i, base, opts, backend),
         Step::SegmentAuto(a) => segment_auto_step(ws, lock, a, base, opts, backend),
+        Step::Events(e) => events_step(ws, lock, e, base, opts),
+        Step::Score(s) => score_step(ws, lock, s, base, opts),
         Step::Export(e) => {
             let path = resolve_path(base, &e.path, &opts.date);
             let format = match path.extension().and_then(|x| x.to_str()) {
@@ -378,6 +406,56 @@ fn segment_auto_step(
     }
 }
 
+/// Scoring errors become job errors (exit 1) or internal ones (exit 2), as the error says.
+fn score_err(e: crate::score::ScoreError) -> PipelineError {
+    match e.is_user_error() {
+        true => PipelineError::Job(e.to_string()),
+        false => PipelineError::Internal(e.to_string()),
+    }
+}
+
+fn events_step(
+    ws: &mut Workspace,
+    lock: &WriteLock,
+    step: &EventsStep,
+    base: &Path,
+    opts: &RunOptions,
+) -> Result<StepDone, PipelineError> {
+    let (mut rows_in, mut rows_out, mut messages) = (0, 0, Vec::new());
+    for file in expand(&resolve_path(base, &step.path, &opts.date))? {
+        let rejects = step.rejects.as_deref().map(|r| resolve_path(base, r, &opts.date));
+        let r = crate::score::import_events(ws, lock, &file, rejects.as_deref()).map_err(score_err)?;
+        rows_in += r.rows_read;
+        rows_out += r.imported;
+        messages.push(format!(
+            "{}: {} new, {} already imported, {} rejected, {} of unknown contacts",
+            r.file, r.imported, r.duplicates, r.rejected, r.unknown_contact
+        ));
+    }
+    let outcome = if rows_out == 0 { "unchanged" } else { "ok" };
+    Ok(StepDone { outcome: outcome.into(), rows_in, rows_out, message: messages.join("; ") })
+}
+
+fn score_step(
+    ws: &mut Workspace,
+    lock: &WriteLock,
+    step: &ScoreStep,
+    base: &Path,
+    opts: &RunOptions,
+) -> Result<StepDone, PipelineError> {
+    let plan = crate::score::plan::read(&resolve_path(base, &step.plan, &opts.date)).map_err(score_err)?;
+    let date = crate::score::time::parse_date(&opts.date)
+        .ok_or_else(|| PipelineError::Job(format!("run date {:?} is not YYYY-MM-DD", opts.date)))?;
+    let r = crate::score::apply(ws, lock, &plan, crate::score::time::as_of(Some(date))).map_err(score_err)?;
+    let temps = r.summary.temperatures.iter().map(|(t, n)| format!("{t} {n}")).collect::<Vec<_>>().join(", ");
+    let mut message = format!("{} as of {}: {temps}", r.name, r.as_of);
+    for w in &r.warnings {
+        message.push_str(&format!("; warning: {w}"));
+    }
+    let outcome = if r.unchanged { "unchanged" } else { "ok" };
+    Ok(StepDone { outcome: outcome.into(), rows_in: r.summary.profiles, rows_out: r.summary.scored, message })
+}
+
 fn begin(ws: &mut Workspace, lock: &WriteLock, job: &str, date: &str) -> Result<i64, StoreError> {
     let id = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
     let (job, date, now, out) = (job.to_owned(), date.to_owned(), ingest::now(), id.clone());
@@ -415,6 +493,7 @@ mod tests {
         let job = parse(Path::new("nightly.toml"), text).unwrap();
         assert_eq!(job.imports.len(), 1);
         assert_eq!(job.imports[0].mode, Mode::Replace);
+        assert_eq!((job.events.len(), job.scores.len()), (1, 1));
         assert!(job.notify.is_some());
     }
 

@@ -213,7 +213,7 @@ pub fn commit_files(
     let stats = identity::add_to_commit(&mut commit, resolution);
     ws.commit(lock, commit)?;
     identity::cache_profile_table(ws, generation, &profiles);
-    let profiles = identity::with_enrichment(ws, profiles)?;
+    let profiles = identity::with_derived_fields(ws, profiles)?;
     progress(Progress::Refreshing);
     let audiences = audience::refresh_with(ws, lock, &profiles, backend)?;
     let imports = committed.into_iter().map(|c| c.report).collect();
@@ -282,7 +282,7 @@ pub fn reresolve(
     let stats = identity::add_to_commit(&mut commit, resolution);
     ws.commit(lock, commit)?;
     identity::cache_profile_table(ws, generation, &profiles);
-    let profiles = identity::with_enrichment(ws, profiles)?;
+    let profiles = identity::with_derived_fields(ws, profiles)?;
     let audiences = audience::refresh_with(ws, lock, &profiles, backend)?;
     Ok((stats, audiences))
 }
