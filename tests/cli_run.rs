@@ -216,3 +216,25 @@ fn segment_auto_in_a_job_runs_after_the_imports_and_is_skipped_when_data_is_stal
     assert_eq!(out["steps"][1]["outcome"], "skipped", "{out:#}");
     assert!(out["steps"][1]["message"].as_str().unwrap().contains("not possible yet"), "{out:#}");
 }
+
+#[test]
+fn enrich_steps_run_after_the_imports_and_store_each_message_once() {
+    let ws = Workspace::seeded();
+    let messages = common::fixture("enrich/messages_pt.csv");
+    std::fs::copy(&messages, ws.out_path("messages-2026-12-05.csv")).unwrap();
+    let job = write(
+        &ws,
+        "job.toml",
+        "[[enrich]]\nkind = \"messages\"\npath = \"messages-{date}.csv\"\nrejects = \"rejects.csv\"\n",
+    );
+    let out = ws.run_json(&["run", &job, "--date", "2026-12-05"]);
+    let step = &out["steps"][0];
+    assert_eq!(
+        (step["name"].as_str(), step["outcome"].as_str()),
+        (Some("enrich messages messages-{date}.csv"), Some("ok")),
+        "{out:#}"
+    );
+    assert_eq!(step["rows_out"], 8);
+    let again = ws.run_json(&["run", &job, "--date", "2026-12-05"]);
+    assert_eq!(again["steps"][0]["outcome"], "unchanged", "{again:#}");
+}

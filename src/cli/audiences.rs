@@ -321,7 +321,7 @@ pub fn run(
 }
 
 /// Asks on the terminal; without one, the answer is no.
-fn confirm(question: &str) -> anyhow::Result<bool> {
+pub fn confirm(question: &str) -> anyhow::Result<bool> {
     if !std::io::stdin().is_terminal() {
         return Ok(false);
     }

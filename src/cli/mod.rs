@@ -179,7 +179,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run::run(&mut open(cli.workspace)?, args, backend, &out),
         Command::Runs(cmd) => run::run_runs(&open(cli.workspace)?, cmd, &out),
         Command::Sources(cmd) => imports::run_sources(&open(cli.workspace)?, cmd, &out),
-        Command::Profiles(cmd) => profiles::run_profiles(&open(cli.workspace)?, cmd, &out),
+        Command::Profiles(cmd) => profiles::run_profiles(&mut open(cli.workspace)?, cmd, &out),
         Command::Fields(args) => fields::run(&open(cli.workspace)?, args, &out),
         Command::Enrich(cmd) => enrich::run(&workspace_dir(cli.workspace)?, cmd, &out),
         Command::Audiences(cmd) => audiences::run(&mut open(cli.workspace)?, cmd, backend, &out),

@@ -24,6 +24,22 @@ pub enum ProfilesCommand {
         #[arg(long, value_name = "FILE")]
         out: std::path::PathBuf,
     },
+    /// Erase a person on request (LGPD art. 18, GDPR art. 17): their rows leave every file of
+    /// the workspace, and their identifiers are suppressed in later imports.
+    #[command(after_help = "Example:\n  hyperseg -w ws profiles erase '+55 11 98765-4321' --yes")]
+    Erase {
+        /// A profile id, phone, e-mail or CPF.
+        query: String,
+        /// Erase without asking (required without a terminal).
+        #[arg(long)]
+        yes: bool,
+        /// Who asks (recorded); default: the operating-system user.
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+    },
+    /// List past erasures (when, by whom, how many records; no personal data).
+    #[command(after_help = "Example:\n  hyperseg -w ws profiles erasures")]
+    Erasures,
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -45,8 +61,44 @@ pub enum IdentityCommand {
     },
 }
 
-pub fn run_profiles(ws: &Workspace, cmd: ProfilesCommand, out: &Output) -> anyhow::Result<()> {
+pub fn run_profiles(ws: &mut Workspace, cmd: ProfilesCommand, out: &Output) -> anyhow::Result<()> {
     match cmd {
+        ProfilesCommand::Erase { query, yes, by } => {
+            let view = identity::find_profile(ws, &query)?;
+            let question = format!("erase profile {} and every row of theirs? [y/N] ", view.id);
+            if !yes && !super::audiences::confirm(&question)? {
+                return Err(super::UserError("not erased (pass --yes to erase without asking)".into()).into());
+            }
+            let lock = ws.lock()?;
+            let by = by.unwrap_or_else(hyperseg::ingest::default_user);
+            let done =
+                hyperseg::pipeline::erase::erase(ws, &lock, &query, &by, &hyperseg::compute::CpuBackend)?;
+            out.message(
+                &format!(
+                    "erased profile {}: {} records, {} rows in {} imports rewritten; {} identifiers suppressed",
+                    done.profile,
+                    thousands(done.records),
+                    thousands(done.rows_removed),
+                    done.imports_rewritten,
+                    done.identifiers_suppressed
+                ),
+                &done,
+            )
+        }
+        ProfilesCommand::Erasures => {
+            let rows = ws.catalog().erasures()?;
+            if out.json {
+                return out.json_value(&rows);
+            }
+            let mut s = String::new();
+            for r in &rows {
+                s.push_str(&format!(
+                    "#{} {} by {}: {} records, {} imports rewritten\n",
+                    r.id, r.at, r.by, r.records, r.imports_rewritten
+                ));
+            }
+            out.text(if s.is_empty() { "no erasures" } else { s.trim_end() })
+        }
         ProfilesCommand::Show { query } => {
             let view = identity::find_profile(ws, &query)?;
             let enrichment = hyperseg::enrich::explain_profile(ws, view.id)?;

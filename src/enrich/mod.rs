@@ -83,7 +83,23 @@ pub fn enrich(
     }
     let mut ws = Workspace::open(dir)?;
     let lock = ws.lock()?;
-    let country = tables::country(&ws)?;
+    enrich_in(&mut ws, &lock, kind, files, opts)
+}
+
+/// [`enrich`] in a workspace already open and locked (the nightly job's).
+pub fn enrich_in(
+    ws: &mut Workspace,
+    lock: &crate::store::WriteLock,
+    kind: Kind,
+    files: &[PathBuf],
+    opts: &EnrichOptions,
+) -> Result<Vec<EnrichReport>, EnrichError> {
+    if let Some(h) = opts.conversation_gap_hours.filter(|h| !(h.is_finite() && *h > 0.0)) {
+        return Err(EnrichError::Invalid(format!(
+            "--conversation-gap must be a positive number of hours, not {h}"
+        )));
+    }
+    let country = tables::country(ws)?;
     let mut parsed = Vec::with_capacity(files.len());
     for f in files {
         parsed.push(tables::read_file(f, kind, country)?);
@@ -101,7 +117,7 @@ pub fn enrich(
         started_at: crate::ingest::now(),
         conversation_gap_hours: opts.conversation_gap_hours.filter(|_| kind == Kind::Messages),
     };
-    tables::commit(&mut ws, &lock, kind, parsed, &commit)
+    tables::commit(ws, lock, kind, parsed, &commit)
 }
 
 /// `enrich messages FILE...` for the nightly job.

@@ -13,7 +13,7 @@ use serde::Serialize;
 use std::path::Path;
 
 /// What an enrichment file holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Messages,

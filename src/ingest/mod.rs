@@ -434,6 +434,7 @@ pub fn new_report(path: &Path, opts: &ImportOptions) -> ImportReport {
         rows_rejected: 0,
         rejected_by_reason: Default::default(),
         rows_opted_out: 0,
+        rows_suppressed: 0,
         opt_in_column: None,
         opt_in_unrecognised: 0,
         opt_in_empty: 0,

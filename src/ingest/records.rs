@@ -134,6 +134,11 @@ impl Records {
         out
     }
 
+    /// Appends record `i` of `from`, at row `row` of its import.
+    pub fn push_record(&mut self, from: &Records, i: usize, row: u32) {
+        self.push(from.import[i], row, from.record[i], from.since[i], from.changed[i]);
+    }
+
     fn push(&mut self, import: i64, row: u32, record: i64, since: i64, changed: i64) {
         self.import.push(import);
         self.row.push(row);

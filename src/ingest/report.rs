@@ -93,6 +93,9 @@ pub struct ImportReport {
     pub rows_rejected: u64,
     pub rejected_by_reason: BTreeMap<String, u64>,
     pub rows_opted_out: u64,
+    /// Rows of erased people, refused (see `hyperseg profiles erase`).
+    #[serde(default)]
+    pub rows_suppressed: u64,
     /// The opt-in column's header, if the file has one.
     pub opt_in_column: Option<String>,
     /// Opt-in cells that were neither yes nor no (imported as opted in).

@@ -24,6 +24,9 @@ pub struct Job {
     pub scores: Vec<ScoreStep>,
     #[serde(default, rename = "export")]
     pub exports: Vec<ExportStep>,
+    /// Messages, campaign events and contact extras, after the imports.
+    #[serde(default, rename = "enrich")]
+    pub enrich: Vec<EnrichStep>,
     /// Automatic segmentation after the imports (skipped when the data is not fresh).
     #[serde(default)]
     pub segment_auto: Option<SegmentAutoStep>,
@@ -74,6 +77,18 @@ pub struct ExportStep {
     /// Keep members without a valid phone in a CSV export (flagged).
     #[serde(default)]
     pub include_invalid_phones: bool,
+}
+
+/// `[[enrich]]`: message, campaign or extras files (a path or glob; `{date}` allowed).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EnrichStep {
+    /// messages, campaigns or extras.
+    pub kind: crate::enrich::Kind,
+    pub path: String,
+    pub rejects: Option<String>,
+    /// Messages: hours of silence that start a new conversation.
+    pub conversation_gap: Option<f64>,
 }
 
 /// `[segment_auto]`: a new generation of automatic audiences, as of the run date.
@@ -185,6 +200,7 @@ pub fn run(
         .imports
         .iter()
         .map(Step::Import)
+        .chain(job.enrich.iter().map(Step::Enrich))
         .chain(job.events.iter().map(Step::Events))
         .chain(job.scores.iter().map(Step::Score))
         .chain(job.segment_auto.iter().map(Step::SegmentAuto))
@@ -228,6 +244,7 @@ pub fn run(
 
 enum Step<'a> {
     Import(&'a ImportStep),
+    Enrich(&'a EnrichStep),
     SegmentAuto(&'a SegmentAutoStep),
     Events(&'a EventsStep),
     Score(&'a ScoreStep),
@@ -238,6 +255,7 @@ impl Step<'_> {
     fn name(&self) -> String {
         match self {
             Step::Import(i) => format!("import {}", i.source.as_deref().unwrap_or(&i.path)),
+            Step::Enrich(e) => format!("enrich {} {}", e.kind.name(), e.path),
             Step::SegmentAuto(_) => "segment auto".to_owned(),
             Step::Events(e) => format!("events {}", e.path),
             Step::Score(s) => format!("score {}", s.plan),
@@ -286,6 +304,7 @@ fn run_step(
 ) -> Result<StepDone, PipelineError> {
     match step {
         Step::Import(i) => import_step(ws, lock, i, base, opts, backend),
+        Step::Enrich(e) => enrich_step(ws, lock, e, base, opts),
         Step::SegmentAuto(a) => segment_auto_step(ws, lock, a, base, opts, backend),
         Step::Events(e) => events_step(ws, lock, e, base, opts),
         Step::Score(s) => score_step(ws, lock, s, base, opts),
@@ -356,6 +375,42 @@ fn import_step(
         .join("; ");
     let outcome_word = if outcome.unchanged { "unchanged" } else { "ok" };
     Ok(StepDone { outcome: outcome_word.into(), rows_in, rows_out, message })
+}
+
+fn enrich_step(
+    ws: &mut Workspace,
+    lock: &WriteLock,
+    step: &EnrichStep,
+    base: &Path,
+    opts: &RunOptions,
+) -> Result<StepDone, PipelineError> {
+    let files = expand(&resolve_path(base, &step.path, &opts.date))?;
+    let options = crate::enrich::EnrichOptions {
+        imported_by: opts.imported_by.clone(),
+        rejects: step.rejects.as_deref().map(|r| resolve_path(base, r, &opts.date)),
+        conversation_gap_hours: step.conversation_gap,
+    };
+    let reports = crate::enrich::enrich_in(ws, lock, step.kind, &files, &options).map_err(|e| {
+        if e.is_user_error() {
+            PipelineError::Job(e.to_string())
+        } else {
+            PipelineError::Internal(e.to_string())
+        }
+    })?;
+    let rows_in = reports.iter().map(|r| r.rows_read).sum();
+    let rows_out: u64 = reports.iter().map(|r| r.rows_new).sum();
+    let message = reports
+        .iter()
+        .map(|r| {
+            format!(
+                "{}: {} new, {} already stored, {} linked",
+                r.file, r.rows_new, r.rows_duplicate, r.rows_linked
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let outcome = if rows_out == 0 { "unchanged" } else { "ok" };
+    Ok(StepDone { outcome: outcome.into(), rows_in, rows_out, message })
 }
 
 fn segment_auto_step(

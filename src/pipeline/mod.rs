@@ -2,9 +2,11 @@
 //! refresh ([`import`]), and the nightly job ([`job`], `hyperseg run`). Progress is reported
 //! through a callback, never printed.
 
+pub mod erase;
 pub mod job;
 pub mod nightly;
 pub mod notify;
+pub mod suppress;
 
 use crate::audience::{self, AudienceError, Refresh};
 use crate::compute::Backend;
@@ -136,6 +138,10 @@ pub fn import(
             }
         }
     }
+    suppress_rows(ws, &mut parsed).map_err(|e| FileFailed {
+        report: Box::new(ingest::new_report(&req.files[0].path, &req.options)),
+        error: e,
+    })?;
     let failed = |e: PipelineError| FileFailed {
         report: Box::new(ingest::new_report(&req.files[0].path, &req.options)),
         error: e,
@@ -143,6 +149,27 @@ pub fn import(
     progress(Progress::Resolving);
     write_rejects(req, &mut parsed).map_err(|e| failed(e.into()))?;
     commit_files(ws, lock, parsed, backend, progress).map_err(failed)
+}
+
+/// Leaves out the rows (records and opt-out statements) of erased people, counting them.
+fn suppress_rows(ws: &Workspace, parsed: &mut [SourcedFile]) -> Result<(), PipelineError> {
+    let Some(salt) = suppress::salt(ws)? else { return Ok(()) };
+    let suppressed = ws.catalog().suppressed()?;
+    let config = identity::load_config(ws)?;
+    let country = identity::normalize::CountryCode::parse(&config.country).unwrap_or_default();
+    for f in parsed {
+        let i = &mut f.ingested;
+        if let Some(keep) = suppress::rows_to_keep(&i.table, &salt, &suppressed, country) {
+            i.report.rows_suppressed += (i.table.rows() - keep.len()) as u64;
+            i.report.rows_imported = keep.len() as u64;
+            i.table = i.table.take(&keep);
+        }
+        if let Some(keep) = suppress::rows_to_keep(&i.opted_out, &salt, &suppressed, country) {
+            i.report.rows_suppressed += (i.opted_out.rows() - keep.len()) as u64;
+            i.opted_out = i.opted_out.take(&keep);
+        }
+    }
+    Ok(())
 }
 
 /// Refuses rejects files that are missing a folder, a folder, inside the workspace or one of

@@ -23,6 +23,8 @@ const TABLES: &[&str] = &[
     "import_rejects",
     "runs",
     "run_steps",
+    "erasures",
+    "suppressed",
     "auto_generations",
     "auto_audiences",
     "enrich_imports",
@@ -141,6 +143,16 @@ CREATE TABLE IF NOT EXISTS import_rejects (
     reason TEXT NOT NULL,
     count INTEGER NOT NULL,
     PRIMARY KEY (import_id, reason)
+);
+CREATE TABLE IF NOT EXISTS erasures (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    by TEXT NOT NULL,
+    records INTEGER NOT NULL,
+    imports_rewritten INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS suppressed (
+    hash TEXT PRIMARY KEY
 );
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -315,8 +327,10 @@ impl Catalog {
         let conn = Connection::open(path).map_err(cat_err(path))?;
         // Rollback journal with full sync: a commit is on disk when it returns, and a crash
         // mid-transaction rolls back on the next open. Readers wait briefly for a writer.
+        // Deleted rows are overwritten, so an erased person leaves no trace in free pages.
         conn.execute_batch(
-            "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+            "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
+             PRAGMA secure_delete = ON;",
         )
         .map_err(cat_err(path))?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(cat_err(path))?;
@@ -629,7 +643,35 @@ pub struct RunStepRow {
     pub message: String,
 }
 
+/// An erasure, as the catalog keeps it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ErasureRow {
+    pub id: i64,
+    pub at: String,
+    pub by: String,
+    pub records: u64,
+    pub imports_rewritten: u64,
+}
+
 impl Catalog {
+    /// The suppression list (salted hashes).
+    pub fn suppressed(&self) -> Result<hashbrown::HashSet<String>, StoreError> {
+        Ok(self.query_all("SELECT hash FROM suppressed", [], |r| r.get(0))?.into_iter().collect())
+    }
+
+    /// Every erasure, oldest first.
+    pub fn erasures(&self) -> Result<Vec<ErasureRow>, StoreError> {
+        self.query_all("SELECT id, at, by, records, imports_rewritten FROM erasures ORDER BY id", [], |r| {
+            Ok(ErasureRow {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                by: r.get(2)?,
+                records: r.get::<_, i64>(3)? as u64,
+                imports_rewritten: r.get::<_, i64>(4)? as u64,
+            })
+        })
+    }
+
     /// Every run, oldest first.
     pub fn runs(&self) -> Result<Vec<RunRow>, StoreError> {
         self.query_all(
@@ -767,6 +809,51 @@ pub struct CatalogWriter<'t> {
 }
 
 impl CatalogWriter<'_> {
+    /// Points import `id` at a rewritten snapshot.
+    pub fn set_import_snapshot(&self, id: i64, snapshot: &str) -> Result<(), StoreError> {
+        self.tx
+            .execute("UPDATE imports SET snapshot = ?2 WHERE id = ?1", params![id, snapshot])
+            .map(drop)
+            .map_err(cat_err(self.path))
+    }
+
+    /// Records an erasure (no personal data: when, by whom, how much).
+    pub fn insert_erasure(&self, at: &str, by: &str, records: u64, imports: u64) -> Result<(), StoreError> {
+        self.tx
+            .execute(
+                "INSERT INTO erasures (at, by, records, imports_rewritten) VALUES (?1, ?2, ?3, ?4)",
+                params![at, by, records as i64, imports as i64],
+            )
+            .map(drop)
+            .map_err(cat_err(self.path))
+    }
+
+    /// Adds salted identifier hashes to the suppression list.
+    pub fn suppress(&self, hashes: &[String]) -> Result<(), StoreError> {
+        for h in hashes {
+            self.tx
+                .execute("INSERT OR IGNORE INTO suppressed (hash) VALUES (?1)", params![h])
+                .map_err(cat_err(self.path))?;
+        }
+        Ok(())
+    }
+
+    /// Blanks the identifier text of lineage rows (aliases and events) naming `values`.
+    pub fn scrub_identifiers(&self, values: &[String]) -> Result<(), StoreError> {
+        for v in values.iter().filter(|v| !v.is_empty()) {
+            self.tx
+                .execute("UPDATE profile_aliases SET identifier = '(erased)' WHERE identifier LIKE '%' || ?1 || '%'", params![v])
+                .map_err(cat_err(self.path))?;
+            self.tx
+                .execute(
+                    "UPDATE profile_events SET detail = '(erased)' WHERE detail LIKE '%' || ?1 || '%'",
+                    params![v],
+                )
+                .map_err(cat_err(self.path))?;
+        }
+        Ok(())
+    }
+
     /// Marks import `id` retired at `at`: its snapshot (already retired from the commit's
     /// files) is no longer named.
     pub fn retire_import(&self, id: i64, at: &str) -> Result<(), StoreError> {

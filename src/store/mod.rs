@@ -23,8 +23,8 @@ pub mod snapshot;
 
 pub use auto_catalog::GenerationRow;
 pub use catalog::{
-    AliasRow, AudienceRow, Catalog, CatalogWriter, EnrichImportRow, EventRow, ImportColumn, ImportFilter,
-    ImportRow, NewImport, RunRow, RunStepRow, SCHEMA_VERSION,
+    AliasRow, AudienceRow, Catalog, CatalogWriter, EnrichImportRow, ErasureRow, EventRow, ImportColumn,
+    ImportFilter, ImportRow, NewImport, RunRow, RunStepRow, SCHEMA_VERSION,
 };
 pub use error::StoreError;
 pub use lock::WriteLock;

@@ -1,0 +1,87 @@
+//! The suppression list: identifiers of erased people, kept as salted SHA-256 hashes (the
+//! salt random per workspace), so a later import of the same person is refused row by row
+//! without the workspace keeping the identifier itself.
+
+use crate::columns::{CanonicalField, Table, Value};
+use crate::identity::normalize::{self, CountryCode};
+use crate::store::Workspace;
+use sha2::{Digest, Sha256};
+
+const SALT: &str = "suppression.salt";
+
+/// The normalised identifiers of a person: phone keys, e-mails and CPFs (as key text).
+#[derive(Clone, Debug, Default)]
+pub struct Identifiers {
+    pub keys: Vec<String>,
+}
+
+/// Each row's identifier keys (`p:`, `e:`, `c:` prefixed) in table `t`.
+pub fn row_keys(t: &Table, row: usize, country: CountryCode) -> Vec<String> {
+    let text = |f: CanonicalField| match t.canonical(f).map(|c| c.data.value(row)) {
+        Some(Value::Text(s)) => Some(s),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    if let Some(k) = text(CanonicalField::PhoneNumber).and_then(|v| normalize::phone_key_in(v, country).ok())
+    {
+        out.push(format!("p:{k}"));
+    }
+    if let Some(k) = text(CanonicalField::Email).and_then(normalize::email_key) {
+        out.push(format!("e:{k}"));
+    }
+    if let Some(k) = text(CanonicalField::TaxDocument).and_then(|v| normalize::cpf_key(v).ok()) {
+        out.push(format!("c:{k}"));
+    }
+    out
+}
+
+/// The workspace's salt, if one was made.
+pub fn salt(ws: &Workspace) -> Result<Option<String>, crate::store::StoreError> {
+    ws.catalog().setting(SALT)
+}
+
+/// A new random salt (to store under [`SALT`] with the first erasure).
+pub fn new_salt() -> String {
+    let bytes: [u8; 16] = rand::random();
+    hex::encode(bytes)
+}
+
+/// Sets the workspace's salt inside a commit.
+pub fn store_salt(w: &crate::store::CatalogWriter, salt: &str) -> Result<(), crate::store::StoreError> {
+    w.set_setting(SALT, salt)
+}
+
+/// The salted hash of an identifier key.
+pub fn hash(salt: &str, key: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(salt.as_bytes());
+    h.update(key.as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// The rows of `t` to keep: those none of whose identifiers is in `suppressed` (hashed with
+/// `salt`). `None` when every row stays.
+pub fn rows_to_keep(
+    t: &Table,
+    salt: &str,
+    suppressed: &hashbrown::HashSet<String>,
+    country: CountryCode,
+) -> Option<Vec<u32>> {
+    let keep: Vec<u32> = (0..t.rows())
+        .filter(|&r| !row_keys(t, r, country).iter().any(|k| suppressed.contains(&hash(salt, k))))
+        .map(|r| r as u32)
+        .collect();
+    (keep.len() < t.rows()).then_some(keep)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_depend_on_the_salt_and_the_key() {
+        assert_ne!(hash("a", "p:5511987654321"), hash("b", "p:5511987654321"));
+        assert_eq!(hash("a", "e:x@y.z"), hash("a", "e:x@y.z"));
+        assert_eq!(new_salt().len(), 32);
+    }
+}
