@@ -188,12 +188,14 @@ fn nightly_bench(rows: usize, nights: u32, seed: u64, out: &Output) -> anyhow::R
     let scratch = tempfile::tempdir()?;
     if !out.json {
         out.text(&format!(
-            "{:>5} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7}  {:>27}  {:>9} {:>9} {:>9}",
+            "{:>5} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>8} {:>27} {:>9} {:>9} {:>9}",
             "night",
             "rows",
             "MB",
             "read",
-            "resolv",
+            "match",
+            "resolve",
+            "commit",
             "refresh",
             "export",
             "total",
@@ -210,12 +212,14 @@ fn nightly_bench(rows: usize, nights: u32, seed: u64, out: &Output) -> anyhow::R
         }
         let [new, changed, unchanged, gone] = n.records;
         let _ = out.text(&format!(
-            "{:>5} {:>9} {:>9.1} {:>7.3} {:>7.3} {:>7.3} {:>7.3} {:>7.3} {:>7.0}k {:>27} {:>9} {:>9.6} {:>9.6}  ws {:.1} MB, profiles +{} -{} ~{}",
+            "{:>5} {:>9} {:>9.1} {:>7.3} {:>7.3} {:>7.3} {:>7.3} {:>7.3} {:>7.3} {:>7.3} {:>7.0}k {:>27} {:>9} {:>9.6} {:>9.6}  ws {:.1} MB, profiles +{} -{} ~{}",
             n.night,
             thousands(n.rows),
             n.file_bytes as f64 / 1e6,
             n.read_s,
-            n.resolve_commit_s,
+            n.match_s,
+            n.resolve_s,
+            n.commit_s,
             n.refresh_s,
             n.export_s,
             n.total_s,

@@ -117,7 +117,7 @@ pub fn run(dir: &Path, args: ImportArgs, choice: BackendChoice, out: &Output) ->
     let bar = Bar::bytes(0, "importing");
     let outcome = pipeline::import(&mut ws, &lock, &req, backend.as_ref(), &|p| match p {
         Progress::Reading { bytes_done, bytes_total, .. } => bar.set_total_and_done(bytes_total, bytes_done),
-        Progress::Resolving | Progress::Refreshing => {}
+        Progress::Resolving | Progress::Linking | Progress::Committing | Progress::Refreshing => {}
     });
     bar.finish();
     drop(lock);

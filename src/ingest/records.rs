@@ -19,7 +19,7 @@
 //! only, so it does not grow when the dump does not.
 
 use super::IngestError;
-use crate::columns::{Column, ColumnData, Role, Table, Value};
+use crate::columns::{Column, ColumnData, Role, Table};
 use crate::store::{Commit, ImportFilter, StoreError, Workspace, WriteLock, snapshot};
 use serde::{Deserialize, Serialize};
 
@@ -206,12 +206,14 @@ fn hash_bytes(b: &[u8]) -> u64 {
     ahash::RandomState::with_seeds(0x5851_F42D, 0x4C95_7F2D, 0x1405_7B7E, 0xF767_814F).hash_one(b)
 }
 
-/// Each row's value hash for one column (0 where the cell is empty). Values hash as their
-/// text, so a column typed differently in another file (integer here, text there) gives the
-/// same hashes for the same cells.
+/// Each row's value hash for one column (0 where the cell is empty). Text and integers hash
+/// as their text, so a column typed differently in another file (integer here, text there)
+/// gives the same hashes for the same cells; decimals, dates and booleans — whose text forms
+/// differ from how files write them anyway — hash their bits with a tag of their type.
 fn value_hashes(data: &ColumnData) -> Vec<u64> {
     use rayon::prelude::*;
     let valid = data.validity();
+    let tagged = |tag: u64, bits: u64| mix(bits ^ tag.rotate_left(32)) | 1;
     match data {
         ColumnData::Dictionary(d) => {
             let dict = d.dictionary();
@@ -226,18 +228,29 @@ fn value_hashes(data: &ColumnData) -> Vec<u64> {
             .into_par_iter()
             .map(|i| if valid.get(i) { hash_bytes(s.raw_bytes(i)) | 1 } else { 0 })
             .collect(),
-        other => (0..other.len())
-            .into_par_iter()
-            .map_init(String::new, |buf, i| match other.value(i) {
-                Value::Null => 0,
-                v => {
-                    use std::fmt::Write as _;
-                    buf.clear();
-                    let _ = write!(buf, "{v}");
-                    hash_bytes(buf.as_bytes()) | 1
-                }
+        ColumnData::Int64(c) => c
+            .values
+            .par_iter()
+            .enumerate()
+            .map_init(itoa::Buffer::new, |buf, (i, &v)| {
+                if valid.get(i) { hash_bytes(buf.format(v).as_bytes()) | 1 } else { 0 }
             })
             .collect(),
+        ColumnData::Float64(c) => c
+            .values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| if valid.get(i) { tagged(1, v.to_bits()) } else { 0 })
+            .collect(),
+        ColumnData::Date(c) => c
+            .values
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| if valid.get(i) { tagged(2, v as u64) } else { 0 })
+            .collect(),
+        ColumnData::Boolean(b) => {
+            (0..b.len()).map(|i| b.get(i).map_or(0, |v| tagged(3, u64::from(v)))).collect()
+        }
     }
 }
 

@@ -9,8 +9,8 @@
 //! data; and the identifiers go on the suppression list as salted hashes, so a later import
 //! of the same person is refused row by row.
 
+use super::PipelineError;
 use super::suppress;
-use super::{PipelineError, Progress};
 use crate::columns::Table;
 use crate::compute::Backend;
 use crate::identity::{self, NewSource, normalize::CountryCode};
@@ -127,7 +127,6 @@ pub fn erase(
         identifiers_suppressed: keys.len() as u64,
     };
     let commit = erasure_commit(ws, lock, (&current, &next, &opt_outs), &rewritten, (&keys, by, &done))?;
-    let _ = Progress::Resolving;
     finish(ws, lock, commit, backend)?;
     Ok(done)
 }

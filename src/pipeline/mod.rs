@@ -72,8 +72,12 @@ pub struct ImportRequest {
 pub enum Progress {
     /// Reading file `index`: bytes done of total.
     Reading { index: usize, bytes_done: u64, bytes_total: u64 },
-    /// Every file read; matching records, resolving identity and committing.
+    /// Every file read; matching its rows to their sources' current records.
     Resolving,
+    /// Records matched; resolving identity while the new imports are written.
+    Linking,
+    /// Resolved; committing, and caching the profile table.
+    Committing,
     /// Refreshing the saved audiences.
     Refreshing,
 }
@@ -231,6 +235,7 @@ pub fn commit_files(
     }
     let live: hashbrown::HashSet<i64> = matched.records.imports().into_iter().map(|(i, _)| i).collect();
     let now = ingest::now();
+    progress(Progress::Linking);
     let (mut commit, committed, mut resolution) =
         stage_and_resolve(ws, lock, parsed, (&matched, &opt_outs), &live, first_id)?;
     let next =
@@ -238,6 +243,7 @@ pub fn commit_files(
     records::add_to_commit(ws, lock, &mut commit, &current, next, &now)?;
     let (generation, profiles) = resolution.take_profiles();
     let stats = identity::add_to_commit(&mut commit, resolution);
+    progress(Progress::Committing);
     ws.commit(lock, commit)?;
     identity::cache_profile_table(ws, generation, &profiles);
     let profiles = identity::with_derived_fields(ws, profiles)?;

@@ -38,7 +38,13 @@ pub struct NightFigures {
     pub rows: u64,
     /// Parse and check the file.
     pub read_s: f64,
-    /// Match records, resolve, write and commit.
+    /// Match its rows to the source's current records.
+    pub match_s: f64,
+    /// Resolve identity (and build the profile table) while the import's columns are written.
+    pub resolve_s: f64,
+    /// Commit, and cache the profile table.
+    pub commit_s: f64,
+    /// Match, resolve, write and commit (the three above).
     pub resolve_commit_s: f64,
     /// Refresh the saved audiences.
     pub refresh_s: f64,
@@ -130,8 +136,8 @@ fn one_night(
     let export_s = t.elapsed().as_secs_f64();
     drop(lock);
     let marks = marks.into_inner().expect("not poisoned");
-    let read_s = marks.first().copied().unwrap_or(imported);
-    let refresh_at = marks.get(1).copied().unwrap_or(imported);
+    let at = |i: usize| marks.get(i).copied().unwrap_or(imported);
+    let (read_s, linking, committing, refresh_at) = (at(0), at(1), at(2), at(3));
     let (precision, recall, profiles) = check(ws, truth)?;
     let c = outcome.imports[0].records.clone().unwrap_or_default();
     Ok(NightFigures {
@@ -140,6 +146,9 @@ fn one_night(
         file_bytes: outcome.imports[0].bytes,
         rows: outcome.imports[0].rows_imported,
         read_s,
+        match_s: linking - read_s,
+        resolve_s: committing - linking,
+        commit_s: refresh_at - committing,
         resolve_commit_s: refresh_at - read_s,
         refresh_s: imported - refresh_at,
         export_s,
