@@ -6,6 +6,7 @@
 //! `i32`; booleans are a bitmap. Every column carries a validity bitmap (bit clear = empty).
 
 mod bitmap;
+pub mod hash;
 mod string;
 mod summary;
 mod table;

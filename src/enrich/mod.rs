@@ -69,6 +69,16 @@ pub struct EnrichOptions {
     pub conversation_gap_hours: Option<f64>,
 }
 
+/// Refuses options that cannot work (a conversation gap that is not a positive number).
+fn check_options(opts: &EnrichOptions) -> Result<(), EnrichError> {
+    match opts.conversation_gap_hours.filter(|h| !(h.is_finite() && *h > 0.0)) {
+        Some(h) => Err(EnrichError::Invalid(format!(
+            "--conversation-gap must be a positive number of hours, not {h}"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Reads, checks and stores `files` of `kind` in the workspace at `dir`, all or nothing.
 pub fn enrich(
     dir: &Path,
@@ -76,11 +86,7 @@ pub fn enrich(
     files: &[PathBuf],
     opts: &EnrichOptions,
 ) -> Result<Vec<EnrichReport>, EnrichError> {
-    if let Some(h) = opts.conversation_gap_hours.filter(|h| !(h.is_finite() && *h > 0.0)) {
-        return Err(EnrichError::Invalid(format!(
-            "--conversation-gap must be a positive number of hours, not {h}"
-        )));
-    }
+    check_options(opts)?;
     let mut ws = Workspace::open(dir)?;
     let lock = ws.lock()?;
     enrich_in(&mut ws, &lock, kind, files, opts)
@@ -94,11 +100,7 @@ pub fn enrich_in(
     files: &[PathBuf],
     opts: &EnrichOptions,
 ) -> Result<Vec<EnrichReport>, EnrichError> {
-    if let Some(h) = opts.conversation_gap_hours.filter(|h| !(h.is_finite() && *h > 0.0)) {
-        return Err(EnrichError::Invalid(format!(
-            "--conversation-gap must be a positive number of hours, not {h}"
-        )));
-    }
+    check_options(opts)?;
     let country = tables::country(ws)?;
     let mut parsed = Vec::with_capacity(files.len());
     for f in files {

@@ -33,14 +33,7 @@ pub struct HubKey {
 /// values of any other identifier among them.
 pub type PeopleCount<'a> = &'a (dyn Fn(&[u32]) -> usize + Sync);
 
-/// splitmix64's finaliser: spreads numeric keys over all bits.
-fn mix(mut x: u64) -> u64 {
-    x ^= x >> 30;
-    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x ^= x >> 27;
-    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
+use crate::columns::hash::mix64 as mix;
 
 /// Links the records of every key of one rule; returns the links and the hub keys. A key is a
 /// hub when the records sharing it carry more than `hub_limit` distinct values of another

@@ -193,14 +193,7 @@ impl Records {
     }
 }
 
-/// splitmix64's finaliser.
-fn mix(mut x: u64) -> u64 {
-    x ^= x >> 30;
-    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x ^= x >> 27;
-    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
+use crate::columns::hash::mix64 as mix;
 
 fn hash_bytes(b: &[u8]) -> u64 {
     ahash::RandomState::with_seeds(0x5851_F42D, 0x4C95_7F2D, 0x1405_7B7E, 0xF767_814F).hash_one(b)
