@@ -244,7 +244,7 @@ pub fn description(e: &Explanation, lang: Lang) -> String {
     }
 }
 
-/// Three message templates with a `{{name}}` placeholder, from the top traits.
+/// Three message templates with a `{{name}}` slot for the contact's name, from the top traits.
 pub fn messages(e: &Explanation, lang: Lang) -> Vec<String> {
     let v = vocab(lang);
     let traits = top_traits(e, lang);
