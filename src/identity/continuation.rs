@@ -57,6 +57,8 @@ pub(crate) struct Run<'a> {
     pub hubs: &'a [hashbrown::HashSet<Box<str>>],
     /// Ids at or above this were created in this run.
     pub first_new_id: i64,
+    /// The records as last committed.
+    pub committed: &'a crate::ingest::records::Records,
 }
 
 /// Gives each cluster of new records the id of a retired profile it shares a key with, and

@@ -41,6 +41,11 @@ impl Live<'_> {
         self.imports.iter().map(|i| i.table.as_ref()).collect()
     }
 
+    /// The import holding each record.
+    pub fn record_imports(&self) -> Vec<i64> {
+        self.imports.iter().flat_map(|s| std::iter::repeat_n(s.id, s.table.rows())).collect()
+    }
+
     pub fn sources(&self) -> Vec<Source<'_>> {
         self.imports.iter().map(|i| Source { import_id: i.id, table: &i.table, day: i.day }).collect()
     }
@@ -89,19 +94,14 @@ pub(crate) fn load<'a>(
     Ok(Live { imports, record_ids: records.record.clone(), times })
 }
 
-/// The committed records that are not among `current` (by record id): those this run drops.
-pub(crate) fn departed(ws: &Workspace, current: &[i64]) -> Result<Records, IdentityError> {
-    let committed = crate::ingest::records::load(ws)?.records;
+/// The `committed` records that are not among `current` (by record id): those this run drops.
+pub(crate) fn departed(committed: &Records, current: &[i64]) -> Records {
     let now: hashbrown::HashSet<i64> = current.iter().copied().collect();
     let mut out = Records::default();
     for i in (0..committed.len()).filter(|&i| !now.contains(&committed.record[i])) {
-        out.import.push(committed.import[i]);
-        out.row.push(committed.row[i]);
-        out.record.push(committed.record[i]);
-        out.since.push(committed.since[i]);
-        out.changed.push(committed.changed[i]);
+        out.push_record(committed, i, committed.row[i]);
     }
-    Ok(out)
+    out
 }
 
 /// The profile (and first profile) each record had after the last resolution.

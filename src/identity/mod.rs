@@ -278,8 +278,7 @@ impl Current {
 
     /// The consent column for profiles labelled `labels` (one label per record).
     fn consent(&self, labels: &[u32], profiles: usize) -> Column {
-        let record_import: Vec<i64> =
-            self.live.imports.iter().flat_map(|s| std::iter::repeat_n(s.id, s.table.rows())).collect();
+        let record_import = self.live.record_imports();
         let inputs = consent::ConsentInputs {
             tables: &self.live.tables(),
             norm: &self.norm,
@@ -463,6 +462,8 @@ pub fn pairwise_precision_recall(labels: &[u32], truth: &[u64]) -> (f64, f64) {
 /// the new imports (not yet committed) some of them come from.
 pub struct RecordSet<'a> {
     pub records: &'a Records,
+    /// The records as last committed (the records this run drops are those not in `records`).
+    pub committed: &'a Records,
     pub opt_outs: &'a Table,
     pub new: &'a [NewSource<'a>],
 }
@@ -509,6 +510,7 @@ pub fn resolve(
         config: &config,
         hubs: &hub_keys,
         first_new_id: next_id,
+        committed: set.committed,
     };
     let continued = continue_retired(ws, &live, &previous, &run, &mut assignment, &mut retired)?;
     let mut sizes = vec![0usize; clusters];
@@ -516,8 +518,7 @@ pub fn resolve(
         sizes[l as usize] += 1;
     }
 
-    let record_import: Vec<i64> =
-        live.imports.iter().flat_map(|s| std::iter::repeat_n(s.id, s.table.rows())).collect();
+    let record_import = live.record_imports();
     let record_profile: Vec<i64> = labels.iter().map(|&l| assignment.cluster_ids[l as usize]).collect();
     // Each record's original id: kept for earlier records, the id it gets now for new ones.
     let record_origin: Vec<i64> =
@@ -665,7 +666,7 @@ fn continue_retired(
     if retired.is_empty() || assignment.created == 0 {
         return Ok(Vec::new());
     }
-    let departed = live::departed(ws, &live.record_ids)?;
+    let departed = live::departed(run.committed, &live.record_ids);
     if departed.is_empty() {
         return Ok(Vec::new());
     }

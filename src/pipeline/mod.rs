@@ -123,10 +123,11 @@ pub fn import(
     backend: &dyn Backend,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<ImportOutcome, FileFailed> {
-    check_outputs(ws, req).map_err(|e| FileFailed {
+    let failed = |e: PipelineError| FileFailed {
         report: Box::new(ingest::new_report(&req.files[0].path, &req.options)),
-        error: e.into(),
-    })?;
+        error: e,
+    };
+    check_outputs(ws, req).map_err(|e| failed(e.into()))?;
     let mut parsed = Vec::with_capacity(req.files.len());
     for (index, f) in req.files.iter().enumerate() {
         let total = std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0);
@@ -142,14 +143,7 @@ pub fn import(
             }
         }
     }
-    suppress_rows(ws, &mut parsed).map_err(|e| FileFailed {
-        report: Box::new(ingest::new_report(&req.files[0].path, &req.options)),
-        error: e,
-    })?;
-    let failed = |e: PipelineError| FileFailed {
-        report: Box::new(ingest::new_report(&req.files[0].path, &req.options)),
-        error: e,
-    };
+    suppress_rows(ws, &mut parsed).map_err(failed)?;
     progress(Progress::Resolving);
     write_rejects(req, &mut parsed).map_err(|e| failed(e.into()))?;
     commit_files(ws, lock, parsed, backend, progress).map_err(failed)
@@ -237,7 +231,7 @@ pub fn commit_files(
     let now = ingest::now();
     progress(Progress::Linking);
     let (mut commit, committed, mut resolution) =
-        stage_and_resolve(ws, lock, parsed, (&matched, &opt_outs), &live, first_id)?;
+        stage_and_resolve(ws, lock, parsed, (&matched, &opt_outs, &current.records), &live, first_id)?;
     let next =
         records::Next { records: &matched.records, opt_outs: &opt_outs, next_record: matched.next_record };
     records::add_to_commit(ws, lock, &mut commit, &current, next, &now)?;
@@ -261,7 +255,7 @@ fn stage_and_resolve(
     ws: &Workspace,
     lock: &WriteLock,
     parsed: Vec<SourcedFile>,
-    (matched, opt_outs): (&sources::Matched, &crate::columns::Table),
+    (matched, opt_outs, committed): (&sources::Matched, &crate::columns::Table, &records::Records),
     live: &hashbrown::HashSet<i64>,
     first_id: i64,
 ) -> Result<Staged, PipelineError> {
@@ -288,7 +282,7 @@ fn stage_and_resolve(
                 started_at: &f.ingested.report.started_at,
             })
             .collect();
-        let set = identity::RecordSet { records: &matched.records, opt_outs, new: &new };
+        let set = identity::RecordSet { records: &matched.records, committed, opt_outs, new: &new };
         let resolution = identity::resolve(ws, lock, &set, None, &now);
         (staging.join(), resolution)
     });
@@ -308,7 +302,12 @@ pub fn reresolve(
     backend: &dyn Backend,
 ) -> Result<(ResolveStats, Vec<Refresh>), PipelineError> {
     let current = records::load(ws)?;
-    let set = identity::RecordSet { records: &current.records, opt_outs: &current.opt_outs, new: &[] };
+    let set = identity::RecordSet {
+        records: &current.records,
+        committed: &current.records,
+        opt_outs: &current.opt_outs,
+        new: &[],
+    };
     let mut resolution = identity::resolve(ws, lock, &set, config, &ingest::now())?;
     let (generation, profiles) = resolution.take_profiles();
     let mut commit = Commit::default();
