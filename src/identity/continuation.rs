@@ -59,6 +59,8 @@ pub(crate) struct Run<'a> {
     pub first_new_id: i64,
     /// The records as last committed.
     pub committed: &'a crate::ingest::records::Records,
+    /// Committed imports already in memory (id, columns).
+    pub loaded: &'a [(i64, crate::columns::Table)],
 }
 
 /// Gives each cluster of new records the id of a retired profile it shares a key with, and

@@ -52,11 +52,13 @@ impl Live<'_> {
 }
 
 /// Loads the current rows of every import `records` names: from `new` (this command's
-/// imports, not yet committed) or from the workspace.
+/// imports, not yet committed), from `loaded` (committed imports already in memory), or from
+/// the workspace.
 pub(crate) fn load<'a>(
     ws: &Workspace,
     records: &Records,
     new: &'a [NewSource<'a>],
+    loaded: &'a [(i64, Table)],
 ) -> Result<Live<'a>, IdentityError> {
     let mut days: hashbrown::HashMap<i64, (i32, String)> = ws
         .catalog()
@@ -70,10 +72,12 @@ pub(crate) fn load<'a>(
     let day = |id: i64| days.get(&id).map_or(0, |d| d.0);
     let mut imports = Vec::new();
     for (id, count) in records.imports() {
-        let table: Cow<'a, Table> = match new.iter().find(|n| n.import_id == id) {
-            Some(n) => Cow::Borrowed(n.table),
-            None => Cow::Owned(ws.load_import(id)?),
-        };
+        let in_memory = new.iter().find(|n| n.import_id == id).map(|n| n.table);
+        let table: Cow<'a, Table> =
+            match in_memory.or_else(|| loaded.iter().find(|l| l.0 == id).map(|l| &l.1)) {
+                Some(t) => Cow::Borrowed(t),
+                None => Cow::Owned(ws.load_import(id)?),
+            };
         let rows = records.rows_of(id);
         if rows.last().is_some_and(|&r| r as usize >= table.rows()) {
             return Err(IdentityError::Corrupt(format!(

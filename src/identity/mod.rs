@@ -310,7 +310,7 @@ pub(crate) fn load_current(ws: &Workspace) -> Result<Option<Current>, IdentityEr
     let Some(assignment) = load_assignment(ws)? else { return Ok(None) };
     let config = load_config(ws)?;
     let current = ingest::records::load(ws)?;
-    let live = live::load(ws, &current.records, &[])?;
+    let live = live::load(ws, &current.records, &[], &[])?;
     let norm = keys::normalize_all(&live.tables(), &config);
     let previous = live::Previous::read(&assignment)?;
     let record_profile = previous.profiles_of(&live.record_ids)?;
@@ -464,6 +464,8 @@ pub struct RecordSet<'a> {
     pub records: &'a Records,
     /// The records as last committed (the records this run drops are those not in `records`).
     pub committed: &'a Records,
+    /// Committed imports the caller already holds in memory (id, columns).
+    pub loaded: &'a [(i64, Table)],
     pub opt_outs: &'a Table,
     pub new: &'a [NewSource<'a>],
 }
@@ -481,7 +483,7 @@ pub fn resolve(
         None => load_config(ws)?,
     };
     config.validate()?;
-    let live = live::load(ws, records, new)?;
+    let live = live::load(ws, records, new, set.loaded)?;
 
     let g = generation(ws)?;
     let previous = match load_assignment(ws)? {
@@ -511,6 +513,7 @@ pub fn resolve(
         hubs: &hub_keys,
         first_new_id: next_id,
         committed: set.committed,
+        loaded: set.loaded,
     };
     let continued = continue_retired(ws, &live, &previous, &run, &mut assignment, &mut retired)?;
     let mut sizes = vec![0usize; clusters];
@@ -670,7 +673,7 @@ fn continue_retired(
     if departed.is_empty() {
         return Ok(Vec::new());
     }
-    let gone = live::load(ws, &departed, &[])?;
+    let gone = live::load(ws, &departed, &[], run.loaded)?;
     let norm = keys::normalize_all(&gone.tables(), run.config);
     let profiles = previous.profiles_of(&gone.record_ids)?;
     let retired_set: hashbrown::HashSet<i64> = retired.iter().copied().collect();

@@ -17,6 +17,28 @@ pub struct SourcedFile {
 pub struct Matched {
     pub records: Records,
     pub next_record: i64,
+    /// The committed imports matching loaded (id, columns), for later stages to reuse
+    /// instead of reading them again.
+    pub loaded: Vec<(i64, Table)>,
+}
+
+/// Committed imports loaded once for matching, kept for the stages after it.
+struct Loaded<'w> {
+    ws: &'w Workspace,
+    tables: Vec<(i64, Table)>,
+}
+
+impl Loaded<'_> {
+    fn table(&mut self, id: i64) -> Result<&Table, IngestError> {
+        let at = match self.tables.iter().position(|(i, _)| *i == id) {
+            Some(at) => at,
+            None => {
+                self.tables.push((id, self.ws.load_import(id)?));
+                self.tables.len() - 1
+            }
+        };
+        Ok(&self.tables[at].1)
+    }
 }
 
 fn headers(columns: &[ColumnReport]) -> Vec<(String, String)> {
@@ -33,6 +55,7 @@ pub fn match_files(
     first_id: i64,
 ) -> Result<Matched, IngestError> {
     let mut source_of = records::import_sources(ws)?;
+    let mut loaded = Loaded { ws, tables: Vec::new() };
     let mut state = current.records.clone();
     let mut next_record = current.next_record;
     for i in 0..files.len() {
@@ -54,7 +77,7 @@ pub fn match_files(
             std::path::Path::new(&file.ingested.report.file),
         )?;
         let in_batch = |id: i64| done.get((id - first_id) as usize).filter(|_| id >= first_id);
-        let source = source_records(ws, &state, &source_of, &name, &file.spec, &in_batch)?;
+        let source = source_records(&mut loaded, &state, &source_of, &name, &file.spec, &in_batch)?;
         let incoming = Incoming { import_id, keys: &keys, hashes: &hashes, mode: file.spec.mode };
         let (next, mut changes) = records::apply(&state, &source, &incoming, &mut next_record);
         changes.source = name.clone();
@@ -64,13 +87,13 @@ pub fn match_files(
         source_of.insert(import_id, name);
         state = next;
     }
-    Ok(Matched { records: state, next_record })
+    Ok(Matched { records: state, next_record, loaded: loaded.tables })
 }
 
 /// The keys and content hashes of source `name`'s current records, under `spec`'s record
 /// key. An import without the record-id column is matched by content.
 fn source_records<'a>(
-    ws: &Workspace,
+    loaded: &mut Loaded,
     state: &Records,
     source_of: &hashbrown::HashMap<i64, String>,
     name: &str,
@@ -88,9 +111,9 @@ fn source_records<'a>(
         let (table, columns): (Cow<Table>, Vec<ColumnReport>) = match in_batch(id) {
             Some(f) => (Cow::Borrowed(&f.ingested.table), f.ingested.report.columns.clone()),
             None => {
-                let row = ws.catalog().import(id)?;
+                let row = loaded.ws.catalog().import(id)?;
                 let report: Option<ImportReport> = serde_json::from_str(&row.report_json).ok();
-                (Cow::Owned(ws.load_import(id)?), report.map(|r| r.columns).unwrap_or_default())
+                (Cow::Borrowed(loaded.table(id)?), report.map(|r| r.columns).unwrap_or_default())
             }
         };
         let hashes = records::stored_hashes(&table);

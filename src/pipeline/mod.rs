@@ -282,7 +282,13 @@ fn stage_and_resolve(
                 started_at: &f.ingested.report.started_at,
             })
             .collect();
-        let set = identity::RecordSet { records: &matched.records, committed, opt_outs, new: &new };
+        let set = identity::RecordSet {
+            records: &matched.records,
+            committed,
+            loaded: &matched.loaded,
+            opt_outs,
+            new: &new,
+        };
         let resolution = identity::resolve(ws, lock, &set, None, &now);
         (staging.join(), resolution)
     });
@@ -305,6 +311,7 @@ pub fn reresolve(
     let set = identity::RecordSet {
         records: &current.records,
         committed: &current.records,
+        loaded: &[],
         opt_outs: &current.opt_outs,
         new: &[],
     };
