@@ -52,6 +52,44 @@ pub struct Earlier<'a> {
     pub aliases: &'a hashbrown::HashSet<i64>,
 }
 
+/// Dense positions for the distinct non-zero ids of a list, in ascending id order: by offset
+/// when the ids are compact (the usual case, ids being handed out in sequence), else by
+/// binary search.
+struct IdIndex {
+    /// The distinct ids, ascending.
+    ids: Vec<i64>,
+    /// Position of `id - ids[0]` when the ids span at most a few times their count.
+    by_offset: Option<Vec<u32>>,
+}
+
+impl IdIndex {
+    fn new(list: &[i64]) -> IdIndex {
+        let mut ids: Vec<i64> = list.iter().copied().filter(|&id| id != 0).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let span = match (ids.first(), ids.last()) {
+            (Some(&a), Some(&b)) => b.abs_diff(a) as usize + 1,
+            _ => 0,
+        };
+        let by_offset = (span <= 8 * ids.len() + 1024).then(|| {
+            let mut at = vec![u32::MAX; span];
+            for (i, &id) in ids.iter().enumerate() {
+                at[(id - ids[0]) as usize] = i as u32;
+            }
+            at
+        });
+        IdIndex { ids, by_offset }
+    }
+
+    /// The position of `id`, which must be one of the list's non-zero ids.
+    fn get(&self, id: i64) -> usize {
+        match &self.by_offset {
+            Some(at) => at[(id - self.ids[0]) as usize] as usize,
+            None => self.ids.binary_search(&id).expect("the id is in the list"),
+        }
+    }
+}
+
 /// Matches clusters (`labels[record]`, numbered by first record) to earlier ids.
 pub fn assign(
     labels: &[u32],
@@ -61,48 +99,50 @@ pub fn assign(
     mut next_id: i64,
 ) -> Assignment {
     let previous = earlier.current;
+    let index = IdIndex::new(previous);
     // The home cluster of each earlier id: the cluster of its earliest record.
-    let mut home: hashbrown::HashMap<i64, u32> = hashbrown::HashMap::new();
+    let mut home = vec![u32::MAX; index.ids.len()];
     for (r, &id) in previous.iter().enumerate().filter(|(_, id)| **id != 0) {
-        home.entry(id).or_insert(labels[r]);
-    }
-    let mut candidates: Vec<Vec<i64>> = vec![Vec::new(); clusters];
-    for (&id, &c) in &home {
-        candidates[c as usize].push(id);
-    }
-    // Aliases that could name a profile again: the cluster of their earliest original record.
-    let mut alias_home: hashbrown::HashMap<i64, u32> = hashbrown::HashMap::new();
-    for (r, &origin) in earlier.origin.iter().enumerate() {
-        if earlier.aliases.contains(&origin) {
-            alias_home.entry(origin).or_insert(labels[r]);
+        let h = &mut home[index.get(id)];
+        if *h == u32::MAX {
+            *h = labels[r];
         }
     }
-    let mut revivable: Vec<Vec<i64>> = vec![Vec::new(); clusters];
-    for (&id, &c) in &alias_home {
-        revivable[c as usize].push(id);
-    }
+    // Ascending ids: a cluster's first is its oldest (the survivor), the others its aliases.
     let mut cluster_ids = vec![0i64; clusters];
-    let mut created = 0;
-    let mut merges = Vec::new();
-    let mut revived = Vec::new();
-    for (c, ids) in candidates.iter_mut().enumerate() {
-        ids.sort_unstable();
-        match ids.first() {
-            Some(&survivor) => {
-                cluster_ids[c] = survivor;
-                merges.extend(ids[1..].iter().map(|&alias| Merge { survivor, alias, edge: None }));
+    let mut merges: Vec<(u32, Merge)> = Vec::new();
+    for (&id, &c) in index.ids.iter().zip(&home) {
+        match cluster_ids[c as usize] {
+            0 => cluster_ids[c as usize] = id,
+            survivor => merges.push((c, Merge { survivor, alias: id, edge: None })),
+        }
+    }
+    merges.sort_by_key(|(c, _)| *c);
+    let mut merges: Vec<Merge> = merges.into_iter().map(|(_, m)| m).collect();
+    // Aliases that could name a profile again: the cluster of their earliest original record.
+    let mut revivable: hashbrown::HashMap<u32, i64> = hashbrown::HashMap::new();
+    if !earlier.aliases.is_empty() {
+        let mut seen = hashbrown::HashSet::new();
+        for (r, &origin) in earlier.origin.iter().enumerate() {
+            if earlier.aliases.contains(&origin) && seen.insert(origin) {
+                let best = revivable.entry(labels[r]).or_insert(origin);
+                *best = (*best).min(origin);
             }
-            None => match revivable[c].iter().min() {
-                Some(&alias) => {
-                    cluster_ids[c] = alias;
-                    revived.push(alias);
-                }
-                None => {
-                    cluster_ids[c] = next_id;
-                    next_id += 1;
-                    created += 1;
-                }
-            },
+        }
+    }
+    let mut created = 0;
+    let mut revived = Vec::new();
+    for (c, id) in cluster_ids.iter_mut().enumerate().filter(|(_, id)| **id == 0) {
+        match revivable.get(&(c as u32)) {
+            Some(&alias) => {
+                *id = alias;
+                revived.push(alias);
+            }
+            None => {
+                *id = next_id;
+                next_id += 1;
+                created += 1;
+            }
         }
     }
     // Each alias is merged once (an earlier id has one home cluster): its merge, by alias.
@@ -198,6 +238,31 @@ mod tests {
         let a = assign(&[0, 0, 1], 2, &none(&[0, 3, 0], &[0, 3, 0]), &[], 4);
         assert_eq!(a.cluster_ids, vec![3, 4]);
         assert_eq!((a.created, a.splits.len(), a.merges.len()), (1, 0, 0));
+    }
+
+    #[test]
+    fn id_positions_agree_by_offset_and_by_search() {
+        let list = [0, 9, 3, 9, 1_000_000_000, 3, 0, 4];
+        let sparse = IdIndex::new(&list);
+        assert!(sparse.by_offset.is_none(), "ids spread far apart are searched");
+        let dense = IdIndex::new(&[9, 3, 4, 0, 3]);
+        assert!(dense.by_offset.is_some());
+        assert_eq!(sparse.ids, vec![3, 4, 9, 1_000_000_000]);
+        for (i, &id) in sparse.ids.iter().enumerate() {
+            assert_eq!(sparse.get(id), i);
+        }
+        for (i, &id) in dense.ids.iter().enumerate() {
+            assert_eq!(dense.get(id), i);
+        }
+    }
+
+    #[test]
+    fn merges_are_listed_by_cluster_then_alias() {
+        // Cluster 0 holds earlier ids 9 and 4; cluster 1 holds 2, 8 and 5.
+        let a = assign(&[0, 1, 0, 1, 1], 2, &none(&[9, 2, 4, 8, 5], &[9, 2, 4, 8, 5]), &[], 10);
+        assert_eq!(a.cluster_ids, vec![4, 2]);
+        let pairs: Vec<(i64, i64)> = a.merges.iter().map(|m| (m.survivor, m.alias)).collect();
+        assert_eq!(pairs, vec![(4, 9), (2, 5), (2, 8)]);
     }
 
     #[test]
