@@ -42,6 +42,10 @@ pub enum BenchCommand {
         nights: u32,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Where the workspace (`ws/`) and the last night's dump and truth go (kept, to
+        /// profile or re-import them); a temporary folder when absent.
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
     /// Lead scoring: generated contacts and events imported (events/s, MB/s), then a
     /// 10-rule plan with expiry and decay applied to every profile (seconds).
@@ -170,7 +174,9 @@ pub fn run(cmd: BenchCommand, choice: BackendChoice, out: &Output) -> anyhow::Re
             ingest_bench(rows, seed, input, repeat.max(1), out)
         }
         BenchCommand::Identity { rows, seed, repeat } => identity_bench(rows, seed, repeat.max(1), out),
-        BenchCommand::Nightly { rows, nights, seed } => nightly_bench(rows, nights.max(1), seed, out),
+        BenchCommand::Nightly { rows, nights, seed, dir } => {
+            nightly_bench(rows, nights.max(1), seed, dir, out)
+        }
         BenchCommand::Score { profiles, events, seed, dir } => score_bench(profiles, events, seed, dir, out),
         BenchCommand::Filter { rows, seed, repeat, csv } => {
             filter_bench(rows, seed, repeat.max(1), csv, choice, out)
@@ -184,8 +190,16 @@ pub fn run(cmd: BenchCommand, choice: BackendChoice, out: &Output) -> anyhow::Re
     }
 }
 
-fn nightly_bench(rows: usize, nights: u32, seed: u64, out: &Output) -> anyhow::Result<()> {
+fn nightly_bench(
+    rows: usize,
+    nights: u32,
+    seed: u64,
+    dir: Option<PathBuf>,
+    out: &Output,
+) -> anyhow::Result<()> {
     let scratch = tempfile::tempdir()?;
+    let dir = dir.unwrap_or_else(|| scratch.path().to_owned());
+    std::fs::create_dir_all(&dir)?;
     if !out.json {
         out.text(&format!(
             "{:>5} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>8} {:>27} {:>9} {:>9} {:>9}",
@@ -234,7 +248,7 @@ fn nightly_bench(rows: usize, nights: u32, seed: u64, out: &Output) -> anyhow::R
             n.profile_changes[2]
         ));
     };
-    let figures = pipeline::nightly::run(scratch.path(), rows, nights, seed, &CpuBackend, &mut print)?;
+    let figures = pipeline::nightly::run(&dir, rows, nights, seed, &CpuBackend, &mut print)?;
     let first = figures.first().map_or(0, |f| f.workspace_bytes);
     let last = figures.last().map_or(0, |f| f.workspace_bytes);
     let growth = last as f64 / first.max(1) as f64;

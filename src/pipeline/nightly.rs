@@ -60,7 +60,13 @@ pub struct NightFigures {
     pub workspace_bytes: u64,
 }
 
-/// Runs `nights` nights of a dump of about `rows` records in `dir` (a new folder).
+/// The dump and truth of a night.
+fn night_files(dir: &Path, night: u32) -> (std::path::PathBuf, std::path::PathBuf) {
+    (dir.join(format!("crm-{night}.csv")), dir.join(format!("crm-{night}.truth.csv")))
+}
+
+/// Runs `nights` nights of a dump of about `rows` records in `dir` (a new folder): its
+/// workspace is `dir/ws`, and the last night's dump and truth are left beside it.
 pub fn run(
     dir: &Path,
     rows: usize,
@@ -77,14 +83,15 @@ pub fn run(
         if night > 1 {
             changes = dump.advance();
         }
-        let file = dir.join(format!("crm-{night}.csv"));
-        let truth = dir.join(format!("crm-{night}.truth.csv"));
+        let (file, truth) = night_files(dir, night);
         write_night(&dump, &file, &truth)?;
         let figures = one_night(&mut ws, dir, &file, &truth, backend, (night, changes))?;
         each(&figures);
         out.push(figures);
-        std::fs::remove_file(&file).ok();
-        std::fs::remove_file(&truth).ok();
+        if night < nights {
+            std::fs::remove_file(&file).ok();
+            std::fs::remove_file(&truth).ok();
+        }
     }
     Ok(out)
 }
