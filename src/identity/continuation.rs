@@ -59,6 +59,8 @@ pub(crate) struct Run<'a> {
     pub first_new_id: i64,
     /// The records as last committed.
     pub committed: &'a crate::ingest::records::Records,
+    /// Each current record's index among `committed`, when known.
+    pub committed_index: Option<&'a [u32]>,
     /// Committed imports already in memory (id, columns).
     pub loaded: &'a [(i64, crate::columns::Table)],
 }

@@ -5,7 +5,7 @@
 use super::profiles::Source;
 use super::{IdentityError, NewSource, day_of, int_values};
 use crate::columns::Table;
-use crate::ingest::records::Records;
+use crate::ingest::records::{NEW_RECORD, Records};
 use crate::store::{ImportFilter, Workspace};
 use std::borrow::Cow;
 
@@ -98,45 +98,108 @@ pub(crate) fn load<'a>(
     Ok(Live { imports, record_ids: records.record.clone(), times })
 }
 
-/// The `committed` records that are not among `current` (by record id): those this run drops.
-pub(crate) fn departed(committed: &Records, current: &[i64]) -> Records {
-    let now: hashbrown::HashSet<i64> = current.iter().copied().collect();
-    let mut out = Records::default();
-    for i in (0..committed.len()).filter(|&i| !now.contains(&committed.record[i])) {
-        out.push_record(committed, i, committed.row[i]);
+/// The `committed` records that are not among `current` (by record id): those this run
+/// drops, with their indices among `committed`. `committed_index` (each current record's
+/// index among `committed`, when the caller knows it) spares looking ids up.
+pub(crate) fn departed(
+    committed: &Records,
+    current: &[i64],
+    committed_index: Option<&[u32]>,
+) -> (Records, Vec<u32>) {
+    let mut stays = vec![false; committed.len()];
+    match committed_index {
+        Some(index) => {
+            for &i in index {
+                if let Some(s) = stays.get_mut(i as usize) {
+                    *s = true;
+                }
+            }
+        }
+        None => {
+            let now: hashbrown::HashSet<i64> = current.iter().copied().collect();
+            for (i, s) in stays.iter_mut().enumerate() {
+                *s = now.contains(&committed.record[i]);
+            }
+        }
     }
-    out
+    let mut out = Records::default();
+    let mut indices = Vec::new();
+    for i in (0..committed.len()).filter(|&i| !stays[i]) {
+        out.push_record(committed, i, committed.row[i]);
+        indices.push(i as u32);
+    }
+    (out, indices)
 }
 
-/// The profile (and first profile) each record had after the last resolution.
+/// The profile (and first profile) each record had after the last resolution: the columns
+/// of the assignment it wrote, in the order of the records it resolved.
 pub(crate) struct Previous {
-    by_record: hashbrown::HashMap<i64, (i64, i64)>,
+    record: Vec<i64>,
+    profile: Vec<i64>,
+    origin: Vec<i64>,
+    /// Row of each record id, built the first time a record is not where it was expected.
+    by_record: std::cell::OnceCell<hashbrown::HashMap<i64, u32>>,
 }
 
 impl Previous {
     /// Reads an assignment table: columns `record`, `profile`, `origin`; an assignment from
     /// before record ids lists every record in order, numbered from 1.
     pub fn read(t: &Table) -> Result<Previous, IdentityError> {
-        let profile = int_values(t, "profile")?;
-        let origin = int_values(t, "origin")?;
-        let by_record = match t.ints("record") {
-            Some(ids) => {
-                ids.iter().zip(profile.iter().zip(origin)).map(|(&r, (&p, &o))| (r, (p, o))).collect()
-            }
-            None => (0..profile.len()).map(|i| (i as i64 + 1, (profile[i], origin[i]))).collect(),
+        let profile = int_values(t, "profile")?.to_vec();
+        let origin = int_values(t, "origin")?.to_vec();
+        let record = match t.ints("record") {
+            Some(ids) => ids.to_vec(),
+            None => (1..=profile.len() as i64).collect(),
         };
-        Ok(Previous { by_record })
+        if record.len() != profile.len() || origin.len() != profile.len() {
+            return Err(IdentityError::Corrupt("the assignment's columns differ in length".into()));
+        }
+        Ok(Previous { record, profile, origin, by_record: Default::default() })
     }
 
     pub fn none() -> Previous {
-        Previous { by_record: hashbrown::HashMap::new() }
+        Previous {
+            record: Vec::new(),
+            profile: Vec::new(),
+            origin: Vec::new(),
+            by_record: Default::default(),
+        }
     }
 
-    /// The profile of each of `ids`; every one must have been resolved.
-    pub fn profiles_of(&self, ids: &[i64]) -> Result<Vec<i64>, IdentityError> {
-        ids.iter()
-            .map(|r| {
-                self.by_record.get(r).map(|&(p, _)| p).ok_or_else(|| {
+    /// The row of record `id`, tried first at `hint` (where the record was when the
+    /// assignment was written, usually).
+    fn row_of(&self, id: i64, hint: usize) -> Option<usize> {
+        if self.record.get(hint) == Some(&id) {
+            return Some(hint);
+        }
+        let map = self
+            .by_record
+            .get_or_init(|| self.record.iter().enumerate().map(|(i, &r)| (r, i as u32)).collect());
+        map.get(&id).map(|&i| i as usize)
+    }
+
+    /// The row of each of `ids`: `hints` gives where each was among the resolved records
+    /// ([`NEW_RECORD`] for a record never resolved); without hints, each is tried at its
+    /// own position.
+    fn rows<'a>(
+        &'a self,
+        ids: &'a [i64],
+        hints: Option<&'a [u32]>,
+    ) -> impl Iterator<Item = Option<usize>> + 'a {
+        ids.iter().enumerate().map(move |(r, &id)| match hints.map(|h| h[r]) {
+            Some(NEW_RECORD) => None,
+            Some(h) => self.row_of(id, h as usize),
+            None => self.row_of(id, r),
+        })
+    }
+
+    /// The profile of each of `ids` (see [`Previous::rows`] for `hints`); every one must
+    /// have been resolved.
+    pub fn profiles_of(&self, ids: &[i64], hints: Option<&[u32]>) -> Result<Vec<i64>, IdentityError> {
+        self.rows(ids, hints)
+            .zip(ids)
+            .map(|(row, r)| {
+                row.map(|i| self.profile[i]).ok_or_else(|| {
                     IdentityError::Corrupt(format!("record {r} is in no profile of the last resolution"))
                 })
             })
@@ -144,12 +207,15 @@ impl Previous {
     }
 
     /// For each of `ids`: its earlier profile and first profile, 0 when it is new.
-    pub fn earlier(&self, ids: &[i64]) -> (Vec<i64>, Vec<i64>) {
-        ids.iter().map(|r| self.by_record.get(r).copied().unwrap_or((0, 0))).unzip()
+    pub fn earlier(&self, ids: &[i64], hints: Option<&[u32]>) -> (Vec<i64>, Vec<i64>) {
+        self.rows(ids, hints).map(|row| row.map_or((0, 0), |i| (self.profile[i], self.origin[i]))).unzip()
     }
 
-    /// The distinct earlier profile ids.
-    pub fn profile_ids(&self) -> hashbrown::HashSet<i64> {
-        self.by_record.values().map(|&(p, _)| p).collect()
+    /// The distinct earlier profile ids, ascending.
+    pub fn profile_ids(&self) -> Vec<i64> {
+        let mut ids = self.profile.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     }
 }

@@ -313,7 +313,7 @@ pub(crate) fn load_current(ws: &Workspace) -> Result<Option<Current>, IdentityEr
     let live = live::load(ws, &current.records, &[], &[])?;
     let norm = keys::normalize_all(&live.tables(), &config);
     let previous = live::Previous::read(&assignment)?;
-    let record_profile = previous.profiles_of(&live.record_ids)?;
+    let record_profile = previous.profiles_of(&live.record_ids, None)?;
     Ok(Some(Current { config, live, opt_outs: current.opt_outs, norm, record_profile }))
 }
 
@@ -321,7 +321,7 @@ pub(crate) fn load_current(ws: &Workspace) -> Result<Option<Current>, IdentityEr
 pub fn record_profiles(ws: &Workspace) -> Result<(Records, Vec<i64>), IdentityError> {
     let records = ingest::records::load(ws)?.records;
     let Some(assignment) = load_assignment(ws)? else { return Ok((records, Vec::new())) };
-    let profiles = live::Previous::read(&assignment)?.profiles_of(&records.record)?;
+    let profiles = live::Previous::read(&assignment)?.profiles_of(&records.record, None)?;
     Ok((records, profiles))
 }
 
@@ -468,6 +468,9 @@ pub struct RecordSet<'a> {
     pub loaded: &'a [(i64, Table)],
     pub opt_outs: &'a Table,
     pub new: &'a [NewSource<'a>],
+    /// Each of `records`' index among `committed` (`ingest::records::NEW_RECORD` for a new
+    /// one), when the caller knows it: what was known of a record is then found by position.
+    pub committed_index: Option<&'a [u32]>,
 }
 
 pub fn resolve(
@@ -490,7 +493,7 @@ pub fn resolve(
         Some(t) => live::Previous::read(&t)?,
         None => live::Previous::none(),
     };
-    let (earlier_profile, origin) = previous.earlier(&live.record_ids);
+    let (earlier_profile, origin) = previous.earlier(&live.record_ids, set.committed_index);
     let alias_ids: hashbrown::HashSet<i64> = ws.catalog().alias_ids()?.into_iter().collect();
     let next_id: i64 = ws.catalog().setting(NEXT_ID)?.and_then(|v| v.parse().ok()).unwrap_or(1);
     let before = previous.profile_ids();
@@ -501,11 +504,11 @@ pub fn resolve(
     let mut assignment = assign::assign(&labels, clusters, &earlier, &edges, next_id);
     // Profiles whose records have all left: retired (their ids are never given again),
     // unless changed records of the same person continue them.
-    let now_ids: hashbrown::HashSet<i64> = assignment.cluster_ids.iter().copied().collect();
+    let mut now_ids = assignment.cluster_ids.clone();
+    now_ids.sort_unstable();
     let merged: hashbrown::HashSet<i64> = assignment.merges.iter().map(|m| m.alias).collect();
-    let mut retired: Vec<i64> =
-        before.iter().copied().filter(|id| !now_ids.contains(id) && !merged.contains(id)).collect();
-    retired.sort_unstable();
+    let retired_before = |id: &i64| now_ids.binary_search(id).is_err() && !merged.contains(id);
+    let mut retired: Vec<i64> = before.iter().copied().filter(retired_before).collect();
     let run = continuation::Run {
         labels: &labels,
         norm: &norm,
@@ -513,6 +516,7 @@ pub fn resolve(
         hubs: &hub_keys,
         first_new_id: next_id,
         committed: set.committed,
+        committed_index: set.committed_index,
         loaded: set.loaded,
     };
     let continued = continue_retired(ws, &live, &previous, &run, &mut assignment, &mut retired)?;
@@ -669,13 +673,13 @@ fn continue_retired(
     if retired.is_empty() || assignment.created == 0 {
         return Ok(Vec::new());
     }
-    let departed = live::departed(run.committed, &live.record_ids);
+    let (departed, indices) = live::departed(run.committed, &live.record_ids, run.committed_index);
     if departed.is_empty() {
         return Ok(Vec::new());
     }
     let gone = live::load(ws, &departed, &[], run.loaded)?;
     let norm = keys::normalize_all(&gone.tables(), run.config);
-    let profiles = previous.profiles_of(&gone.record_ids)?;
+    let profiles = previous.profiles_of(&gone.record_ids, Some(&indices))?;
     let retired_set: hashbrown::HashSet<i64> = retired.iter().copied().collect();
     let index = continuation::Departed::new(&norm, &profiles, run.config, &retired_set);
     Ok(continuation::continue_ids(assignment, run, &index, retired))

@@ -157,7 +157,7 @@ pub fn write_assignment_csv(ws: &Workspace, out: &mut dyn std::io::Write) -> Res
     };
     let assignment = load_assignment(ws)?.ok_or_else(|| IdentityError::NotFound("any profile".into()))?;
     let records = crate::ingest::records::load(ws)?.records;
-    let owners = super::live::Previous::read(&assignment)?.profiles_of(&records.record)?;
+    let owners = super::live::Previous::read(&assignment)?.profiles_of(&records.record, None)?;
     let mut w = csv::Writer::from_writer(out);
     w.write_record(["import_id", "file", "line", "profile_id"]).map_err(io)?;
     let mut r = 0;

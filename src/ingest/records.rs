@@ -193,7 +193,7 @@ impl Records {
     }
 }
 
-use crate::columns::hash::mix64 as mix;
+use crate::columns::hash::{BuildPreHashed, mix64 as mix};
 
 fn hash_bytes(b: &[u8]) -> u64 {
     ahash::RandomState::with_seeds(0x5851_F42D, 0x4C95_7F2D, 0x1405_7B7E, 0xF767_814F).hash_one(b)
@@ -322,31 +322,37 @@ pub struct Incoming<'a> {
     pub mode: Mode,
 }
 
-/// The records after an import, and what it changed. `next_record` is the next unused
-/// record id; it is advanced past the ids given to new records.
+/// Marks a record of [`apply`]'s output that no input record led to (a new record).
+pub const NEW_RECORD: u32 = u32::MAX;
+
+/// The records after an import, what it changed, and for each output record the index of
+/// the input record it continues ([`NEW_RECORD`] for a new one), so later stages find what
+/// they knew of it by position instead of looking its id up. `next_record` is the next
+/// unused record id; it is advanced past the ids given to new records.
 pub fn apply(
     records: &Records,
     source: &SourceRecords,
     incoming: &Incoming,
     next_record: &mut i64,
-) -> (Records, RecordChanges) {
+) -> (Records, RecordChanges, Vec<u32>) {
     let mut changes = RecordChanges { mode: incoming.mode, ..RecordChanges::default() };
+    let rows = incoming.keys.len();
     // The last row of each key in the file is its record.
-    let mut last_row: hashbrown::HashMap<u64, u32> = hashbrown::HashMap::with_capacity(incoming.keys.len());
+    let mut last_row: hashbrown::HashMap<u64, u32, BuildPreHashed> =
+        hashbrown::HashMap::with_capacity_and_hasher(rows, BuildPreHashed::default());
     for (row, &k) in incoming.keys.iter().enumerate() {
         if last_row.insert(k, row as u32).is_some() {
             changes.duplicates += 1;
         }
     }
-    // What each live row of the file continues: (record id, since, changed).
-    let mut carried: hashbrown::HashMap<u32, (i64, i64, i64)> = hashbrown::HashMap::new();
+    // What each live row of the file continues: the input record, and whether it is the same.
+    let mut carried: Vec<Option<(usize, bool)>> = vec![None; rows];
     let mut leaves = vec![false; records.len()];
     for (j, &i) in source.index.iter().enumerate() {
         match last_row.get(&source.keys[j]) {
             Some(&row) => {
                 let same = source.hashes[j] == incoming.hashes[row as usize];
-                let changed = if same { records.changed[i] } else { incoming.import_id };
-                if carried.insert(row, (records.record[i], records.since[i], changed)).is_none() {
+                if carried[row as usize].replace((i, same)).is_none() {
                     if same {
                         changes.unchanged += 1;
                     } else {
@@ -363,22 +369,33 @@ pub fn apply(
         }
     }
     let mut out = Records::default();
+    let mut from = Vec::with_capacity(records.len() + rows);
     for i in (0..records.len()).filter(|&i| !leaves[i]) {
-        out.push(records.import[i], records.row[i], records.record[i], records.since[i], records.changed[i]);
+        out.push_record(records, i, records.row[i]);
+        from.push(i as u32);
     }
-    let mut live: Vec<u32> = last_row.into_values().collect();
-    live.sort_unstable();
-    for row in live {
-        let (record, since, changed) = carried.get(&row).copied().unwrap_or_else(|| {
-            changes.new += 1;
-            *next_record += 1;
-            (*next_record - 1, incoming.import_id, incoming.import_id)
-        });
-        out.push(incoming.import_id, row, record, since, changed);
+    let mut live = vec![false; rows];
+    for &row in last_row.values() {
+        live[row as usize] = true;
+    }
+    for row in (0..rows).filter(|&r| live[r]) {
+        let (record, since, changed, index) = match carried[row] {
+            Some((i, same)) => {
+                let changed = if same { records.changed[i] } else { incoming.import_id };
+                (records.record[i], records.since[i], changed, i as u32)
+            }
+            None => {
+                changes.new += 1;
+                *next_record += 1;
+                (*next_record - 1, incoming.import_id, incoming.import_id, NEW_RECORD)
+            }
+        };
+        out.push(incoming.import_id, row as u32, record, since, changed);
+        from.push(index);
     }
     let kept_of_source = source.index.iter().filter(|&&i| !leaves[i]).count() as u64;
     changes.source_records = kept_of_source + changes.new + changes.changed + changes.unchanged;
-    (out, changes)
+    (out, changes, from)
 }
 
 /// Settings keys.
@@ -544,13 +561,13 @@ mod tests {
         let empty = Records::default();
         let none = SourceRecords { index: vec![], keys: vec![], hashes: vec![] };
         let first = Incoming { import_id: 1, keys: &[10, 20, 30], hashes: &[1, 2, 3], mode: Mode::Replace };
-        let (r1, c1) = apply(&empty, &none, &first, &mut next);
+        let (r1, c1, _) = apply(&empty, &none, &first, &mut next);
         assert_eq!((c1.new, c1.changed, c1.unchanged, c1.removed), (3, 0, 0, 0));
         assert_eq!(r1.record, vec![1, 2, 3]);
         // Night 2: key 20 changed, 30 gone, 40 new, 10 repeated twice (a duplicate).
         let second =
             Incoming { import_id: 2, keys: &[10, 20, 40, 10], hashes: &[1, 9, 4, 1], mode: Mode::Replace };
-        let (r2, c2) = apply(&r1, &source_of(&r1, &[10, 20, 30], &[1, 2, 3]), &second, &mut next);
+        let (r2, c2, from) = apply(&r1, &source_of(&r1, &[10, 20, 30], &[1, 2, 3]), &second, &mut next);
         assert_eq!((c2.new, c2.changed, c2.unchanged, c2.removed, c2.duplicates), (1, 1, 1, 1, 1));
         assert_eq!(r2.import, vec![2, 2, 2]);
         assert_eq!(r2.row, vec![1, 2, 3]);
@@ -558,6 +575,7 @@ mod tests {
         assert_eq!(r2.changed, vec![2, 2, 1], "an unchanged record keeps the import it last changed in");
         assert_eq!(r2.since, vec![1, 2, 1]);
         assert_eq!(c2.source_records, 3);
+        assert_eq!(from, vec![1, NEW_RECORD, 0], "each output record names the input record it continues");
     }
 
     #[test]
@@ -565,17 +583,18 @@ mod tests {
         let mut next = 1;
         let none = SourceRecords { index: vec![], keys: vec![], hashes: vec![] };
         let first = Incoming { import_id: 1, keys: &[10, 20], hashes: &[1, 2], mode: Mode::Upsert };
-        let (r1, _) = apply(&Records::default(), &none, &first, &mut next);
+        let (r1, _, _) = apply(&Records::default(), &none, &first, &mut next);
         let again = Incoming { import_id: 2, keys: &[10, 20], hashes: &[1, 2], mode: Mode::Replace };
-        let (_, c) = apply(&r1, &source_of(&r1, &[10, 20], &[1, 2]), &again, &mut next);
+        let (_, c, _) = apply(&r1, &source_of(&r1, &[10, 20], &[1, 2]), &again, &mut next);
         assert!(c.is_unchanged());
         let delta = Incoming { import_id: 3, keys: &[20], hashes: &[7], mode: Mode::Upsert };
-        let (r3, c3) = apply(&r1, &source_of(&r1, &[10, 20], &[1, 2]), &delta, &mut next);
+        let (r3, c3, from) = apply(&r1, &source_of(&r1, &[10, 20], &[1, 2]), &delta, &mut next);
         assert_eq!((c3.changed, c3.removed), (1, 0));
         assert_eq!(r3.import, vec![1, 3]);
         assert_eq!(r3.record, vec![1, 2]);
         assert_eq!(r3.rows_of(1), &[0]);
         assert_eq!(r3.imports(), vec![(1, 1), (3, 1)]);
+        assert_eq!(from, vec![0, 1]);
         assert_eq!(next, 3);
     }
 }

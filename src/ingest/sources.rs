@@ -3,7 +3,7 @@
 
 use super::records::{self, Incoming, Records, SourceRecords, SourceSpec};
 use super::{ColumnReport, ImportReport, IngestError, Ingested};
-use crate::columns::{Column, Table};
+use crate::columns::{Column, Role, Table};
 use crate::store::Workspace;
 use std::borrow::Cow;
 
@@ -20,24 +20,56 @@ pub struct Matched {
     /// The committed imports matching loaded (id, columns), for later stages to reuse
     /// instead of reading them again.
     pub loaded: Vec<(i64, Table)>,
+    /// For each of `records`, its index among the committed records
+    /// ([`records::NEW_RECORD`] for a record this command brings).
+    pub committed_index: Vec<u32>,
 }
 
-/// Committed imports loaded once for matching, kept for the stages after it.
+/// Committed imports loaded once for matching, kept for the stages after it. Matching by
+/// content needs only the stored hashes, and the departed records only their identifiers,
+/// so such imports are read for their system and canonical columns (`partial`); any that
+/// still holds current records after matching is read whole before it is handed on.
 struct Loaded<'w> {
     ws: &'w Workspace,
     tables: Vec<(i64, Table)>,
+    partial: Vec<i64>,
 }
 
 impl Loaded<'_> {
-    fn table(&mut self, id: i64) -> Result<&Table, IngestError> {
+    fn table(&mut self, id: i64, whole: bool) -> Result<&Table, IngestError> {
         let at = match self.tables.iter().position(|(i, _)| *i == id) {
+            Some(at) if whole && self.partial.contains(&id) => {
+                self.tables[at].1 = self.ws.load_import(id)?;
+                self.partial.retain(|&p| p != id);
+                at
+            }
             Some(at) => at,
             None => {
-                self.tables.push((id, self.ws.load_import(id)?));
+                let table = match whole {
+                    true => None,
+                    false => Some(self.ws.load_import_columns(id, &|_, role| role != Role::Attribute)?),
+                };
+                match table.filter(|t| t.ints(records::HASH_COLUMN).is_some()) {
+                    Some(t) => {
+                        self.partial.push(id);
+                        self.tables.push((id, t));
+                    }
+                    None => self.tables.push((id, self.ws.load_import(id)?)),
+                }
                 self.tables.len() - 1
             }
         };
         Ok(&self.tables[at].1)
+    }
+
+    /// The tables, every one that holds a current record read whole.
+    fn finish(mut self, current: &Records) -> Result<Vec<(i64, Table)>, IngestError> {
+        for (id, _) in current.imports() {
+            if self.partial.contains(&id) {
+                self.table(id, true)?;
+            }
+        }
+        Ok(self.tables)
     }
 }
 
@@ -55,9 +87,10 @@ pub fn match_files(
     first_id: i64,
 ) -> Result<Matched, IngestError> {
     let mut source_of = records::import_sources(ws)?;
-    let mut loaded = Loaded { ws, tables: Vec::new() };
+    let mut loaded = Loaded { ws, tables: Vec::new(), partial: Vec::new() };
     let mut state = current.records.clone();
     let mut next_record = current.next_record;
+    let mut committed_index: Vec<u32> = (0..state.len() as u32).collect();
     for i in 0..files.len() {
         let import_id = first_id + i as i64;
         let (done, rest) = files.split_at_mut(i);
@@ -79,7 +112,11 @@ pub fn match_files(
         let in_batch = |id: i64| done.get((id - first_id) as usize).filter(|_| id >= first_id);
         let source = source_records(&mut loaded, &state, &source_of, &name, &file.spec, &in_batch)?;
         let incoming = Incoming { import_id, keys: &keys, hashes: &hashes, mode: file.spec.mode };
-        let (next, mut changes) = records::apply(&state, &source, &incoming, &mut next_record);
+        let (next, mut changes, from) = records::apply(&state, &source, &incoming, &mut next_record);
+        committed_index = from
+            .iter()
+            .map(|&f| if f == records::NEW_RECORD { f } else { committed_index[f as usize] })
+            .collect();
         changes.source = name.clone();
         changes.record_id = file.spec.record_id.clone();
         file.ingested.report.source = name.clone();
@@ -87,7 +124,8 @@ pub fn match_files(
         source_of.insert(import_id, name);
         state = next;
     }
-    Ok(Matched { records: state, next_record, loaded: loaded.tables })
+    let loaded = loaded.finish(&state)?;
+    Ok(Matched { records: state, next_record, loaded, committed_index })
 }
 
 /// The keys and content hashes of source `name`'s current records, under `spec`'s record
@@ -113,7 +151,8 @@ fn source_records<'a>(
             None => {
                 let row = loaded.ws.catalog().import(id)?;
                 let report: Option<ImportReport> = serde_json::from_str(&row.report_json).ok();
-                (Cow::Borrowed(loaded.table(id)?), report.map(|r| r.columns).unwrap_or_default())
+                let whole = spec.record_id.is_some();
+                (Cow::Borrowed(loaded.table(id, whole)?), report.map(|r| r.columns).unwrap_or_default())
             }
         };
         let hashes = records::stored_hashes(&table);

@@ -157,8 +157,14 @@ fn erasure_commit(
         .filter(|w| w.table.rows() > 0)
         .map(|w| NewSource { import_id: w.id, file_name: "", table: &w.table, started_at: "" })
         .collect();
-    let set =
-        identity::RecordSet { records: next, committed: &current.records, loaded: &[], opt_outs, new: &new };
+    let set = identity::RecordSet {
+        records: next,
+        committed: &current.records,
+        loaded: &[],
+        opt_outs,
+        new: &new,
+        committed_index: None,
+    };
     let resolution = identity::resolve(ws, lock, &set, None, &now)?;
     let next_records = records::Next { records: next, opt_outs, next_record: current.next_record };
     records::add_to_commit(ws, lock, &mut commit, current, next_records, &now)?;

@@ -288,6 +288,7 @@ fn stage_and_resolve(
             loaded: &matched.loaded,
             opt_outs,
             new: &new,
+            committed_index: Some(&matched.committed_index),
         };
         let resolution = identity::resolve(ws, lock, &set, None, &now);
         (staging.join(), resolution)
@@ -314,6 +315,7 @@ pub fn reresolve(
         loaded: &[],
         opt_outs: &current.opt_outs,
         new: &[],
+        committed_index: None,
     };
     let mut resolution = identity::resolve(ws, lock, &set, config, &ingest::now())?;
     let (generation, profiles) = resolution.take_profiles();

@@ -326,6 +326,20 @@ impl Workspace {
         }
         snapshot::read_import(&self.root.join(&row.snapshot), id)
     }
+
+    /// The columns of import `id` that `keep` accepts (by name and role), checked like
+    /// [`Workspace::load_import`].
+    pub fn load_import_columns(
+        &self,
+        id: i64,
+        keep: &dyn Fn(&str, crate::columns::Role) -> bool,
+    ) -> Result<Table, StoreError> {
+        let row = self.catalog.import(id)?;
+        if row.snapshot.is_empty() {
+            return Err(StoreError::NoSnapshot(id));
+        }
+        snapshot::read_import_columns(&self.root.join(&row.snapshot), id, keep)
+    }
 }
 
 #[cfg(unix)]

@@ -358,20 +358,45 @@ pub fn read(path: &Path) -> Result<Table, StoreError> {
 /// moved or copied under this import's name).
 pub fn read_import(path: &Path, import: i64) -> Result<Table, StoreError> {
     let (table, owner) = read_owned(path)?;
+    check_owner(path, owner, import)?;
+    Ok(table)
+}
+
+/// Reads only the columns of import `import`'s snapshot that `keep` accepts (by name and
+/// role), checked like [`read_import`]: for a stage that needs a few columns of a wide
+/// import, the others are never copied out.
+pub fn read_import_columns(
+    path: &Path,
+    import: i64,
+    keep: &dyn Fn(&str, Role) -> bool,
+) -> Result<Table, StoreError> {
+    let (table, owner) = read_owned_with(path, keep)?;
+    check_owner(path, owner, import)?;
+    Ok(table)
+}
+
+fn check_owner(path: &Path, owner: Option<i64>, import: i64) -> Result<(), StoreError> {
     match owner {
         Some(owner) if owner != import => Err(StoreError::Corrupt {
             path: path.to_owned(),
             what: format!("it holds the columns of import {owner}, not of import {import}"),
         }),
-        _ => Ok(table),
+        _ => Ok(()),
     }
 }
 
 /// The table and the import the file names as its owner.
 fn read_owned(path: &Path) -> Result<(Table, Option<i64>), StoreError> {
+    read_owned_with(path, &|_, _| true)
+}
+
+fn read_owned_with(
+    path: &Path,
+    keep: &dyn Fn(&str, Role) -> bool,
+) -> Result<(Table, Option<i64>), StoreError> {
     let file = std::fs::File::open(path).map_err(io(path))?;
     let bytes = Bytes::open(&file, path)?;
-    parse(path, verified(path, bytes.as_slice())?)
+    parse(path, verified(path, bytes.as_slice())?, keep)
 }
 
 /// The bytes of a checked file before its checksum, once the checksum matches them; older
@@ -418,7 +443,11 @@ fn map(file: &std::fs::File) -> std::io::Result<memmap2::Mmap> {
     unsafe { memmap2::Mmap::map(file) }
 }
 
-fn parse(path: &Path, bytes: &[u8]) -> Result<(Table, Option<i64>), StoreError> {
+fn parse(
+    path: &Path,
+    bytes: &[u8],
+    keep: &dyn Fn(&str, Role) -> bool,
+) -> Result<(Table, Option<i64>), StoreError> {
     let corrupt = |what: &str| StoreError::Corrupt { path: path.to_owned(), what: what.to_owned() };
     if bytes.len() < 16 || ![MAGIC, MAGIC_UNCHECKED, MAGIC_UNPACKED].iter().any(|m| &bytes[..8] == *m) {
         return Err(corrupt("it does not start with the snapshot magic"));
@@ -429,7 +458,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<(Table, Option<i64>), StoreError> 
     let rows = header.rows;
     let owner = header.import;
     let mut columns = Vec::with_capacity(header.columns.len());
-    for h in header.columns {
+    for h in header.columns.into_iter().filter(|h| keep(&h.name, h.role)) {
         let buf = |i: usize| -> Result<&[u8], StoreError> {
             let &(at, len) = h.buffers.get(i).ok_or_else(|| corrupt("a buffer is missing"))?;
             bytes
