@@ -926,11 +926,13 @@ impl CatalogWriter<'_> {
 
     pub fn insert_alias(&self, a: &AliasRow) -> Result<(), StoreError> {
         self.tx
-            .execute(
+            .prepare_cached(
                 "INSERT OR REPLACE INTO profile_aliases (alias, survivor, at, import_id, rule, identifier)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![a.alias, a.survivor, a.at, a.import_id, a.rule, a.identifier],
             )
+            .and_then(|mut s| {
+                s.execute(params![a.alias, a.survivor, a.at, a.import_id, a.rule, a.identifier])
+            })
             .map(drop)
             .map_err(cat_err(self.path))
     }
@@ -1019,12 +1021,13 @@ impl CatalogWriter<'_> {
     }
 
     pub fn insert_event(&self, e: &EventRow) -> Result<(), StoreError> {
+        // Cached: a night writes thousands of events in one transaction.
         self.tx
-            .execute(
+            .prepare_cached(
                 "INSERT INTO profile_events (profile, event, other, at, import_id, detail)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![e.profile, e.event, e.other, e.at, e.import_id, e.detail],
             )
+            .and_then(|mut s| s.execute(params![e.profile, e.event, e.other, e.at, e.import_id, e.detail]))
             .map(drop)
             .map_err(cat_err(self.path))
     }
