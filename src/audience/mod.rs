@@ -100,12 +100,23 @@ pub fn select_including_opted_out(
 
 /// Clears the opted-out profiles (`consent` field) from `selected`; returns how many it cleared.
 pub fn leave_out_opted_out(profiles: &Table, selected: &mut Bitmap) -> usize {
+    use crate::columns::{ColumnData, Value};
     let Some(c) = profiles.column(identity::consent::CONSENT) else { return 0 };
     let mut cleared = 0;
-    let out: Vec<usize> = selected
-        .iter_ones()
-        .filter(|&r| c.data.value(r) == crate::columns::Value::Text(identity::consent::OPTED_OUT))
-        .collect();
+    let opted_out = identity::consent::OPTED_OUT;
+    let valid = c.data.validity();
+    let out: Vec<usize> = match &c.data {
+        // Compared by code: every refresh of every audience runs this over its members.
+        ColumnData::Dictionary(d) => {
+            let dict = d.dictionary();
+            let Some(code) = (0..dict.len()).find(|&i| dict.raw_bytes(i) == opted_out.as_bytes()) else {
+                return 0;
+            };
+            let codes = d.codes();
+            selected.iter_ones().filter(|&r| valid.get(r) && codes[r] as usize == code).collect()
+        }
+        data => selected.iter_ones().filter(|&r| data.value(r) == Value::Text(opted_out)).collect(),
+    };
     for r in out {
         selected.set(r, false);
         cleared += 1;
