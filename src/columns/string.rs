@@ -323,6 +323,24 @@ impl DictionaryEncoder {
         decode(&self.codes, &self.dictionary, &self.validity)
     }
 
+    /// Adds a row holding value `v` of another dictionary whose code there is `code`,
+    /// interning each such value once: `remap` (one slot per code of that dictionary,
+    /// `u32::MAX` when not seen yet) remembers the code it got here. `false`, adding
+    /// nothing, when the value would be one distinct value too many.
+    #[inline]
+    pub fn push_mapped(&mut self, v: &[u8], code: u32, remap: &mut [u32]) -> bool {
+        let slot = &mut remap[code as usize];
+        if *slot == u32::MAX {
+            match self.intern(v) {
+                Some(c) => *slot = c,
+                None => return false,
+            }
+        }
+        self.codes.push(*slot);
+        self.validity.push(true);
+        true
+    }
+
     pub fn finish(self) -> DictionaryColumn {
         DictionaryColumn { codes: self.codes, dictionary: self.dictionary, validity: self.validity }
     }

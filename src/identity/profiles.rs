@@ -6,8 +6,8 @@
 use super::keys::Normalized;
 use super::live::RecordTimes;
 use crate::columns::{
-    Bitmap, CanonicalField, Column, ColumnData, DataType, DictionaryColumn, PrimitiveColumn, Role,
-    StringColumn, Table, Value, column_from_values,
+    Bitmap, CanonicalField, Column, ColumnData, DataType, DictionaryColumn, DictionaryEncoder,
+    PrimitiveColumn, Role, StringColumn, Table, Value, column_from_values,
 };
 use rayon::prelude::*;
 
@@ -231,10 +231,14 @@ pub fn build(
                 sources.iter().map(|s| s.table.column(name).map(|c| &c.data)).collect();
             let picks: Vec<Option<(usize, usize)>> =
                 (0..profiles).map(|p| pick_latest(members.of(p), &cols, &loc)).collect();
-            let mut data = gather(&cols, &picks, *ty);
+            let max_distinct = (profiles / 4).min(DictionaryColumn::MAX_DISTINCT);
+            let dictionary = match ty {
+                DataType::Utf8 => gather_dictionary(&cols, &picks, max_distinct),
+                _ => None,
+            };
+            let mut data = dictionary.map_or_else(|| gather(&cols, &picks, *ty), ColumnData::Dictionary);
             if let ColumnData::Utf8(text) = &data
-                && let Some(dict) =
-                    DictionaryColumn::try_encode(text, (profiles / 4).min(DictionaryColumn::MAX_DISTINCT))
+                && let Some(dict) = DictionaryColumn::try_encode(text, max_distinct)
             {
                 data = ColumnData::Dictionary(dict);
             }
@@ -243,6 +247,43 @@ pub fn build(
         .collect();
     columns.extend(attr_columns);
     Table::new(profiles, columns)
+}
+
+/// Picked cells of dictionary columns, straight into a dictionary column: each distinct
+/// value of a source is interned once and every cell copies a code, which gives what
+/// gathering the text and encoding it gives (codes in order of first appearance) without
+/// copying or hashing every cell. `None` when a source column is not a dictionary or the
+/// values are more than `max_distinct`.
+fn gather_dictionary(
+    cols: &[Option<&ColumnData>],
+    picks: &[Option<(usize, usize)>],
+    max_distinct: usize,
+) -> Option<DictionaryColumn> {
+    let dicts: Vec<Option<&DictionaryColumn>> = cols
+        .iter()
+        .map(|c| match c {
+            None => Some(None),
+            Some(ColumnData::Dictionary(d)) => Some(Some(d)),
+            Some(_) => None,
+        })
+        .collect::<Option<_>>()?;
+    let mut remap: Vec<Vec<u32>> =
+        dicts.iter().map(|d| vec![u32::MAX; d.map_or(0, |d| d.dictionary().len())]).collect();
+    let mut encoder = DictionaryEncoder::new(picks.len(), max_distinct);
+    for p in picks {
+        let cell = p.and_then(|(t, row)| dicts[t].filter(|d| d.validity().get(row)).map(|d| (t, d, row)));
+        let added = match cell {
+            Some((t, d, row)) => {
+                let code = d.codes()[row];
+                encoder.push_mapped(d.dictionary().raw_bytes(code as usize), code, &mut remap[t])
+            }
+            None => encoder.push(None),
+        };
+        if !added {
+            return None;
+        }
+    }
+    Some(encoder.finish())
 }
 
 /// The most recent of `records` (ascending) whose column has a value: (source, row).
@@ -276,4 +317,33 @@ fn gather(cols: &[Option<&ColumnData>], picks: &[Option<(usize, usize)>], ty: Da
         None => Value::Null,
     });
     column_from_values(ty, picks.len(), values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dictionary(values: &[Option<&str>]) -> ColumnData {
+        let mut text = StringColumn::default();
+        for v in values {
+            text.push(*v);
+        }
+        ColumnData::Dictionary(DictionaryColumn::encode(&text))
+    }
+
+    #[test]
+    fn dictionary_cells_gather_as_the_encoded_text_would() {
+        let a = dictionary(&[Some("loja"), None, Some("site"), Some("app")]);
+        let b = dictionary(&[Some("site"), Some("balcão"), Some("loja")]);
+        let cols = [Some(&a), None, Some(&b)];
+        let picks =
+            [Some((2, 1)), None, Some((0, 2)), Some((0, 0)), Some((2, 2)), Some((0, 3)), Some((2, 0))];
+        let fast = gather_dictionary(&cols, &picks, 100).expect("every source is a dictionary");
+        let ColumnData::Utf8(text) = gather(&cols, &picks, DataType::Utf8) else { panic!("text") };
+        let slow = DictionaryColumn::try_encode(&text, 100).expect("few values");
+        assert_eq!(fast, slow);
+        assert!(gather_dictionary(&cols, &picks, 2).is_none(), "more distinct values than allowed");
+        let plain = ColumnData::Utf8(StringColumn::default());
+        assert!(gather_dictionary(&[Some(&plain)], &[], 100).is_none(), "a text source is gathered as text");
+    }
 }
