@@ -1,6 +1,7 @@
 //! `hyperseg enrich ...` and `hyperseg bench enrich`.
 
 use super::output::{Output, thousands};
+use hyperseg::compute::{BackendChoice, Work};
 use hyperseg::enrich::classify::Lang;
 use hyperseg::enrich::eval::{self, EvalFormat, EvalReport};
 use hyperseg::enrich::{self as enrich_lib, EnrichOptions, EnrichReport, Kind, ProfileEnrichment};
@@ -43,9 +44,13 @@ pub struct EnrichArgs {
     /// Messages: hours of silence that start a new conversation (default 24, kept once set).
     #[arg(long, value_name = "HOURS")]
     conversation_gap: Option<f64>,
+    /// Create a profile for every contact that links to none (imported as records of the
+    /// source `enrich-contacts`, so they stay through later imports and re-resolution).
+    #[arg(long)]
+    create_profiles: bool,
 }
 
-pub fn run(dir: &Path, cmd: EnrichCommand, out: &Output) -> anyhow::Result<()> {
+pub fn run(dir: &Path, cmd: EnrichCommand, choice: BackendChoice, out: &Output) -> anyhow::Result<()> {
     let (kind, args) = match cmd {
         EnrichCommand::Messages(a) => (Kind::Messages, a),
         EnrichCommand::Campaigns(a) => (Kind::Campaigns, a),
@@ -60,11 +65,43 @@ pub fn run(dir: &Path, cmd: EnrichCommand, out: &Output) -> anyhow::Result<()> {
         rejects: args.rejects,
         conversation_gap_hours: args.conversation_gap,
     };
-    let reports = enrich_lib::enrich(dir, kind, &args.files, &opts)?;
-    if out.json {
-        return out.json_value(&serde_json::json!({ "reports": reports }));
+    if !args.create_profiles {
+        let reports = enrich_lib::enrich(dir, kind, &args.files, &opts)?;
+        if out.json {
+            return out.json_value(&serde_json::json!({ "reports": reports }));
+        }
+        let text: Vec<String> = reports.iter().map(render).collect();
+        return out.text(&text.join("\n"));
     }
-    let text: Vec<String> = reports.iter().map(render).collect();
+    // Created profiles refresh the saved audiences: a backend that cannot run fails here,
+    // before anything is written.
+    let has_audiences = !hyperseg::audience::list(&Workspace::open(dir)?, &Default::default())?.is_empty();
+    let backend = match has_audiences {
+        true => super::compute::backend(choice, Work::Filter)?,
+        false => Box::new(hyperseg::compute::CpuBackend),
+    };
+    let outcome = enrich_lib::enrich_creating_profiles(dir, kind, &args.files, &opts, backend.as_ref())?;
+    if out.json {
+        return out.json_value(&outcome);
+    }
+    let mut text: Vec<String> = outcome.reports.iter().map(render).collect();
+    let c = &outcome.created;
+    text.push(match c.import_ids.is_empty() {
+        false => format!(
+            "Created {} profiles for {} unknown contacts (source {}, imports {})",
+            thousands(c.profiles),
+            thousands(c.contacts),
+            c.source,
+            c.import_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+        ),
+        true => "No profile created: every unknown contact lacks a valid phone".into(),
+    });
+    if c.contacts_without_phone > 0 {
+        text.push(format!(
+            "{} unknown contacts have an e-mail or CPF but no phone: not created (an import needs a phone)",
+            thousands(c.contacts_without_phone)
+        ));
+    }
     out.text(&text.join("\n"))
 }
 
