@@ -204,12 +204,17 @@ pub struct BenchEnrichArgs {
     #[arg(long, value_name = "FILE")]
     eval: Option<PathBuf>,
     /// The labelled file's format: `olist` (reviews with 1-5 stars), `vader` (VADER's
-    /// ground-truth files), `chat` (CSV lang,text,intent,price).
-    #[arg(long, default_value = "chat", value_parser = clap::builder::PossibleValuesParser::new(["olist", "vader", "chat"]))]
+    /// ground-truth files), `binary` (JSON [{text, class 0|1}], npm `sentiment`'s fixtures),
+    /// `klass` (JSON Lines {text, klass P|N|NEU|NONE}, EvoMSA's tweets), `chat` (CSV
+    /// lang,text,intent,price).
+    #[arg(long, default_value = "chat", value_parser = clap::builder::PossibleValuesParser::new(["olist", "vader", "binary", "klass", "chat"]))]
     format: String,
     /// The language of the labelled text (pt, es, en).
     #[arg(long, default_value = "pt", value_parser = clap::builder::PossibleValuesParser::new(["pt", "es", "en"]))]
     lang: String,
+    /// Measure all items, or one half: `tune` (items 0, 2, 4, …) or `test` (1, 3, 5, …).
+    #[arg(long, default_value = "all", value_parser = clap::builder::PossibleValuesParser::new(["all", "tune", "test"]))]
+    part: String,
     /// Also list this many misclassified items.
     #[arg(long, default_value_t = 0, value_name = "N")]
     misses: usize,
@@ -273,10 +278,17 @@ pub fn bench(args: BenchEnrichArgs, out: &Output) -> anyhow::Result<()> {
     let format = match args.format.as_str() {
         "olist" => EvalFormat::Olist,
         "vader" => EvalFormat::Vader,
+        "binary" => EvalFormat::Binary,
+        "klass" => EvalFormat::Klass,
         _ => EvalFormat::Chat,
     };
     let lang = Lang::parse(&args.lang).expect("clap checked the language");
-    let report = eval::evaluate(&file, format, lang, args.misses)?;
+    let part = match args.part.as_str() {
+        "tune" => eval::Part::Tune,
+        "test" => eval::Part::Test,
+        _ => eval::Part::All,
+    };
+    let report = eval::evaluate(&file, format, lang, part, args.misses)?;
     if out.json {
         return out.json_value(&report);
     }
@@ -285,9 +297,14 @@ pub fn bench(args: BenchEnrichArgs, out: &Output) -> anyhow::Result<()> {
 
 fn render_eval(r: &EvalReport) -> String {
     let mut s = format!(
-        "{} ({}): {} items, {} skipped; language detected as {} for {:.1}%, unknown {:.1}%",
+        "{} ({}, {} items): {} items, {} skipped; language detected as {} for {:.1}%, unknown {:.1}%",
         r.file,
         r.lang.code(),
+        match r.part {
+            eval::Part::All => "all",
+            eval::Part::Tune => "tuning half of the",
+            eval::Part::Test => "test half of the",
+        },
         r.items,
         r.skipped,
         r.lang.code(),
@@ -306,6 +323,11 @@ fn render_eval(r: &EvalReport) -> String {
                 100.0 * c.recall
             ));
         }
+    }
+    if !r.bands.is_empty() {
+        let bands: Vec<String> =
+            r.bands.iter().map(|b| format!("±{:.2} {:.1}%", b.band, 100.0 * b.accuracy)).collect();
+        s.push_str(&format!("\n  sentiment accuracy by neutral band: {}", bands.join(", ")));
     }
     for m in &r.misses {
         s.push_str(&format!("\n  miss {} gold {} predicted {}: {}", m.task, m.gold, m.predicted, m.text));
