@@ -213,3 +213,26 @@ fn create_profiles_makes_unknown_contacts_profiles_that_stay() {
     ws.import(&[&crm]).ok();
     assert_eq!(enriched(&ws, "y@example.com")["messages_in"], "2");
 }
+
+#[test]
+fn create_profiles_never_brings_back_an_erased_person() {
+    let ws = Workspace::new();
+    let customers = write(&ws, "customers.csv", "phone,name\n5511988880001,Xis\n");
+    ws.import(&[&customers]).ok();
+    let first =
+        write(&ws, "m1.csv", "contact,timestamp,direction,text\n5531966660003,2026-11-06T10:00:00Z,in,oi\n");
+    let v = ws.run(&["--json", "enrich", "messages", &first, "--create-profiles"]).ok().json();
+    assert_eq!(v["created"]["contacts"], 1, "{v:#}");
+    ws.run(&["profiles", "erase", "5531966660003", "--yes"]).ok();
+    let again = write(
+        &ws,
+        "m2.csv",
+        "contact,timestamp,direction,text\n+55 31 96666-0003,2026-11-07T10:00:00Z,in,quero comprar\n",
+    );
+    let v = ws.run(&["--json", "enrich", "messages", &again, "--create-profiles"]).ok().json();
+    assert_eq!(
+        (v["created"]["contacts"].as_u64(), v["created"]["contacts_erased"].as_u64()),
+        (Some(0), Some(1))
+    );
+    ws.run(&["profiles", "show", "5531966660003"]).user_error(&[]);
+}

@@ -96,6 +96,12 @@ pub fn run(dir: &Path, cmd: EnrichCommand, choice: BackendChoice, out: &Output) 
         ),
         true => "No profile created: every unknown contact lacks a valid phone".into(),
     });
+    if c.contacts_erased > 0 {
+        text.push(format!(
+            "{} unknown contacts belong to people erased on request: not created",
+            thousands(c.contacts_erased)
+        ));
+    }
     if c.contacts_without_phone > 0 {
         text.push(format!(
             "{} unknown contacts have an e-mail or CPF but no phone: not created (an import needs a phone)",

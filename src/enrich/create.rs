@@ -17,7 +17,7 @@ use crate::compute::Backend;
 use crate::ingest::records::{Mode, SourceSpec};
 use crate::ingest::sources::SourcedFile;
 use crate::ingest::{self, ImportOptions};
-use crate::pipeline::{self, PipelineError};
+use crate::pipeline::{self, PipelineError, suppress};
 use crate::store::{Workspace, WriteLock};
 use serde::Serialize;
 use std::path::Path;
@@ -35,6 +35,8 @@ pub struct Created {
     pub contacts_without_phone: u64,
     /// Profiles the resolution created (fewer than `contacts` when contacts share a key).
     pub profiles: u64,
+    /// Unknown contacts of people erased on request: never made profiles again.
+    pub contacts_erased: u64,
     /// The import holding the contacts' records.
     pub import_ids: Vec<i64>,
     pub source: String,
@@ -101,17 +103,33 @@ fn write_csv(path: &Path, header: &[&str], rows: &[&ContactRow]) -> Result<(), E
     w.flush().map_err(io)
 }
 
-/// The contacts with a phone as a file the import reads.
-fn contact_file(dir: &Path, rows: &[&ContactRow], imported_by: &str) -> Result<SourcedFile, EnrichError> {
+/// The contacts with a phone as a file the import reads, less the people erased on request
+/// (their suppression list holds for created profiles as for any import).
+fn contact_file(
+    ws: &Workspace,
+    dir: &Path,
+    rows: &[&ContactRow],
+    imported_by: &str,
+) -> Result<SourcedFile, EnrichError> {
     let options = ImportOptions { imported_by: imported_by.to_owned(), ..ImportOptions::default() };
     let path = dir.join(format!("{SOURCE}.csv"));
     write_csv(&path, &["phone", "email", "cpf"], rows)?;
-    let ingested = ingest::read_csv(&path, &options, &|_| {}).map_err(|e| pipeline_error(e.into()))?;
+    let mut ingested = ingest::read_csv(&path, &options, &|_| {}).map_err(|e| pipeline_error(e.into()))?;
     if ingested.report.rows_rejected > 0 {
         return Err(EnrichError::Corrupt(format!(
             "{} generated contact rows were rejected by the import",
             ingested.report.rows_rejected
         )));
+    }
+    if let Some(salt) = suppress::salt(ws)? {
+        let suppressed = ws.catalog().suppressed()?;
+        let country = super::tables::country(ws)?;
+        let i = &mut ingested;
+        if let Some(keep) = suppress::rows_to_keep(&i.table, &salt, &suppressed, country) {
+            i.report.rows_suppressed += (i.table.rows() - keep.len()) as u64;
+            i.report.rows_imported = keep.len() as u64;
+            i.table = i.table.take(&keep);
+        }
     }
     let spec = SourceSpec { source: Some(SOURCE.to_owned()), mode: Mode::Upsert, record_id: None };
     Ok(SourcedFile { ingested, spec })
@@ -139,9 +157,13 @@ pub fn create_profiles(
         return Ok(created);
     }
     let dir = tempfile::tempdir().map_err(|e| EnrichError::Corrupt(format!("temporary folder: {e}")))?;
-    let parsed = vec![contact_file(dir.path(), &with_phone, imported_by)?];
-    let outcome = pipeline::commit_files(ws, lock, parsed, backend, &|_| {}).map_err(pipeline_error)?;
-    created.contacts = with_phone.len() as u64;
+    let file = contact_file(ws, dir.path(), &with_phone, imported_by)?;
+    created.contacts_erased = file.ingested.report.rows_suppressed;
+    created.contacts = file.ingested.table.rows() as u64;
+    if created.contacts == 0 {
+        return Ok(created);
+    }
+    let outcome = pipeline::commit_files(ws, lock, vec![file], backend, &|_| {}).map_err(pipeline_error)?;
     created.profiles = outcome.identity.as_ref().map_or(0, |s| s.new_profiles as u64);
     created.import_ids = outcome.imports.iter().filter_map(|r| r.id).collect();
     Ok(created)

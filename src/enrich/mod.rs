@@ -116,7 +116,9 @@ pub struct EnrichOutcome {
 
 /// [`enrich`], first creating a profile for every contact that links to none (see
 /// [`create`]), so that every row with a valid contact links. `backend` refreshes the saved
-/// audiences after the new profiles are resolved.
+/// audiences after the new profiles are resolved. The profiles and the rows land in two
+/// commits, profiles first: if the second fails, running the command again stores the rows
+/// and creates nothing twice.
 pub fn enrich_creating_profiles(
     dir: &Path,
     kind: Kind,
