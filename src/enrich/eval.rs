@@ -47,8 +47,8 @@ impl Part {
     fn keeps(self, index: usize) -> bool {
         match self {
             Part::All => true,
-            Part::Tune => index % 2 == 0,
-            Part::Test => index % 2 == 1,
+            Part::Tune => index.is_multiple_of(2),
+            Part::Test => !index.is_multiple_of(2),
         }
     }
 }
