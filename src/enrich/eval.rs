@@ -413,6 +413,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn halves_split_items_by_position() {
+        let tune: Vec<usize> = (0..6).filter(|&i| Part::Tune.keeps(i)).collect();
+        let test: Vec<usize> = (0..6).filter(|&i| Part::Test.keeps(i)).collect();
+        assert_eq!((tune, test), (vec![0, 2, 4], vec![1, 3, 5]));
+        assert!((0..6).all(|i| Part::All.keeps(i)));
+    }
+
+    #[test]
+    fn labelled_tweets_and_sentences_read_into_three_classes() {
+        let dir = tempfile::tempdir().unwrap();
+        let klass = dir.path().join("tweets.json");
+        std::fs::write(&klass, "{\"text\": \"a\", \"klass\": \"P\"}\n{\"text\": \"b\", \"klass\": \"NONE\"}\n{\"text\": \"c\", \"klass\": \"NEU\"}\n{\"text\": \"d\", \"klass\": \"N\"}\n").unwrap();
+        let (items, _) = read_klass(&klass).unwrap();
+        let got: Vec<_> = items.iter().map(|i| i.sentiment.unwrap()).collect();
+        assert_eq!(got, ["positive", "neutral", "neutral", "negative"]);
+        std::fs::write(&klass, "{\"text\": \"a\", \"klass\": \"X\"}\n").unwrap();
+        let err = read_klass(&klass).err().expect("klass X is refused");
+        assert!(err.to_string().contains("line 1"), "{err}");
+        let binary = dir.path().join("amazon.json");
+        std::fs::write(
+            &binary,
+            r#"[{"text":"good","class":1},{"text":"bad","class":0},{"text":"?","class":null}]"#,
+        )
+        .unwrap();
+        let (items, skipped) = read_binary(&binary).unwrap();
+        let got: Vec<_> = items.iter().map(|i| i.sentiment.unwrap()).collect();
+        assert_eq!((got, skipped), (vec!["positive", "negative"], 1));
+    }
+
+    #[test]
     fn figures_count_precision_and_recall() {
         let pairs = [("a", "a"), ("a", "b"), ("b", "b"), ("b", "b")];
         let f = figures("t", &pairs, &["a", "b"]);
