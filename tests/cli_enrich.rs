@@ -170,3 +170,69 @@ fn a_file_without_a_required_column_changes_nothing() {
     ws.run(&["enrich", "messages", &path_arg(&missing)]).user_error(&["missing.csv", "cannot read"]);
     assert_eq!(snapshot(&ws.root), before);
 }
+
+#[test]
+fn create_profiles_makes_unknown_contacts_profiles_that_stay() {
+    let ws = Workspace::new();
+    let customers = write(&ws, "customers.csv", "phone,name\n5511988880001,Xis\n");
+    ws.import(&[&customers]).ok();
+    let msgs = write(
+        &ws,
+        "m.csv",
+        "contact,timestamp,direction,text\n5511988880001,2026-11-01T10:00:00Z,in,oi\n(31) 96666-0003,2026-11-06T10:00:00Z,in,quero comprar\n5531966660003,2026-11-06T10:05:00Z,in,quanto custa?\n+55 21 97777-0004,2026-11-07T10:00:00Z,in,muito caro\nnova@example.com,2026-11-07T10:00:00Z,in,oi\n",
+    );
+    let v = ws.run(&["--json", "enrich", "messages", &msgs, "--create-profiles"]).ok().json();
+    assert_eq!(v["created"]["contacts"], 2, "{v:#}");
+    assert_eq!(v["created"]["profiles"], 2, "{v:#}");
+    assert_eq!(v["created"]["contacts_without_phone"], 1, "{v:#}");
+    assert_eq!(v["created"]["source"], "enrich-contacts");
+    let r = &v["reports"][0];
+    assert_eq!((r["rows_linked"].as_u64(), r["rows_unknown_contact"].as_u64()), (Some(4), Some(1)));
+    let created = enriched(&ws, "5531966660003");
+    assert_eq!((created["messages_in"].as_str(), created["purchase_intent"].as_str()), ("2", "intent"));
+    assert_eq!(enriched(&ws, "5521977770004")["price_sensitivity"], "sensitive");
+    let count =
+        |w: &str| ws.run(&["--json", "segment", "preview", "--where", w]).ok().json()["profiles"].clone();
+    assert_eq!(count("purchase_intent = \"intent\""), 1);
+    assert_eq!(count("messages_in >= 1"), 3);
+    let sources = ws.run(&["sources", "list"]).ok().stdout;
+    assert!(sources.contains("enrich-contacts"), "{sources}");
+    // The same file again creates nothing; re-importing the other source keeps the created
+    // profiles, and so does resolving again under other rules.
+    let again = ws.run(&["--json", "enrich", "messages", &msgs, "--create-profiles"]).ok().json();
+    assert_eq!(again["created"]["contacts"], 0, "{again:#}");
+    assert_eq!(again["created"]["import_ids"], serde_json::json!([]));
+    let customers = write(&ws, "customers.csv", "phone,name\n5511988880001,Xis Dois\n");
+    ws.run(&["import", &customers, "--mode", "replace"]).ok();
+    assert_eq!(count("messages_in >= 1"), 3);
+    ws.run(&["identity", "rules", "--set", "email", "--set", "phoneNumber"]).ok();
+    assert_eq!(count("messages_in >= 1"), 3);
+    assert_eq!(enriched(&ws, "5531966660003")["messages_in"], "2");
+    // A later record of another source with the created contact's phone joins its profile.
+    let crm = write(&ws, "crm.csv", "phone,email\n5531966660003,y@example.com\n");
+    ws.import(&[&crm]).ok();
+    assert_eq!(enriched(&ws, "y@example.com")["messages_in"], "2");
+}
+
+#[test]
+fn create_profiles_never_brings_back_an_erased_person() {
+    let ws = Workspace::new();
+    let customers = write(&ws, "customers.csv", "phone,name\n5511988880001,Xis\n");
+    ws.import(&[&customers]).ok();
+    let first =
+        write(&ws, "m1.csv", "contact,timestamp,direction,text\n5531966660003,2026-11-06T10:00:00Z,in,oi\n");
+    let v = ws.run(&["--json", "enrich", "messages", &first, "--create-profiles"]).ok().json();
+    assert_eq!(v["created"]["contacts"], 1, "{v:#}");
+    ws.run(&["profiles", "erase", "5531966660003", "--yes"]).ok();
+    let again = write(
+        &ws,
+        "m2.csv",
+        "contact,timestamp,direction,text\n+55 31 96666-0003,2026-11-07T10:00:00Z,in,quero comprar\n",
+    );
+    let v = ws.run(&["--json", "enrich", "messages", &again, "--create-profiles"]).ok().json();
+    assert_eq!(
+        (v["created"]["contacts"].as_u64(), v["created"]["contacts_erased"].as_u64()),
+        (Some(0), Some(1))
+    );
+    ws.run(&["profiles", "show", "5531966660003"]).user_error(&[]);
+}

@@ -1,6 +1,7 @@
 //! `hyperseg enrich ...` and `hyperseg bench enrich`.
 
 use super::output::{Output, thousands};
+use hyperseg::compute::{BackendChoice, Work};
 use hyperseg::enrich::classify::Lang;
 use hyperseg::enrich::eval::{self, EvalFormat, EvalReport};
 use hyperseg::enrich::{self as enrich_lib, EnrichOptions, EnrichReport, Kind, ProfileEnrichment};
@@ -43,9 +44,13 @@ pub struct EnrichArgs {
     /// Messages: hours of silence that start a new conversation (default 24, kept once set).
     #[arg(long, value_name = "HOURS")]
     conversation_gap: Option<f64>,
+    /// Create a profile for every contact that links to none (imported as records of the
+    /// source `enrich-contacts`, so they stay through later imports and re-resolution).
+    #[arg(long)]
+    create_profiles: bool,
 }
 
-pub fn run(dir: &Path, cmd: EnrichCommand, out: &Output) -> anyhow::Result<()> {
+pub fn run(dir: &Path, cmd: EnrichCommand, choice: BackendChoice, out: &Output) -> anyhow::Result<()> {
     let (kind, args) = match cmd {
         EnrichCommand::Messages(a) => (Kind::Messages, a),
         EnrichCommand::Campaigns(a) => (Kind::Campaigns, a),
@@ -60,11 +65,49 @@ pub fn run(dir: &Path, cmd: EnrichCommand, out: &Output) -> anyhow::Result<()> {
         rejects: args.rejects,
         conversation_gap_hours: args.conversation_gap,
     };
-    let reports = enrich_lib::enrich(dir, kind, &args.files, &opts)?;
-    if out.json {
-        return out.json_value(&serde_json::json!({ "reports": reports }));
+    if !args.create_profiles {
+        let reports = enrich_lib::enrich(dir, kind, &args.files, &opts)?;
+        if out.json {
+            return out.json_value(&serde_json::json!({ "reports": reports }));
+        }
+        let text: Vec<String> = reports.iter().map(render).collect();
+        return out.text(&text.join("\n"));
     }
-    let text: Vec<String> = reports.iter().map(render).collect();
+    // Created profiles refresh the saved audiences: a backend that cannot run fails here,
+    // before anything is written.
+    let has_audiences = !hyperseg::audience::list(&Workspace::open(dir)?, &Default::default())?.is_empty();
+    let backend = match has_audiences {
+        true => super::compute::backend(choice, Work::Filter)?,
+        false => Box::new(hyperseg::compute::CpuBackend),
+    };
+    let outcome = enrich_lib::enrich_creating_profiles(dir, kind, &args.files, &opts, backend.as_ref())?;
+    if out.json {
+        return out.json_value(&outcome);
+    }
+    let mut text: Vec<String> = outcome.reports.iter().map(render).collect();
+    let c = &outcome.created;
+    text.push(match c.import_ids.is_empty() {
+        false => format!(
+            "Created {} profiles for {} unknown contacts (source {}, imports {})",
+            thousands(c.profiles),
+            thousands(c.contacts),
+            c.source,
+            c.import_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+        ),
+        true => "No profile created: every unknown contact lacks a valid phone".into(),
+    });
+    if c.contacts_erased > 0 {
+        text.push(format!(
+            "{} unknown contacts belong to people erased on request: not created",
+            thousands(c.contacts_erased)
+        ));
+    }
+    if c.contacts_without_phone > 0 {
+        text.push(format!(
+            "{} unknown contacts have an e-mail or CPF but no phone: not created (an import needs a phone)",
+            thousands(c.contacts_without_phone)
+        ));
+    }
     out.text(&text.join("\n"))
 }
 
@@ -167,12 +210,17 @@ pub struct BenchEnrichArgs {
     #[arg(long, value_name = "FILE")]
     eval: Option<PathBuf>,
     /// The labelled file's format: `olist` (reviews with 1-5 stars), `vader` (VADER's
-    /// ground-truth files), `chat` (CSV lang,text,intent,price).
-    #[arg(long, default_value = "chat", value_parser = clap::builder::PossibleValuesParser::new(["olist", "vader", "chat"]))]
+    /// ground-truth files), `binary` (JSON [{text, class 0|1}], npm `sentiment`'s fixtures),
+    /// `klass` (JSON Lines {text, klass P|N|NEU|NONE}, EvoMSA's tweets), `chat` (CSV
+    /// lang,text,intent,price).
+    #[arg(long, default_value = "chat", value_parser = clap::builder::PossibleValuesParser::new(["olist", "vader", "binary", "klass", "chat"]))]
     format: String,
     /// The language of the labelled text (pt, es, en).
     #[arg(long, default_value = "pt", value_parser = clap::builder::PossibleValuesParser::new(["pt", "es", "en"]))]
     lang: String,
+    /// Measure all items, or one half: `tune` (items 0, 2, 4, …) or `test` (1, 3, 5, …).
+    #[arg(long, default_value = "all", value_parser = clap::builder::PossibleValuesParser::new(["all", "tune", "test"]))]
+    part: String,
     /// Also list this many misclassified items.
     #[arg(long, default_value_t = 0, value_name = "N")]
     misses: usize,
@@ -236,10 +284,17 @@ pub fn bench(args: BenchEnrichArgs, out: &Output) -> anyhow::Result<()> {
     let format = match args.format.as_str() {
         "olist" => EvalFormat::Olist,
         "vader" => EvalFormat::Vader,
+        "binary" => EvalFormat::Binary,
+        "klass" => EvalFormat::Klass,
         _ => EvalFormat::Chat,
     };
     let lang = Lang::parse(&args.lang).expect("clap checked the language");
-    let report = eval::evaluate(&file, format, lang, args.misses)?;
+    let part = match args.part.as_str() {
+        "tune" => eval::Part::Tune,
+        "test" => eval::Part::Test,
+        _ => eval::Part::All,
+    };
+    let report = eval::evaluate(&file, format, lang, part, args.misses)?;
     if out.json {
         return out.json_value(&report);
     }
@@ -248,9 +303,14 @@ pub fn bench(args: BenchEnrichArgs, out: &Output) -> anyhow::Result<()> {
 
 fn render_eval(r: &EvalReport) -> String {
     let mut s = format!(
-        "{} ({}): {} items, {} skipped; language detected as {} for {:.1}%, unknown {:.1}%",
+        "{} ({}, {} items): {} items, {} skipped; language detected as {} for {:.1}%, unknown {:.1}%",
         r.file,
         r.lang.code(),
+        match r.part {
+            eval::Part::All => "all",
+            eval::Part::Tune => "tuning half of the",
+            eval::Part::Test => "test half of the",
+        },
         r.items,
         r.skipped,
         r.lang.code(),
@@ -269,6 +329,11 @@ fn render_eval(r: &EvalReport) -> String {
                 100.0 * c.recall
             ));
         }
+    }
+    if !r.bands.is_empty() {
+        let bands: Vec<String> =
+            r.bands.iter().map(|b| format!("±{:.2} {:.1}%", b.band, 100.0 * b.accuracy)).collect();
+        s.push_str(&format!("\n  sentiment accuracy by neutral band: {}", bands.join(", ")));
     }
     for m in &r.misses {
         s.push_str(&format!("\n  miss {} gold {} predicted {}: {}", m.task, m.gold, m.predicted, m.text));

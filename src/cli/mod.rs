@@ -181,7 +181,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sources(cmd) => imports::run_sources(&open(cli.workspace)?, cmd, &out),
         Command::Profiles(cmd) => profiles::run_profiles(&mut open(cli.workspace)?, cmd, &out),
         Command::Fields(args) => fields::run(&open(cli.workspace)?, args, &out),
-        Command::Enrich(cmd) => enrich::run(&workspace_dir(cli.workspace)?, cmd, &out),
+        Command::Enrich(cmd) => enrich::run(&workspace_dir(cli.workspace)?, cmd, backend, &out),
         Command::Audiences(cmd) => audiences::run(&mut open(cli.workspace)?, cmd, backend, &out),
         Command::Segment(cmd) => segment::run(&mut open(cli.workspace)?, cmd, backend, &out),
         Command::Identity(cmd) => profiles::run_identity(&mut open(cli.workspace)?, cmd, &out),

@@ -8,6 +8,12 @@
 //! - `vader`: the ground-truth files of VADER's paper (`ID<TAB>MEAN<TAB>TEXT`, the mean of
 //!   human ratings on -4..4); a mean of +0.5 or more is positive, -0.5 or less negative, the
 //!   rest neutral (half-way to the raters' first non-neutral grade).
+//! - `binary`: a JSON array of `{"text": …, "class": 0 | 1}` (negative / positive), the UCI
+//!   "Sentiment Labelled Sentences" fixtures of npm `sentiment` 5.0.2; two gold classes, so
+//!   a `neutral` answer counts as wrong; items without a class are skipped and counted.
+//! - `klass`: JSON Lines `{"text": …, "klass": …}` as the tests of PyPI `EvoMSA` 2.0.14
+//!   ship them (`EvoMSA/tests/tweets.json`, 1,000 Spanish tweets, Apache-2.0): `P` / `POS`
+//!   positive, `N` / `NEG` negative, `NONE` (no sentiment) and `NEU` (mixed) neutral.
 //! - `chat`: hyperseg's labelled chat messages (CSV `lang,text,intent,price`), for intent and
 //!   price.
 
@@ -21,7 +27,37 @@ use std::path::Path;
 pub enum EvalFormat {
     Olist,
     Vader,
+    Binary,
+    Klass,
     Chat,
+}
+
+/// Which items of a file to measure: all, or one of two halves (items in file order, even
+/// positions the tuning half, odd ones the test half), so that anything tuned on one half is
+/// reported on the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Part {
+    All,
+    Tune,
+    Test,
+}
+
+impl Part {
+    fn keeps(self, index: usize) -> bool {
+        match self {
+            Part::All => true,
+            Part::Tune => index.is_multiple_of(2),
+            Part::Test => !index.is_multiple_of(2),
+        }
+    }
+}
+
+/// Sentiment accuracy had the neutral band been `band` (compound scores within ±band neutral).
+#[derive(Clone, Debug, Serialize)]
+pub struct BandAccuracy {
+    pub band: f32,
+    pub accuracy: f64,
 }
 
 /// A labelled text.
@@ -60,6 +96,7 @@ pub struct TaskFigures {
 pub struct EvalReport {
     pub file: String,
     pub lang: Lang,
+    pub part: Part,
     pub items: usize,
     /// Rows without text.
     pub skipped: usize,
@@ -68,6 +105,8 @@ pub struct EvalReport {
     /// Share of items detected as `unknown`.
     pub detected_unknown: f64,
     pub tasks: Vec<TaskFigures>,
+    /// Sentiment accuracy under other neutral bands (empty without sentiment labels).
+    pub bands: Vec<BandAccuracy>,
     /// The first misclassified items (as many as asked for), to read.
     pub misses: Vec<Miss>,
 }
@@ -87,18 +126,27 @@ pub fn evaluate(
     path: &Path,
     format: EvalFormat,
     lang: Lang,
+    part: Part,
     misses: usize,
 ) -> Result<EvalReport, EnrichError> {
-    let (items, skipped) = match format {
+    let (mut items, skipped) = match format {
         EvalFormat::Olist => read_olist(path)?,
         EvalFormat::Vader => read_vader(path)?,
+        EvalFormat::Binary => read_binary(path)?,
+        EvalFormat::Klass => read_klass(path)?,
         EvalFormat::Chat => read_chat(path, lang)?,
     };
+    let mut index = 0;
+    items.retain(|_| {
+        index += 1;
+        part.keeps(index - 1)
+    });
     let c = Classifier::get();
     let mut scratch = Scratch::default();
     let mut pairs: [Vec<(&'static str, &'static str)>; 3] = Default::default();
     let (mut same, mut unknown) = (0usize, 0usize);
     let mut missed = Vec::new();
+    let mut scored = Vec::new(); // (gold sentiment, compound score)
     let mut miss = |task, gold: &'static str, predicted: &'static str, text: &str| {
         if gold != predicted && missed.len() < misses {
             missed.push(Miss { task, gold, predicted, text: text.to_owned() });
@@ -109,6 +157,9 @@ pub fn evaluate(
         same += usize::from(detected == lang);
         unknown += usize::from(detected == Lang::Unknown);
         let got = c.classify(&item.text, Some(lang), &mut scratch);
+        if let Some(g) = item.sentiment {
+            scored.push((g, got.score));
+        }
         let predicted =
             [got.sentiment().code(), if got.intent { "intent" } else { "other" }, got.price().code()];
         let gold = [item.sentiment, item.intent, item.price];
@@ -131,6 +182,8 @@ pub fn evaluate(
     Ok(EvalReport {
         file: path.display().to_string(),
         lang,
+        part,
+        bands: band_sweep(&scored),
         items: items.len(),
         skipped,
         detected_as_lang: same as f64 / n,
@@ -138,6 +191,32 @@ pub fn evaluate(
         tasks,
         misses: missed,
     })
+}
+
+/// Sentiment accuracy for neutral bands 0.05, 0.10, … 0.50.
+fn band_sweep(scored: &[(&str, f32)]) -> Vec<BandAccuracy> {
+    if scored.is_empty() {
+        return Vec::new();
+    }
+    (1..=10)
+        .map(|k| {
+            let band = 0.05 * k as f32;
+            let right = scored
+                .iter()
+                .filter(|(gold, s)| {
+                    let p = if *s >= band {
+                        "positive"
+                    } else if *s <= -band {
+                        "negative"
+                    } else {
+                        "neutral"
+                    };
+                    p == *gold
+                })
+                .count();
+            BandAccuracy { band, accuracy: right as f64 / scored.len() as f64 }
+        })
+        .collect()
 }
 
 fn figures(task: &'static str, pairs: &[(&str, &str)], classes: &[&str]) -> TaskFigures {
@@ -235,6 +314,56 @@ fn read_vader(path: &Path) -> Result<(Vec<Item>, usize), EnrichError> {
     Ok((items, skipped))
 }
 
+fn read_binary(path: &Path) -> Result<(Vec<Item>, usize), EnrichError> {
+    #[derive(serde::Deserialize)]
+    struct Labelled {
+        text: String,
+        class: Option<u8>,
+    }
+    let raw = std::fs::read(path).map_err(|e| bad(path, 0, e.to_string()))?;
+    let rows: Vec<Labelled> = serde_json::from_slice(&raw)
+        .map_err(|e| bad(path, e.line(), format!("not a JSON array of {{text, class}}: {e}")))?;
+    let total = rows.len();
+    let items: Vec<Item> = rows
+        .into_iter()
+        .filter_map(|r| {
+            let sentiment = match r.class? {
+                0 => "negative",
+                _ => "positive",
+            };
+            Some(Item { text: r.text, sentiment: Some(sentiment), intent: None, price: None })
+        })
+        .collect();
+    let unlabelled = total - items.len();
+    Ok((items, unlabelled))
+}
+
+fn read_klass(path: &Path) -> Result<(Vec<Item>, usize), EnrichError> {
+    #[derive(serde::Deserialize)]
+    struct Labelled {
+        text: String,
+        klass: String,
+    }
+    let raw = std::fs::read_to_string(path).map_err(|e| bad(path, 0, e.to_string()))?;
+    let (mut items, mut skipped) = (Vec::new(), 0);
+    for (i, line) in raw.lines().enumerate() {
+        if line.trim().is_empty() {
+            skipped += 1;
+            continue;
+        }
+        let r: Labelled =
+            serde_json::from_str(line).map_err(|e| bad(path, i + 1, format!("not {{text, klass}}: {e}")))?;
+        let sentiment = match r.klass.as_str() {
+            "P" | "POS" => "positive",
+            "N" | "NEG" => "negative",
+            "NONE" | "NEU" => "neutral",
+            k => return Err(bad(path, i + 1, format!("klass {k:?} is not P, N, NEU or NONE"))),
+        };
+        items.push(Item { text: r.text, sentiment: Some(sentiment), intent: None, price: None });
+    }
+    Ok((items, skipped))
+}
+
 fn read_chat(path: &Path, lang: Lang) -> Result<(Vec<Item>, usize), EnrichError> {
     let mut rdr = csv_reader(path)?;
     let h = rdr.headers().map_err(|e| bad(path, 1, e.to_string()))?.clone();
@@ -282,6 +411,36 @@ fn read_chat(path: &Path, lang: Lang) -> Result<(Vec<Item>, usize), EnrichError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn halves_split_items_by_position() {
+        let tune: Vec<usize> = (0..6).filter(|&i| Part::Tune.keeps(i)).collect();
+        let test: Vec<usize> = (0..6).filter(|&i| Part::Test.keeps(i)).collect();
+        assert_eq!((tune, test), (vec![0, 2, 4], vec![1, 3, 5]));
+        assert!((0..6).all(|i| Part::All.keeps(i)));
+    }
+
+    #[test]
+    fn labelled_tweets_and_sentences_read_into_three_classes() {
+        let dir = tempfile::tempdir().unwrap();
+        let klass = dir.path().join("tweets.json");
+        std::fs::write(&klass, "{\"text\": \"a\", \"klass\": \"P\"}\n{\"text\": \"b\", \"klass\": \"NONE\"}\n{\"text\": \"c\", \"klass\": \"NEU\"}\n{\"text\": \"d\", \"klass\": \"N\"}\n").unwrap();
+        let (items, _) = read_klass(&klass).unwrap();
+        let got: Vec<_> = items.iter().map(|i| i.sentiment.unwrap()).collect();
+        assert_eq!(got, ["positive", "neutral", "neutral", "negative"]);
+        std::fs::write(&klass, "{\"text\": \"a\", \"klass\": \"X\"}\n").unwrap();
+        let err = read_klass(&klass).err().expect("klass X is refused");
+        assert!(err.to_string().contains("line 1"), "{err}");
+        let binary = dir.path().join("amazon.json");
+        std::fs::write(
+            &binary,
+            r#"[{"text":"good","class":1},{"text":"bad","class":0},{"text":"?","class":null}]"#,
+        )
+        .unwrap();
+        let (items, skipped) = read_binary(&binary).unwrap();
+        let got: Vec<_> = items.iter().map(|i| i.sentiment.unwrap()).collect();
+        assert_eq!((got, skipped), (vec!["positive", "negative"], 1));
+    }
 
     #[test]
     fn figures_count_precision_and_recall() {

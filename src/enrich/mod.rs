@@ -12,6 +12,7 @@
 pub mod bench;
 pub mod classify;
 pub mod contact;
+pub mod create;
 pub mod eval;
 pub mod explain;
 pub mod profile;
@@ -101,6 +102,46 @@ pub fn enrich_in(
     opts: &EnrichOptions,
 ) -> Result<Vec<EnrichReport>, EnrichError> {
     check_options(opts)?;
+    let parsed = read_all(ws, kind, files, opts)?;
+    commit_parsed(ws, lock, kind, parsed, opts)
+}
+
+/// What [`enrich_creating_profiles`] did.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct EnrichOutcome {
+    pub reports: Vec<EnrichReport>,
+    /// The profiles created for unknown contacts.
+    pub created: create::Created,
+}
+
+/// [`enrich`], first creating a profile for every contact that links to none (see
+/// [`create`]), so that every row with a valid contact links. `backend` refreshes the saved
+/// audiences after the new profiles are resolved. The profiles and the rows land in two
+/// commits, profiles first: if the second fails, running the command again stores the rows
+/// and creates nothing twice.
+pub fn enrich_creating_profiles(
+    dir: &Path,
+    kind: Kind,
+    files: &[PathBuf],
+    opts: &EnrichOptions,
+    backend: &dyn crate::compute::Backend,
+) -> Result<EnrichOutcome, EnrichError> {
+    check_options(opts)?;
+    let mut ws = Workspace::open(dir)?;
+    let lock = ws.lock()?;
+    let parsed = read_all(&ws, kind, files, opts)?;
+    let created = create::create_profiles(&mut ws, &lock, &parsed, &opts.imported_by, backend)?;
+    let reports = commit_parsed(&mut ws, &lock, kind, parsed, opts)?;
+    Ok(EnrichOutcome { reports, created })
+}
+
+/// Reads and checks every file, then writes the rejects (so a failed command leaves none).
+fn read_all(
+    ws: &Workspace,
+    kind: Kind,
+    files: &[PathBuf],
+    opts: &EnrichOptions,
+) -> Result<Vec<tables::ParsedFile>, EnrichError> {
     let country = tables::country(ws)?;
     let mut parsed = Vec::with_capacity(files.len());
     for f in files {
@@ -114,6 +155,16 @@ pub fn enrich_in(
             p.report.rejects_file = Some(target.display().to_string());
         }
     }
+    Ok(parsed)
+}
+
+fn commit_parsed(
+    ws: &mut Workspace,
+    lock: &crate::store::WriteLock,
+    kind: Kind,
+    parsed: Vec<tables::ParsedFile>,
+    opts: &EnrichOptions,
+) -> Result<Vec<EnrichReport>, EnrichError> {
     let commit = tables::CommitOptions {
         imported_by: opts.imported_by.clone(),
         started_at: crate::ingest::now(),

@@ -36,6 +36,12 @@ pub struct Phrase {
     pub lang: Option<Lang>,
     /// Whether a negation before it turns it around (cues only).
     pub flip: bool,
+    /// A price cue that asks for a lower price or a deal (flag `ask`): it shows interest in
+    /// buying too, so it also counts as intent.
+    pub ask: bool,
+    /// An intent cue that only counts in a question (flag `question`): "the price" asks to
+    /// buy in "what's the price?", not in "the price is fair".
+    pub question: bool,
     /// The phrase as listed, for explanations.
     pub text: Box<str>,
 }
@@ -144,7 +150,15 @@ impl Lexicon {
                     "insensitive" => Kind::Insensitive,
                     other => panic!("unknown cue kind {other:?}"),
                 };
-                lx.add(f[2], kind, Some(lang), f[1] == "flip");
+                let flags: Vec<&str> = f[1].split(',').collect();
+                if let Some(bad) = flags.iter().find(|f| !["-", "flip", "ask", "question"].contains(f)) {
+                    panic!("unknown cue flag {bad:?}");
+                }
+                lx.add(f[2], kind, Some(lang), flags.contains(&"flip"));
+                if let Some(p) = lx.phrases.last_mut().filter(|p| &*p.text == f[2]) {
+                    p.ask = flags.contains(&"ask");
+                    p.question = flags.contains(&"question");
+                }
             }
         }
         for f in lines(list!("emoji.tsv")) {
@@ -261,7 +275,7 @@ impl Lexicon {
             text.split(' ').filter(|w| !w.is_empty()).map(|w| self.id_or_new(w)).collect();
         let Some(&first) = words.first() else { return };
         let id = self.phrases.len() as u32;
-        self.phrases.push(Phrase { words, kind, lang, flip, text: text.into() });
+        self.phrases.push(Phrase { words, kind, lang, flip, ask: false, question: false, text: text.into() });
         self.words[first as usize].phrases.push(id);
     }
 

@@ -108,8 +108,18 @@ pub fn score(
             if cue_kinds & bit != 0 {
                 continue; // the longest cue of a kind at a position counts, once
             }
+            if phrase.question && s.questions == 0 {
+                continue; // a price mention outside a question is no request to buy
+            }
             cue_kinds |= bit;
             let negated = phrase.flip && negated_before(toks, negations, i);
+            if phrase.ask && !negated {
+                intent += 1; // asking for a discount or a deal is interest in buying
+                if let Some(ev) = evidence.as_deref_mut() {
+                    let text = phrase.text.to_string();
+                    ev.push(Evidence { class: "intent", phrase: text, valence: 0.0, negated });
+                }
+            }
             let class = match (phrase.kind, negated) {
                 (Kind::Intent, false) => {
                     intent += 1;

@@ -80,3 +80,28 @@ fn classification_is_deterministic_across_scratch_reuse() {
         ["bom demais", "no me gusta", "too expensive"].iter().map(|t| cl.classify(t, None, &mut s)).collect();
     assert_eq!(first, again);
 }
+
+#[test]
+fn a_bare_price_mention_asks_to_buy_only_in_a_question() {
+    let en = |t| Classifier::get().classify(t, Some(Lang::En), &mut Scratch::default());
+    assert!(en("what is the cost of the blue one?").intent);
+    assert!(!en("the cost was fair").intent);
+    let pt = |t| Classifier::get().classify(t, Some(Lang::Pt), &mut Scratch::default());
+    assert!(pt("o valor do kit com 3?").intent);
+    assert!(!pt("o valor do kit com 3 achei justo").intent);
+}
+
+#[test]
+fn asking_for_a_discount_is_intent_and_price_sensitivity() {
+    for (text, lang) in
+        [("tem desconto no pix?", Lang::Pt), ("hay descuento?", Lang::Es), ("any discount?", Lang::En)]
+    {
+        let got = Classifier::get().classify(text, Some(lang), &mut Scratch::default());
+        assert!(got.intent, "{text}");
+        assert_eq!(got.price(), Price::Sensitive, "{text}");
+    }
+    let (_, evidence) = Classifier::get().explain("any discount?", Some(Lang::En));
+    assert!(evidence.iter().any(|e| e.class == "intent" && e.phrase == "discount"), "{evidence:?}");
+    // Complaining about a price is no request to buy.
+    assert!(!Classifier::get().classify("too expensive", Some(Lang::En), &mut Scratch::default()).intent);
+}
