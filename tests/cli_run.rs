@@ -238,3 +238,26 @@ fn enrich_steps_run_after_the_imports_and_store_each_message_once() {
     let again = ws.run_json(&["run", &job, "--date", "2026-12-05"]);
     assert_eq!(again["steps"][0]["outcome"], "unchanged", "{again:#}");
 }
+
+#[test]
+fn an_enrich_step_can_create_profiles_for_unknown_contacts() {
+    let ws = Workspace::seeded();
+    std::fs::write(
+        ws.out_path("chats-2026-12-05.csv"),
+        "contact,timestamp,direction,text\n(31) 96666-0003,2026-11-06T10:00:00Z,in,quero comprar\n",
+    )
+    .unwrap();
+    let job = write(
+        &ws,
+        "job.toml",
+        "[[enrich]]\nkind = \"messages\"\npath = \"chats-{date}.csv\"\ncreate_profiles = true\n",
+    );
+    let out = ws.run_json(&["run", &job, "--date", "2026-12-05"]);
+    let step = &out["steps"][0];
+    assert_eq!(step["outcome"], "ok", "{out:#}");
+    assert!(step["message"].as_str().unwrap().contains("1 profiles created"), "{out:#}");
+    let found = ws.run_json(&["segment", "preview", "--where", "purchase_intent = \"intent\""]);
+    assert_eq!(found["profiles"], 1, "{found:#}");
+    let again = ws.run_json(&["run", &job, "--date", "2026-12-05"]);
+    assert_eq!(again["steps"][0]["outcome"], "unchanged", "{again:#}");
+}

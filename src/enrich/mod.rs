@@ -129,9 +129,21 @@ pub fn enrich_creating_profiles(
     check_options(opts)?;
     let mut ws = Workspace::open(dir)?;
     let lock = ws.lock()?;
-    let parsed = read_all(&ws, kind, files, opts)?;
-    let created = create::create_profiles(&mut ws, &lock, &parsed, &opts.imported_by, backend)?;
-    let reports = commit_parsed(&mut ws, &lock, kind, parsed, opts)?;
+    enrich_creating_profiles_in(&mut ws, &lock, (kind, files), opts, backend)
+}
+
+/// [`enrich_creating_profiles`] in a workspace already open and locked (the nightly job's).
+pub fn enrich_creating_profiles_in(
+    ws: &mut Workspace,
+    lock: &crate::store::WriteLock,
+    (kind, files): (Kind, &[PathBuf]),
+    opts: &EnrichOptions,
+    backend: &dyn crate::compute::Backend,
+) -> Result<EnrichOutcome, EnrichError> {
+    check_options(opts)?;
+    let parsed = read_all(ws, kind, files, opts)?;
+    let created = create::create_profiles(ws, lock, &parsed, &opts.imported_by, backend)?;
+    let reports = commit_parsed(ws, lock, kind, parsed, opts)?;
     Ok(EnrichOutcome { reports, created })
 }
 

@@ -89,6 +89,9 @@ pub struct EnrichStep {
     pub rejects: Option<String>,
     /// Messages: hours of silence that start a new conversation.
     pub conversation_gap: Option<f64>,
+    /// Create a profile for every contact (with a valid phone) that links to none.
+    #[serde(default)]
+    pub create_profiles: bool,
 }
 
 /// `[segment_auto]`: a new generation of automatic audiences, as of the run date.
@@ -304,7 +307,7 @@ fn run_step(
 ) -> Result<StepDone, PipelineError> {
     match step {
         Step::Import(i) => import_step(ws, lock, i, base, opts, backend),
-        Step::Enrich(e) => enrich_step(ws, lock, e, base, opts),
+        Step::Enrich(e) => enrich_step(ws, lock, e, base, opts, backend),
         Step::SegmentAuto(a) => segment_auto_step(ws, lock, a, base, opts, backend),
         Step::Events(e) => events_step(ws, lock, e, base, opts),
         Step::Score(s) => score_step(ws, lock, s, base, opts),
@@ -383,6 +386,7 @@ fn enrich_step(
     step: &EnrichStep,
     base: &Path,
     opts: &RunOptions,
+    backend: &dyn Backend,
 ) -> Result<StepDone, PipelineError> {
     let files = expand(&resolve_path(base, &step.path, &opts.date))?;
     let options = crate::enrich::EnrichOptions {
@@ -390,13 +394,19 @@ fn enrich_step(
         rejects: step.rejects.as_deref().map(|r| resolve_path(base, r, &opts.date)),
         conversation_gap_hours: step.conversation_gap,
     };
-    let reports = crate::enrich::enrich_in(ws, lock, step.kind, &files, &options).map_err(|e| {
-        if e.is_user_error() {
-            PipelineError::Job(e.to_string())
-        } else {
-            PipelineError::Internal(e.to_string())
+    let failed = |e: crate::enrich::EnrichError| match e.is_user_error() {
+        true => PipelineError::Job(e.to_string()),
+        false => PipelineError::Internal(e.to_string()),
+    };
+    let (reports, created) = match step.create_profiles {
+        true => {
+            let o =
+                crate::enrich::enrich_creating_profiles_in(ws, lock, (step.kind, &files), &options, backend)
+                    .map_err(failed)?;
+            (o.reports, Some(o.created))
         }
-    })?;
+        false => (crate::enrich::enrich_in(ws, lock, step.kind, &files, &options).map_err(failed)?, None),
+    };
     let rows_in = reports.iter().map(|r| r.rows_read).sum();
     let rows_out: u64 = reports.iter().map(|r| r.rows_new).sum();
     let message = reports
@@ -409,7 +419,12 @@ fn enrich_step(
         })
         .collect::<Vec<_>>()
         .join("; ");
-    let outcome = if rows_out == 0 { "unchanged" } else { "ok" };
+    let message = match &created {
+        Some(c) => format!("{message}; {} profiles created for unknown contacts", c.profiles),
+        None => message,
+    };
+    let changed = rows_out > 0 || created.as_ref().is_some_and(|c| c.profiles > 0);
+    let outcome = if changed { "ok" } else { "unchanged" };
     Ok(StepDone { outcome: outcome.into(), rows_in, rows_out, message })
 }
 
