@@ -32,6 +32,16 @@ pub struct Job {
     pub segment_auto: Option<SegmentAutoStep>,
     #[serde(default)]
     pub notify: Option<super::notify::Notify>,
+    /// The HTML report written after every run.
+    #[serde(default)]
+    pub report: Option<ReportStep>,
+}
+
+/// `[report]`: write the workspace's report after the run (`out`: `{date}` allowed).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReportStep {
+    pub out: String,
 }
 
 /// `[[import]]`: files (a path or glob; `{date}` is the run date) into a source.
@@ -157,6 +167,10 @@ pub struct RunSummary {
     pub error: Option<String>,
     /// What the notification did (sent, or why it failed), when the job asks for one.
     pub notified: Vec<String>,
+    /// The report written after the run, when the job asks for one.
+    pub report: Option<String>,
+    /// Why the report could not be written (the run's steps stand).
+    pub report_error: Option<String>,
 }
 
 /// Takes the writer lock, waiting up to `wait` for another writer to finish.
@@ -193,6 +207,8 @@ pub fn run(
         steps: Vec::new(),
         error: None,
         notified: Vec::new(),
+        report: None,
+        report_error: None,
     };
     let base = opts.job_path.parent().unwrap_or(Path::new(".")).to_owned();
     let mut failure = None;
@@ -235,6 +251,7 @@ pub fn run(
         }
     }
     finish(ws, &lock, &summary)?;
+    write_report(ws, job, &base, opts, &mut summary);
     drop(lock);
     if let Some(n) = &job.notify {
         summary.notified = super::notify::send(n, &summary);
@@ -528,6 +545,24 @@ fn record_step(ws: &mut Workspace, lock: &WriteLock, run: i64, step: &RunStepRow
     let mut commit = Commit::default();
     commit.add_catalog(Box::new(move |w| w.insert_run_step(run, &step)));
     ws.commit(lock, commit)
+}
+
+/// Writes the job's report as of the run date, its folder created; a failure is kept in the
+/// summary and does not fail the run, whose steps are already recorded.
+fn write_report(ws: &Workspace, job: &Job, base: &Path, opts: &RunOptions, summary: &mut RunSummary) {
+    let Some(r) = &job.report else { return };
+    let path = resolve_path(base, &r.out, &opts.date);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        summary.report_error = Some(format!("{}: cannot create the folder: {e}", dir.display()));
+        return;
+    }
+    let options = crate::report::ReportOptions { as_of: Some(opts.date.clone()) };
+    match crate::report::write(ws, &path, &options) {
+        Ok(w) => summary.report = Some(w.path.display().to_string()),
+        Err(e) => summary.report_error = Some(e.to_string()),
+    }
 }
 
 fn finish(ws: &mut Workspace, lock: &WriteLock, s: &RunSummary) -> Result<(), StoreError> {
