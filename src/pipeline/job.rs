@@ -547,7 +547,7 @@ fn record_step(ws: &mut Workspace, lock: &WriteLock, run: i64, step: &RunStepRow
     ws.commit(lock, commit)
 }
 
-/// Writes the job's report as of the run date, its folder created; a failure is kept in the
+/// Writes the job's report, its folder created; a failure is kept in the
 /// summary and does not fail the run, whose steps are already recorded.
 fn write_report(ws: &Workspace, job: &Job, base: &Path, opts: &RunOptions, summary: &mut RunSummary) {
     let Some(r) = &job.report else { return };
@@ -558,8 +558,8 @@ fn write_report(ws: &Workspace, job: &Job, base: &Path, opts: &RunOptions, summa
         summary.report_error = Some(format!("{}: cannot create the folder: {e}", dir.display()));
         return;
     }
-    let options = crate::report::ReportOptions { as_of: Some(opts.date.clone()) };
-    match crate::report::write(ws, &path, &options) {
+    // As of now, not the run date: a run dated in the past still shows what it imported.
+    match crate::report::write(ws, &path, &crate::report::ReportOptions::default()) {
         Ok(w) => summary.report = Some(w.path.display().to_string()),
         Err(e) => summary.report_error = Some(e.to_string()),
     }
@@ -585,6 +585,7 @@ mod tests {
         assert_eq!(job.imports[0].mode, Mode::Replace);
         assert_eq!((job.events.len(), job.scores.len()), (1, 1));
         assert!(job.notify.is_some());
+        assert_eq!(job.report.as_ref().map(|r| r.out.as_str()), Some("out/report-{date}.html"));
     }
 
     #[test]

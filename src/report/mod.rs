@@ -68,7 +68,7 @@ impl ReportError {
 #[derive(Clone, Debug, Default)]
 pub struct ReportOptions {
     /// The day the report is as of (YYYY-MM-DD, default today, UTC): imports, resolutions,
-    /// refreshes, audiences and runs after it are left out. Fields, scores and the audience
+    /// refreshes, audiences and runs that happened after it are left out. Fields, scores and the audience
     /// overlap are the workspace's current state.
     pub as_of: Option<String>,
 }

@@ -12,7 +12,7 @@ const TIMELINE: usize = 60;
 
 pub fn section(ctx: &Context) -> Result<Section, ReportError> {
     let runs: Vec<RunRow> =
-        ctx.ws.catalog().runs()?.into_iter().filter(|r| r.run_date.as_str() <= ctx.as_of.as_str()).collect();
+        ctx.ws.catalog().runs()?.into_iter().filter(|r| ctx.until_as_of(&r.started_at)).collect();
     let Some(last) = runs.last() else {
         return Ok(Section::empty("runs", "Runs", "No run of a nightly job (`hyperseg run`) yet."));
     };
