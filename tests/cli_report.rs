@@ -18,9 +18,11 @@ fn report_writes_one_self_contained_page_with_names_as_text() {
     let ws = Workspace::seeded();
     let dump = write(&ws, "evil.csv", &format!("Telefone;Cidade;{EVIL}\n5511999990009;Recife;{EVIL}\n"));
     ws.import(&[dump.as_str()]).ok();
-    ws.run(&["audiences", "create", "--name", EVIL, "--description", EVIL, "--where", "Cidade = \"Recife\""]).ok();
+    ws.run(&["audiences", "create", "--name", EVIL, "--description", EVIL, "--where", "Cidade = \"Recife\""])
+        .ok();
     let out = ws.out_path("report.html");
-    let written = ws.run(&["--json", "report", "--out", &path_arg(&out), "--as-of", "2999-01-01"]).ok().json();
+    let written =
+        ws.run(&["--json", "report", "--out", &path_arg(&out), "--as-of", "2999-01-01"]).ok().json();
     let html = std::fs::read_to_string(&out).unwrap();
     assert_eq!(written["bytes"].as_u64().unwrap(), html.len() as u64);
     assert_eq!(written["sections"], 6);
@@ -82,6 +84,12 @@ fn a_nightly_job_writes_its_report_named_by_the_run_date() {
     assert!(text.contains("report: "), "{text}");
     let bad = write(&ws, "bad.toml", "[report]\npath = \"r.html\"\n");
     ws.run(&["run", &bad]).user_error(&["bad.toml", "line 2"]);
+    // A report that cannot be written (here: inside the workspace) is said; the run stands.
+    let inside = write(&ws, "inside.toml", "[report]\nout = \"ws/report.html\"\n");
+    let summary = ws.run(&["--json", "run", &inside]).ok().json();
+    assert_eq!(summary["status"], "ok");
+    assert!(summary["report_error"].as_str().unwrap().contains("workspace"), "{summary:#}");
+    assert!(!ws.root.join("report.html").exists());
 }
 
 #[test]

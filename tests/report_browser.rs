@@ -75,7 +75,9 @@ fn visit(browser: &Path, work: &Path, page: &Path, action: &[String]) -> Visit {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let read = |name: &str| String::from_utf8_lossy(&std::fs::read(profile.path().join(name)).unwrap_or_default()).into_owned();
+    let read = |name: &str| {
+        String::from_utf8_lossy(&std::fs::read(profile.path().join(name)).unwrap_or_default()).into_owned()
+    };
     Visit { stdout: read("stdout"), stderr: read("stderr"), netlog: read("netlog.json") }
 }
 
@@ -106,16 +108,23 @@ fn page_requests(v: &Visit) -> Vec<String> {
 
 /// Every `<svg …>…</svg>` of a DOM, in order.
 fn svgs(dom: &str) -> Vec<&str> {
-    dom.match_indices("<svg").map(|(i, _)| &dom[i..i + dom[i..].find("</svg>").map_or(0, |e| e + 6)]).collect()
+    dom.match_indices("<svg")
+        .map(|(i, _)| &dom[i..i + dom[i..].find("</svg>").map_or(0, |e| e + 6)])
+        .collect()
 }
 
 /// Panics unless the browser is there, or says why the test is skipped.
+#[allow(clippy::print_stderr)]
 fn browser_or_skip() -> Option<PathBuf> {
     match chromium() {
         Some(b) => Some(b),
-        None if ci() => panic!("CI is set but no Chromium was found (install Debian's `chromium`, or set HYPERSEG_CHROMIUM)"),
+        None if ci() => panic!(
+            "CI is set but no Chromium was found (install Debian's `chromium`, or set HYPERSEG_CHROMIUM)"
+        ),
         None => {
-            eprintln!("skipped: no Chromium found (install `chromium` or set HYPERSEG_CHROMIUM); CI=true makes this a failure");
+            eprintln!(
+                "skipped: no Chromium found (install `chromium` or set HYPERSEG_CHROMIUM); CI=true makes this a failure"
+            );
             None
         }
     }
@@ -147,17 +156,30 @@ fn the_demo_report_renders_offline_in_chromium_with_every_chart_and_no_request()
     }
 
     let light = artifacts.join("demo-report.png");
-    let shot = visit(&browser, tmp.path(), &page, &[format!("--screenshot={}", path_arg(&light)), "--window-size=1100,2400".into()]);
+    let shot = visit(
+        &browser,
+        tmp.path(),
+        &page,
+        &[format!("--screenshot={}", path_arg(&light)), "--window-size=1100,2400".into()],
+    );
     let dark = artifacts.join("demo-report-dark.png");
     let shot_dark = visit(
         &browser,
         tmp.path(),
         &page,
-        &[format!("--screenshot={}", path_arg(&dark)), "--window-size=1100,1400".into(), "--force-dark-mode".into()],
+        &[
+            format!("--screenshot={}", path_arg(&dark)),
+            "--window-size=1100,1400".into(),
+            "--force-dark-mode".into(),
+        ],
     );
     let pdf = artifacts.join("demo-report-a4.pdf");
-    let printed =
-        visit(&browser, tmp.path(), &page, &[format!("--print-to-pdf={}", path_arg(&pdf)), "--no-pdf-header-footer".into()]);
+    let printed = visit(
+        &browser,
+        tmp.path(),
+        &page,
+        &[format!("--print-to-pdf={}", path_arg(&pdf)), "--no-pdf-header-footer".into()],
+    );
     for v in [&shot, &shot_dark, &printed] {
         assert_eq!(console_messages(v), Vec::<String>::new());
         assert_eq!(page_requests(v), Vec::<String>::new());

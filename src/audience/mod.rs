@@ -478,7 +478,13 @@ fn refresh_audiences(
         a.size = n as u64;
         a.updated_at = now.clone();
         out.push(Refresh { name: a.name.clone(), size: a.size, joined, left });
-        sizes.push(crate::store::AudienceSizeRow { audience_id: a.id, at: now.clone(), size: a.size, joined, left });
+        sizes.push(crate::store::AudienceSizeRow {
+            audience_id: a.id,
+            at: now.clone(),
+            size: a.size,
+            joined,
+            left,
+        });
         rows.push(a);
     }
     commit.catalog = Some(Box::new(move |w| {

@@ -4,6 +4,7 @@
 mod audiences;
 mod bench;
 mod bench_auto;
+mod bench_report;
 mod compute;
 mod demo;
 mod enrich;

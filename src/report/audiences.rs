@@ -70,7 +70,10 @@ fn overlap_chart(
     if chosen.len() > OVERLAP_MAX {
         chosen.sort_by_key(|a| std::cmp::Reverse(a.size));
         chosen.truncate(OVERLAP_MAX);
-        notes.push(format!("The heat map compares the {OVERLAP_MAX} largest of {} audiences.", audiences.len()));
+        notes.push(format!(
+            "The heat map compares the {OVERLAP_MAX} largest of {} audiences.",
+            audiences.len()
+        ));
     }
     let backend = crate::compute::CpuBackend;
     let sets: Vec<Bitmap> = chosen
@@ -94,12 +97,25 @@ fn overlap_chart(
     let tips: Vec<Vec<String>> = (0..n)
         .map(|i| {
             (0..n)
-                .map(|j| format!("{} of {} also in {} ({})", thousands(both[i][j]), names[i], names[j], percent(share(i, j))))
+                .map(|j| {
+                    format!(
+                        "{} of {} also in {} ({})",
+                        thousands(both[i][j]),
+                        names[i],
+                        names[j],
+                        percent(share(i, j))
+                    )
+                })
                 .collect()
         })
         .collect();
     let title = "Overlap: share of each row's audience also in each column's";
-    let svg = svg::heatmap(&Frame { title, x: "audience (number, as in the rows)", y: "audience" }, &names, &shares, &tips);
+    let svg = svg::heatmap(
+        &Frame { title, x: "audience (number, as in the rows)", y: "audience" },
+        &names,
+        &shares,
+        &tips,
+    );
     let mut headers = vec!["audience".to_owned(), "#size".to_owned()];
     headers.extend((1..=n).map(|j| format!("#{j}")));
     let mut table = Table::new(&headers.iter().map(String::as_str).collect::<Vec<_>>());
@@ -117,7 +133,13 @@ fn audience_block(ctx: &Context, a: &AudienceRow, sizes: &[&AudienceSizeRow]) ->
     b.facts = vec![
         ("kind".into(), a.kind.clone()),
         ("size".into(), format!("{} profiles", thousands(a.size))),
-        ("created".into(), format!("{} by {}", day(&a.created_at), a.created_by)),
+        (
+            "created".into(),
+            match a.created_by.is_empty() {
+                true => day(&a.created_at).to_owned(),
+                false => format!("{} by {}", day(&a.created_at), a.created_by),
+            },
+        ),
     ];
     if !a.description.is_empty() {
         b.facts.push(("description".into(), a.description.clone()));
@@ -138,7 +160,8 @@ fn size_chart(a: &AudienceRow, sizes: &[&AudienceSizeRow]) -> Chart {
     let title = format!("{}: size at each refresh", a.name);
     let shown = &sizes[sizes.len().saturating_sub(TIMELINE)..];
     let points: Vec<(String, u64, u64, u64)> = if shown.is_empty() {
-        vec![(a.updated_at.clone(), a.size, a.size, 0)]
+        let at = if a.updated_at.is_empty() { &a.created_at } else { &a.updated_at };
+        vec![(at.clone(), a.size, a.size, 0)]
     } else {
         shown.iter().map(|h| (h.at.clone(), h.size, h.joined, h.left)).collect()
     };
@@ -157,7 +180,8 @@ fn explanation(ctx: &Context, a: &AudienceRow, b: &mut Block) -> Result<(), Repo
     if !a.characteristics.is_empty() {
         b.notes.push(a.characteristics.clone());
     }
-    let stored = crate::segment::auto::store::stored(ctx.ws, a.id).map_err(|e| ReportError::Corrupt(e.to_string()))?;
+    let stored =
+        crate::segment::auto::store::stored(ctx.ws, a.id).map_err(|e| ReportError::Corrupt(e.to_string()))?;
     let Some(stored) = stored else { return Ok(()) };
     let chars = &stored.explanation.characteristics;
     if chars.is_empty() {
@@ -182,7 +206,8 @@ fn explanation(ctx: &Context, a: &AudienceRow, b: &mut Block) -> Result<(), Repo
         .collect();
     let frame = Frame { title: &title, x: "standardised difference from everyone (sd)", y: "characteristic" };
     let svg = svg::bars(&frame, &bars, None);
-    let mut table = Table::new(&["characteristic", "kind", "#audience", "#everyone", "#difference (sd)", "#lift"]);
+    let mut table =
+        Table::new(&["characteristic", "kind", "#audience", "#everyone", "#difference (sd)", "#lift"]);
     for c in chars {
         let shares = c.lift.is_some();
         let show = |v: f64| if shares { percent(v) } else { num(v, 2) };

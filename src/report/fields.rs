@@ -3,10 +3,10 @@
 //! CPFs, names, addresses) are personal data and are not listed: only how many profiles
 //! have one.
 
+use super::Context;
 use super::format::{self, percent, thousands};
 use super::model::{Block, Chart, Section, Table};
 use super::svg::{self, Bar, Frame, Series};
-use super::Context;
 use crate::columns::{CanonicalField, Column, ColumnData, Role, summarize};
 
 /// Top values listed per text field.
@@ -81,15 +81,26 @@ fn field_block(c: &Column, rows: usize) -> Block {
     b.facts = vec![
         ("type".into(), c.data_type().user_name().to_owned()),
         ("kind".into(), kind(c).to_owned()),
-        ("fill rate".into(), format!("{} ({} profiles)", percent(filled as f64 / rows.max(1) as f64), thousands(filled as u64))),
+        (
+            "fill rate".into(),
+            format!(
+                "{} ({} profiles)",
+                percent(filled as f64 / rows.max(1) as f64),
+                thousands(filled as u64)
+            ),
+        ),
     ];
     if personal(c) || filled == 0 {
         return b;
     }
     let chart = match &c.data {
-        ColumnData::Int64(p) => histogram(c, p.validity.iter_ones().map(|i| p.values[i] as f64).collect(), false),
+        ColumnData::Int64(p) => {
+            histogram(c, p.validity.iter_ones().map(|i| p.values[i] as f64).collect(), false)
+        }
         ColumnData::Float64(p) => histogram(c, p.validity.iter_ones().map(|i| p.values[i]).collect(), false),
-        ColumnData::Date(p) => histogram(c, p.validity.iter_ones().map(|i| f64::from(p.values[i])).collect(), true),
+        ColumnData::Date(p) => {
+            histogram(c, p.validity.iter_ones().map(|i| f64::from(p.values[i])).collect(), true)
+        }
         _ => top_values(c, &mut b),
     };
     b.charts.push(chart);
@@ -102,7 +113,10 @@ fn top_values(c: &Column, b: &mut Block) -> Chart {
     let listed: usize = s.top.iter().map(|(_, n)| n).sum();
     let mut rows: Vec<(String, usize)> = s.top.clone();
     if s.non_empty > listed {
-        rows.push((format!("other ({} values)", thousands((s.distinct - s.top.len()) as u64)), s.non_empty - listed));
+        rows.push((
+            format!("other ({} values)", thousands((s.distinct - s.top.len()) as u64)),
+            s.non_empty - listed,
+        ));
     }
     let title = format!("{}: most frequent values", c.name);
     let total = s.non_empty.max(1) as f64;

@@ -41,7 +41,8 @@ pub fn percent(share: f64) -> String {
 
 /// Days since 1970-01-01 as `YYYY-MM-DD`.
 pub fn date(days: i32) -> String {
-    crate::columns::date_from_days(days).map_or_else(|| days.to_string(), |d| d.format("%Y-%m-%d").to_string())
+    crate::columns::date_from_days(days)
+        .map_or_else(|| days.to_string(), |d| d.format("%Y-%m-%d").to_string())
 }
 
 /// The day of an RFC 3339 time (`2026-11-30T03:10:13Z` → `2026-11-30`).

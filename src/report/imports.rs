@@ -28,9 +28,15 @@ pub fn section(ctx: &Context) -> Result<Section, ReportError> {
     let shown = &imports[left_out..];
     let mut timeline = Block { charts: vec![timeline_chart(shown)], ..Block::default() };
     let plural = if imports.len() == 1 { "" } else { "s" };
-    timeline.notes.push(format!("{} import{plural} on or before {}.", thousands(imports.len() as u64), ctx.as_of));
+    timeline.notes.push(format!(
+        "{} import{plural} on or before {}.",
+        thousands(imports.len() as u64),
+        ctx.as_of
+    ));
     if left_out > 0 {
-        timeline.notes.push(format!("The timeline shows the newest {TIMELINE}; {left_out} earlier imports are left out."));
+        timeline.notes.push(format!(
+            "The timeline shows the newest {TIMELINE}; {left_out} earlier imports are left out."
+        ));
     }
     s.blocks.push(timeline);
     s.blocks.push(last_import(&last));
@@ -61,7 +67,10 @@ fn timeline_chart(imports: &[ImportRow]) -> Chart {
     let labels: Vec<String> = imports.iter().map(|i| format!("#{}", i.id)).collect();
     let mut series = vec![
         Series { name: "imported".into(), values: imports.iter().map(|i| i.rows_imported as f64).collect() },
-        Series { name: "opted out".into(), values: imports.iter().map(|i| i.rows_opted_out as f64).collect() },
+        Series {
+            name: "opted out".into(),
+            values: imports.iter().map(|i| i.rows_opted_out as f64).collect(),
+        },
     ];
     for reason in &reasons {
         let values = per_import
@@ -130,14 +139,20 @@ fn last_import(i: &ImportRow) -> Block {
     if let Some(retired) = &i.retired_at {
         b.notes.push(format!("Retired on {}: a later import superseded all of its records.", day(retired)));
     }
-    let mut rows = vec![("imported".to_owned(), i.rows_imported, 0), ("opted out".to_owned(), i.rows_opted_out, 2)];
+    let mut rows =
+        vec![("imported".to_owned(), i.rows_imported, 0), ("opted out".to_owned(), i.rows_opted_out, 2)];
     if n("rows_suppressed") > 0 {
         rows.push(("suppressed (erased people)".into(), n("rows_suppressed"), 5));
     }
     rows.extend(rejects(i).into_iter().map(|(r, c)| (format!("rejected: {r}"), c, 1)));
     let bars: Vec<Bar> = rows
         .iter()
-        .map(|(label, v, colour)| Bar { label: label.clone(), value: *v as f64, text: thousands(*v), colour: *colour })
+        .map(|(label, v, colour)| Bar {
+            label: label.clone(),
+            value: *v as f64,
+            text: thousands(*v),
+            colour: *colour,
+        })
         .collect();
     let title = "Last import: rows by outcome";
     let svg = svg::bars(&Frame { title, x: "rows", y: "outcome" }, &bars, None);

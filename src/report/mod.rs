@@ -9,6 +9,7 @@
 //! and needs no lock.
 
 mod audiences;
+pub mod bench;
 mod fields;
 pub mod format;
 mod imports;
@@ -48,6 +49,9 @@ pub enum ReportError {
     Template(String),
     #[error("the catalog holds unreadable report data: {0}")]
     Corrupt(String),
+    /// A step of the benchmark's set-up failed.
+    #[error("{0}")]
+    Bench(String),
 }
 
 impl ReportError {
@@ -59,7 +63,7 @@ impl ReportError {
             ReportError::Audience(e) => e.is_user_error(),
             ReportError::Score(e) => e.is_user_error(),
             ReportError::Output(_) | ReportError::BadDate(_) | ReportError::Write { .. } => true,
-            ReportError::Template(_) | ReportError::Corrupt(_) => false,
+            ReportError::Template(_) | ReportError::Corrupt(_) | ReportError::Bench(_) => false,
         }
     }
 }

@@ -79,8 +79,16 @@ pub fn section(ctx: &Context) -> Result<Section, ReportError> {
 fn count_chart(points: &[Point]) -> Chart {
     let title = "Profiles after each resolution";
     let labels: Vec<String> = points.iter().map(Point::label).collect();
-    let series = [Series { name: "profiles".into(), values: points.iter().map(|p| p.stats.profiles as f64).collect() }];
-    let svg = svg::columns(&Frame { title, x: "import that was resolved (number)", y: "profiles" }, &labels, &series, &[]);
+    let series = [Series {
+        name: "profiles".into(),
+        values: points.iter().map(|p| p.stats.profiles as f64).collect(),
+    }];
+    let svg = svg::columns(
+        &Frame { title, x: "import that was resolved (number)", y: "profiles" },
+        &labels,
+        &series,
+        &[],
+    );
     let mut table = Table::new(&["import", "day", "#records", "#profiles", "#opted out"]);
     for p in points {
         table.row(vec![
@@ -104,7 +112,12 @@ fn changes_chart(points: &[Point]) -> Chart {
         Series { name: "split".into(), values: pick(|s| s.splits) },
         Series { name: "retired".into(), values: pick(|s| s.retired) },
     ];
-    let svg = svg::columns(&Frame { title, x: "import that was resolved (number)", y: "profiles" }, &labels, &series, &[]);
+    let svg = svg::columns(
+        &Frame { title, x: "import that was resolved (number)", y: "profiles" },
+        &labels,
+        &series,
+        &[],
+    );
     let mut table = Table::new(&["import", "#new", "#merged", "#split", "#retired", "#continued"]);
     for p in points {
         let s = &p.stats;
@@ -164,7 +177,12 @@ fn hubs(st: &ResolveStats) -> Block {
     let svg = svg::bars(&Frame { title, x: "records", y: "identifier value" }, &bars, None);
     let mut table = Table::new(&["identifier", "value", "#records", "#people (at least)"]);
     for h in &st.hubs {
-        table.row(vec![h.rule.clone(), h.identifier.clone(), thousands(h.records as u64), thousands(h.people as u64)]);
+        table.row(vec![
+            h.rule.clone(),
+            h.identifier.clone(),
+            thousands(h.records as u64),
+            thousands(h.people as u64),
+        ]);
     }
     b.charts.push(Chart { title: title.into(), svg, table });
     b

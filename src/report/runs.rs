@@ -44,14 +44,20 @@ fn runs_chart(runs: &[RunRow]) -> Chart {
             values: runs
                 .iter()
                 .map(|r| {
-                    let bucket = if r.status == "ok" || r.status == "failed" { r.status.as_str() } else { "other" };
+                    let bucket =
+                        if r.status == "ok" || r.status == "failed" { r.status.as_str() } else { "other" };
                     if bucket == *st { run_seconds(r) } else { 0.0 }
                 })
                 .collect(),
         })
         .filter(|s| s.values.iter().any(|v| *v > 0.0))
         .collect();
-    let svg = svg::columns(&Frame { title, x: "run (number, oldest first)", y: "duration (seconds)" }, &labels, &series, &[]);
+    let svg = svg::columns(
+        &Frame { title, x: "run (number, oldest first)", y: "duration (seconds)" },
+        &labels,
+        &series,
+        &[],
+    );
     let mut table = Table::new(&["run", "run date", "job", "status", "started", "#duration (s)"]);
     for r in runs {
         table.row(vec![
@@ -76,7 +82,10 @@ fn outcome_colour(outcome: &str) -> usize {
 }
 
 fn steps_block(run: &RunRow, steps: &[RunStepRow]) -> Block {
-    let mut b = Block { heading: format!("Last run: #{} ({}, {})", run.id, run.run_date, run.status), ..Block::default() };
+    let mut b = Block {
+        heading: format!("Last run: #{} ({}, {})", run.id, run.run_date, run.status),
+        ..Block::default()
+    };
     b.facts = vec![
         ("job".into(), run.job.clone()),
         ("started".into(), run.started_at.clone()),
@@ -91,7 +100,12 @@ fn steps_block(run: &RunRow, steps: &[RunStepRow]) -> Block {
         .iter()
         .map(|st| {
             let secs = seconds_between(&st.started_at, &st.finished_at);
-            Bar { label: st.name.clone(), value: secs, text: format!("{} s · {}", num(secs, 2), st.outcome), colour: outcome_colour(&st.outcome) }
+            Bar {
+                label: st.name.clone(),
+                value: secs,
+                text: format!("{} s · {}", num(secs, 2), st.outcome),
+                colour: outcome_colour(&st.outcome),
+            }
         })
         .collect();
     let svg = svg::bars(&Frame { title, x: "duration (seconds)", y: "step" }, &bars, None);

@@ -65,14 +65,23 @@ fn plan_block(ctx: &Context, p: &Applied) -> Result<Block, ReportError> {
 }
 
 fn as_of_text(unix: i64) -> String {
-    chrono::DateTime::from_timestamp(unix, 0).map_or_else(|| unix.to_string(), |t| day(&t.to_rfc3339()).to_owned())
+    chrono::DateTime::from_timestamp(unix, 0)
+        .map_or_else(|| unix.to_string(), |t| day(&t.to_rfc3339()).to_owned())
 }
 
 fn distribution(name: &str, scores: &[f64], thresholds: &[(String, f64)]) -> Chart {
-    let lo = scores.iter().copied().fold(f64::INFINITY, f64::min).min(thresholds.iter().map(|t| t.1).fold(f64::INFINITY, f64::min));
-    let hi = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max).max(thresholds.iter().map(|t| t.1).fold(f64::NEG_INFINITY, f64::max));
+    let lo = scores
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min)
+        .min(thresholds.iter().map(|t| t.1).fold(f64::INFINITY, f64::min));
+    let hi = scores
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max)
+        .max(thresholds.iter().map(|t| t.1).fold(f64::NEG_INFINITY, f64::max));
     let width = ((hi - lo) / BINS as f64).max(f64::MIN_POSITIVE);
-    let mut counts = vec![0u64; BINS];
+    let mut counts = [0u64; BINS];
     for v in scores {
         counts[(((v - lo) / width) as usize).min(BINS - 1)] += 1;
     }
@@ -108,7 +117,10 @@ fn temperatures(name: &str, counts: &[(String, u64)], thresholds: &[(String, f64
     let svg = svg::bars(&Frame { title: &title, x: "profiles", y: "temperature" }, &bars, None);
     let mut table = Table::new(&["temperature", "from score", "#profiles", "#share"]);
     for (t, n) in counts {
-        let from = thresholds.iter().find(|(name, _)| name == t).map_or_else(|| "lower".to_owned(), |(_, m)| num(*m, 2));
+        let from = thresholds
+            .iter()
+            .find(|(name, _)| name == t)
+            .map_or_else(|| "lower".to_owned(), |(_, m)| num(*m, 2));
         table.row(vec![t.clone(), from, thousands(*n), percent(*n as f64 / scored.max(1) as f64)]);
     }
     Chart { title, svg, table }

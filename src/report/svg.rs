@@ -34,7 +34,11 @@ pub fn esc(s: &str) -> String {
 
 /// `s` cut to `max` characters, with an ellipsis when cut.
 pub fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max { s.to_owned() } else { format!("{}…", s.chars().take(max - 1).collect::<String>()) }
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        format!("{}…", s.chars().take(max - 1).collect::<String>())
+    }
 }
 
 /// A chart's title and its axes' titles (with units).
@@ -94,7 +98,11 @@ fn open(out: &mut String, h: f64, title: &str) {
 }
 
 fn text(out: &mut String, x: f64, y: f64, anchor: &str, class: &str, s: &str) {
-    let _ = write!(out, r#"<text x="{x:.1}" y="{y:.1}" text-anchor="{anchor}" class="{class}">{}</text>"#, esc(s));
+    let _ = write!(
+        out,
+        r#"<text x="{x:.1}" y="{y:.1}" text-anchor="{anchor}" class="{class}">{}</text>"#,
+        esc(s)
+    );
 }
 
 /// The y axis's title, turned, and the x axis's title, centred under the plot.
@@ -125,7 +133,11 @@ fn y_grid(out: &mut String, (lo, hi, step): (f64, f64, f64), y: &dyn Fn(f64) -> 
     let mut v = lo;
     while v <= hi + step / 2.0 {
         let py = y(v);
-        let _ = write!(out, r#"<line x1="{LEFT}" x2="{:.1}" y1="{py:.1}" y2="{py:.1}" class="grid"/>"#, W - RIGHT);
+        let _ = write!(
+            out,
+            r#"<line x1="{LEFT}" x2="{:.1}" y1="{py:.1}" y2="{py:.1}" class="grid"/>"#,
+            W - RIGHT
+        );
         text(out, LEFT - 6.0, py + 4.0, "end", "label", &tick_text(v, step));
         v += step;
     }
@@ -143,7 +155,8 @@ pub fn columns(frame: &Frame, labels: &[String], series: &[Series], markers: &[M
     let h = 260.0;
     let (top, bottom) = (if series.len() > 1 || !markers.is_empty() { 34.0 } else { 20.0 }, h - 46.0);
     let n = labels.len().max(1);
-    let totals: Vec<f64> = (0..n).map(|i| series.iter().map(|s| s.values.get(i).copied().unwrap_or(0.0)).sum()).collect();
+    let totals: Vec<f64> =
+        (0..n).map(|i| series.iter().map(|s| s.values.get(i).copied().unwrap_or(0.0)).sum()).collect();
     let axis = ticks(0.0, totals.iter().copied().fold(0.0, f64::max).max(1.0));
     let y = |v: f64| bottom - (v - axis.0) / (axis.1 - axis.0) * (bottom - top);
     let mut out = String::new();
@@ -183,10 +196,18 @@ pub fn columns(frame: &Frame, labels: &[String], series: &[Series], markers: &[M
     }
     for m in markers {
         let x = LEFT + plot_w * m.at.clamp(0.0, 1.0);
-        let _ = write!(out, r#"<line x1="{x:.1}" x2="{x:.1}" y1="{:.1}" y2="{bottom:.1}" class="marker"/>"#, top - 8.0);
+        let _ = write!(
+            out,
+            r#"<line x1="{x:.1}" x2="{x:.1}" y1="{:.1}" y2="{bottom:.1}" class="marker"/>"#,
+            top - 8.0
+        );
         text(&mut out, x + 3.0, top - 10.0, "start", "label", &m.label);
     }
-    let _ = write!(out, r#"<line x1="{LEFT}" x2="{:.1}" y1="{bottom:.1}" y2="{bottom:.1}" class="axisline"/>"#, W - RIGHT);
+    let _ = write!(
+        out,
+        r#"<line x1="{LEFT}" x2="{:.1}" y1="{bottom:.1}" y2="{bottom:.1}" class="axisline"/>"#,
+        W - RIGHT
+    );
     axis_titles(&mut out, frame, h, LEFT);
     out.push_str("</svg>");
     out
@@ -208,7 +229,8 @@ pub fn lines(frame: &Frame, labels: &[String], series: &[Series]) -> String {
     legend(&mut out, &series.iter().map(|s| s.name.as_str()).collect::<Vec<_>>());
     y_grid(&mut out, axis, &y);
     for (k, s) in series.iter().enumerate() {
-        let points: Vec<String> = s.values.iter().enumerate().map(|(i, v)| format!("{:.1},{:.1}", x(i), y(*v))).collect();
+        let points: Vec<String> =
+            s.values.iter().enumerate().map(|(i, v)| format!("{:.1},{:.1}", x(i), y(*v))).collect();
         let _ = write!(out, r#"<polyline points="{}" class="line l{}"/>"#, points.join(" "), k % COLOURS);
         for (i, v) in s.values.iter().enumerate() {
             let _ = write!(
@@ -227,7 +249,11 @@ pub fn lines(frame: &Frame, labels: &[String], series: &[Series]) -> String {
     for (i, label) in labels.iter().enumerate().filter(|(i, _)| i % every == 0) {
         text(&mut out, x(i), bottom + 14.0, "middle", "label", label);
     }
-    let _ = write!(out, r#"<line x1="{LEFT}" x2="{:.1}" y1="{bottom:.1}" y2="{bottom:.1}" class="axisline"/>"#, W - RIGHT);
+    let _ = write!(
+        out,
+        r#"<line x1="{LEFT}" x2="{:.1}" y1="{bottom:.1}" y2="{bottom:.1}" class="axisline"/>"#,
+        W - RIGHT
+    );
     axis_titles(&mut out, frame, h, LEFT);
     out.push_str("</svg>");
     out
@@ -275,9 +301,14 @@ pub fn bars(frame: &Frame, bars: &[Bar], reference: Option<f64>) -> String {
     }
     if let Some(r) = reference {
         let px = x(r);
-        let _ = write!(out, r#"<line x1="{px:.1}" x2="{px:.1}" y1="{}" y2="{bottom:.1}" class="marker"/>"#, top - 4.0);
+        let _ = write!(
+            out,
+            r#"<line x1="{px:.1}" x2="{px:.1}" y1="{}" y2="{bottom:.1}" class="marker"/>"#,
+            top - 4.0
+        );
     }
-    let _ = write!(out, r#"<line x1="{x0}" x2="{x1:.1}" y1="{bottom:.1}" y2="{bottom:.1}" class="axisline"/>"#);
+    let _ =
+        write!(out, r#"<line x1="{x0}" x2="{x1:.1}" y1="{bottom:.1}" y2="{bottom:.1}" class="axisline"/>"#);
     let mid = top + (bottom - top) / 2.0;
     let _ = write!(
         out,
@@ -301,12 +332,26 @@ pub fn heatmap(frame: &Frame, labels: &[String], shares: &[Vec<f64>], tips: &[Ve
     open(&mut out, h, frame.title);
     for (j, _) in labels.iter().enumerate() {
         if cell >= 14.0 || j % 2 == 0 {
-            text(&mut out, label_w + cell * (j as f64 + 0.5), top - 6.0, "middle", "label", &(j + 1).to_string());
+            text(
+                &mut out,
+                label_w + cell * (j as f64 + 0.5),
+                top - 6.0,
+                "middle",
+                "label",
+                &(j + 1).to_string(),
+            );
         }
     }
     for (i, label) in labels.iter().enumerate() {
         let y = top + cell * i as f64;
-        text(&mut out, label_w - 6.0, y + cell / 2.0 + 4.0, "end", "label", &format!("{}. {}", i + 1, clip(label, 26)));
+        text(
+            &mut out,
+            label_w - 6.0,
+            y + cell / 2.0 + 4.0,
+            "end",
+            "label",
+            &format!("{}. {}", i + 1, clip(label, 26)),
+        );
         for j in 0..labels.len() {
             let share = shares.get(i).and_then(|r| r.get(j)).copied().unwrap_or(0.0);
             let tip = tips.get(i).and_then(|r| r.get(j)).map_or("", |t| t.as_str());
@@ -349,10 +394,17 @@ mod tests {
     #[test]
     fn every_text_is_escaped() {
         let evil = "<script>alert(1)</script>".to_owned();
-        let svg = columns(&frame(), std::slice::from_ref(&evil), &[Series { name: evil.clone(), values: vec![3.0] }], &[]);
-        let svg2 = bars(&frame(), &[Bar { label: evil.clone(), value: 1.0, text: evil.clone(), colour: 0 }], None);
+        let svg = columns(
+            &frame(),
+            std::slice::from_ref(&evil),
+            &[Series { name: evil.clone(), values: vec![3.0] }],
+            &[],
+        );
+        let svg2 =
+            bars(&frame(), &[Bar { label: evil.clone(), value: 1.0, text: evil.clone(), colour: 0 }], None);
         let svg3 = heatmap(&frame(), std::slice::from_ref(&evil), &[vec![1.0]], &[vec![evil.clone()]]);
-        let svg4 = lines(&frame(), std::slice::from_ref(&evil), &[Series { name: evil.clone(), values: vec![1.0] }]);
+        let svg4 =
+            lines(&frame(), std::slice::from_ref(&evil), &[Series { name: evil.clone(), values: vec![1.0] }]);
         for s in [svg, svg2, svg3, svg4] {
             assert!(!s.contains("<script"), "{s}");
             assert!(!s.contains("<b>"), "{s}");

@@ -20,13 +20,17 @@ fn workspace_with(files: &[&str]) -> (tempfile::TempDir, Workspace) {
 
 fn evil_workspace() -> (tempfile::TempDir, Workspace) {
     let header = format!("telefone;email;cidade;idade;{EVIL}\n");
-    let first = format!("{header}11 91111-1111;ana@x.com;Santos;30;{EVIL}\n11 92222-2222;bia@x.com;Recife;41;b\n;x@y;Recife;1;c\n");
-    let second = format!("{header}11 93333-3333;ana@x.com;Santos;35;a\n11 94444-4444;not-an-email;Recife;52;{EVIL}\n");
+    let first = format!(
+        "{header}11 91111-1111;ana@x.com;Santos;30;{EVIL}\n11 92222-2222;bia@x.com;Recife;41;b\n;x@y;Recife;1;c\n"
+    );
+    let second =
+        format!("{header}11 93333-3333;ana@x.com;Santos;35;a\n11 94444-4444;not-an-email;Recife;52;{EVIL}\n");
     let (dir, mut ws) = workspace_with(&[&first, &second]);
     let lock = ws.lock().unwrap();
     for (name, filter) in [(EVIL, r#"cidade = "Santos""#), ("Recife", r#"cidade = "Recife""#)] {
         let expr = crate::segment::parse_filter(filter).unwrap();
-        crate::audience::create(&mut ws, &lock, name, EVIL, &expr, "test", &crate::compute::CpuBackend).unwrap();
+        crate::audience::create(&mut ws, &lock, name, EVIL, &expr, "test", &crate::compute::CpuBackend)
+            .unwrap();
     }
     (dir, ws)
 }
@@ -45,7 +49,8 @@ fn names_and_values_are_text_never_markup() {
 fn the_page_fetches_nothing() {
     let (_dir, ws) = evil_workspace();
     let html = render(&ws, &ReportOptions::default()).unwrap().to_lowercase();
-    for needle in ["http:", "https:", "//", "url(", "@import", " src=", "<link", "<img", "<iframe", "<object"] {
+    for needle in ["http:", "https:", "//", "url(", "@import", " src=", "<link", "<img", "<iframe", "<object"]
+    {
         let outside_text = html.replace("&lt;", "").replace("<!doctype", "");
         assert!(!outside_text.contains(needle), "the page holds {needle:?}");
     }
@@ -110,6 +115,10 @@ fn write_refuses_a_path_inside_the_workspace_and_writes_whole_pages() {
     let text = std::fs::read_to_string(&out).unwrap();
     assert_eq!(w.bytes, text.len() as u64);
     assert!(text.trim_end().ends_with("</html>"));
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(Result::ok).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
     assert!(leftovers.is_empty());
 }

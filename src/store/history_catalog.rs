@@ -36,7 +36,14 @@ impl Catalog {
         self.query_all(
             "SELECT seq, at, import_id, stats_json FROM resolution_history ORDER BY seq",
             [],
-            |r| Ok(ResolutionRow { seq: r.get(0)?, at: r.get(1)?, import_id: r.get(2)?, stats_json: r.get(3)? }),
+            |r| {
+                Ok(ResolutionRow {
+                    seq: r.get(0)?,
+                    at: r.get(1)?,
+                    import_id: r.get(2)?,
+                    stats_json: r.get(3)?,
+                })
+            },
         )
     }
 
@@ -60,7 +67,12 @@ impl Catalog {
 
 impl CatalogWriter<'_> {
     /// Records a resolution's statistics.
-    pub fn insert_resolution(&self, at: &str, import_id: Option<i64>, stats_json: &str) -> Result<(), StoreError> {
+    pub fn insert_resolution(
+        &self,
+        at: &str,
+        import_id: Option<i64>,
+        stats_json: &str,
+    ) -> Result<(), StoreError> {
         self.tx
             .execute(
                 "INSERT INTO resolution_history (at, import_id, stats_json) VALUES (?1, ?2, ?3)",
