@@ -13,6 +13,8 @@ const LEFT: f64 = 70.0;
 const RIGHT: f64 = 16.0;
 /// How many colour classes the stylesheet defines.
 const COLOURS: usize = 6;
+/// The largest heat map (audiences per side) whose cells carry tooltips.
+const TIPPED_CELLS: usize = 20;
 /// Approximate width of one character of the 11px labels.
 const CHAR_W: f64 = 6.2;
 
@@ -326,8 +328,10 @@ pub fn heatmap(frame: &Frame, labels: &[String], shares: &[Vec<f64>], tips: &[Ve
     let n = labels.len().max(1);
     let label_w = 200.0;
     let cell = ((W - label_w - RIGHT) / n as f64).min(36.0);
+    // Rows at least as tall as their label, so many audiences stay readable.
+    let row = cell.max(13.0);
     let top = 34.0;
-    let h = top + cell * n as f64 + 40.0;
+    let h = top + row * n as f64 + 40.0;
     let mut out = String::new();
     open(&mut out, h, frame.title);
     for (j, _) in labels.iter().enumerate() {
@@ -343,35 +347,39 @@ pub fn heatmap(frame: &Frame, labels: &[String], shares: &[Vec<f64>], tips: &[Ve
         }
     }
     for (i, label) in labels.iter().enumerate() {
-        let y = top + cell * i as f64;
+        let y = top + row * i as f64;
         text(
             &mut out,
             label_w - 6.0,
-            y + cell / 2.0 + 4.0,
+            y + row / 2.0 + 4.0,
             "end",
             "label",
-            &format!("{}. {}", i + 1, clip(label, 26)),
+            &format!("{}. {}", i + 1, clip(label, 22)),
         );
         for j in 0..labels.len() {
             let share = shares.get(i).and_then(|r| r.get(j)).copied().unwrap_or(0.0);
-            let tip = tips.get(i).and_then(|r| r.get(j)).map_or("", |t| t.as_str());
+            // Tooltips on small maps only: on a large one they would double the page's
+            // elements, and the table under the chart holds every count.
+            let tip = match tips.get(i).and_then(|r| r.get(j)) {
+                Some(t) if n <= TIPPED_CELLS => format!("<title>{}</title>", esc(t)),
+                _ => String::new(),
+            };
             let _ = write!(
                 out,
-                r#"<rect x="{:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" class="heat" fill-opacity="{:.2}"><title>{}</title></rect>"#,
+                r#"<rect x="{:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" class="heat" fill-opacity="{:.2}">{tip}</rect>"#,
                 label_w + cell * j as f64,
                 cell - 1.0,
-                cell - 1.0,
+                row - 1.0,
                 if share > 0.0 { 0.08 + 0.92 * share } else { 0.0 },
-                esc(tip)
             );
             if cell >= 30.0 {
                 let class = if share > 0.55 { "cell dark" } else { "cell" };
                 let t = format!("{}", (share * 100.0).round());
-                text(&mut out, label_w + cell * (j as f64 + 0.5), y + cell / 2.0 + 4.0, "middle", class, &t);
+                text(&mut out, label_w + cell * (j as f64 + 0.5), y + row / 2.0 + 4.0, "middle", class, &t);
             }
         }
     }
-    let bottom = top + cell * n as f64;
+    let bottom = top + row * n as f64;
     text(&mut out, label_w + cell * n as f64 / 2.0, bottom + 18.0, "middle", "axis", frame.x);
     let _ = write!(
         out,
