@@ -122,3 +122,70 @@ fn write_refuses_a_path_inside_the_workspace_and_writes_whole_pages() {
         .collect();
     assert!(leftovers.is_empty());
 }
+
+#[test]
+fn a_scoring_plan_shows_its_distribution_with_its_thresholds_marked() {
+    let (dir, mut ws) = evil_workspace();
+    let events = dir.path().join("events.csv");
+    std::fs::write(
+        &events,
+        "contact,action,timestamp\n11 91111-1111,visit,2026-11-20\n11 91111-1111,visit,2026-11-21\n11 92222-2222,visit,2026-11-21\n",
+    )
+    .unwrap();
+    let plan = "name = \"lead\"\n[[rule]]\naction = \"visit\"\npoints = 30\n\
+                [[temperature]]\nname = \"hot\"\nmin = 50\n[[temperature]]\nname = \"warm\"\nmin = 20\n\
+                [[temperature]]\nname = \"cold\"\n";
+    let plan = crate::score::plan::parse("lead.toml", plan).unwrap();
+    let lock = ws.lock().unwrap();
+    crate::score::import_events(&mut ws, &lock, &events, None).unwrap();
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap().and_hms_opt(23, 59, 59).unwrap();
+    crate::score::apply(&mut ws, &lock, &plan, as_of.and_utc().timestamp()).unwrap();
+    drop(lock);
+    let (_, sections) = sections(&ws, &ReportOptions::default()).unwrap();
+    let scores = &sections[4];
+    assert!(scores.empty.is_none());
+    let charts = &scores.blocks[0].charts;
+    assert_eq!(charts.len(), 2, "the distribution and the temperatures");
+    // Scores 60, 30 and 0 (the third profile has no event): the thresholds at 50 and 20 drawn.
+    assert_eq!(charts[0].svg.matches("class=\"marker\"").count(), 2);
+    assert!(charts[0].svg.contains("hot ≥ 50") && charts[0].svg.contains("warm ≥ 20"));
+    let counted: u64 =
+        charts[0].table.rows.iter().map(|r| r[2].replace(',', "").parse::<u64>().unwrap()).sum();
+    assert_eq!(counted, 3);
+    let temps: Vec<(&str, &str)> =
+        charts[1].table.rows.iter().map(|r| (r[0].as_str(), r[2].as_str())).collect();
+    assert_eq!(temps, [("hot", "1"), ("warm", "1"), ("cold", "1")]);
+}
+
+#[test]
+fn automatic_audiences_show_their_characteristics_and_join_the_overlap() {
+    let mut csv = Vec::new();
+    let opts = crate::generate::GenerateOptions { rows: 400, seed: 7, ..Default::default() };
+    crate::generate::generate(&opts, &mut csv, &mut Vec::new()).unwrap();
+    let (_dir, mut ws) = workspace_with(&[std::str::from_utf8(&csv).unwrap()]);
+    let lock = ws.lock().unwrap();
+    let auto_opts = crate::segment::auto::AutoOptions {
+        segment: crate::segment::auto::SegmentOptions {
+            k: crate::segment::auto::KChoice::Fixed(3),
+            ..Default::default()
+        },
+        lang: Default::default(),
+        suggest_messages: false,
+        messages_out: None,
+        replace: true,
+    };
+    crate::segment::auto::run(&mut ws, &lock, &auto_opts, &crate::compute::CpuBackend, &mut |_| {}).unwrap();
+    drop(lock);
+    let (_, sections) = sections(&ws, &ReportOptions::default()).unwrap();
+    let audiences = &sections[3];
+    let overview = &audiences.blocks[0];
+    assert_eq!(overview.charts.len(), 2, "sizes and the overlap");
+    assert_eq!(overview.charts[1].table.rows.len(), 3);
+    for b in &audiences.blocks[1..] {
+        assert!(b.facts.iter().any(|(k, v)| k == "kind" && v == "automatic"));
+        let chars = b.charts.iter().find(|c| c.title.ends_with("characteristics against everyone"));
+        let chars = chars.expect("an automatic audience's characteristics");
+        assert!(!chars.table.rows.is_empty());
+        assert!(b.code.is_none(), "no filter");
+    }
+}
