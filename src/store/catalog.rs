@@ -866,6 +866,7 @@ impl CatalogWriter<'_> {
                     params![v],
                 )
                 .map_err(cat_err(self.path))?;
+            self.scrub_history(v)?;
         }
         Ok(())
     }

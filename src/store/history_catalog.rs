@@ -82,6 +82,20 @@ impl CatalogWriter<'_> {
             .map_err(cat_err(self.path))
     }
 
+    /// Blanks an erased identifier where recorded statistics name it (hub values), as
+    /// `scrub_identifiers` does for lineage.
+    pub(crate) fn scrub_history(&self, value: &str) -> Result<(), StoreError> {
+        let quoted = serde_json::to_string(value).expect("a string serialises");
+        self.tx
+            .execute(
+                "UPDATE resolution_history SET stats_json = replace(stats_json, ?1, '\"(erased)\"')
+                 WHERE instr(stats_json, ?1) > 0",
+                params![quoted],
+            )
+            .map(drop)
+            .map_err(cat_err(self.path))
+    }
+
     /// Records an audience's size after a refresh.
     pub fn insert_audience_size(&self, row: &AudienceSizeRow) -> Result<(), StoreError> {
         self.tx
@@ -91,5 +105,35 @@ impl CatalogWriter<'_> {
             )
             .map(drop)
             .map_err(cat_err(self.path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::{Commit, Workspace};
+
+    #[test]
+    fn an_erased_identifier_leaves_the_recorded_statistics() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ws = Workspace::init(&dir.path().join("ws")).unwrap();
+        let lock = ws.lock().unwrap();
+        let stats =
+            r#"{"hubs":[{"rule":"email","identifier":"teste@teste.com","records":66}],"profiles":5511}"#;
+        let mut commit = Commit::default();
+        commit.add_catalog(Box::new(move |w| w.insert_resolution("2026-11-30T00:00:00Z", Some(1), stats)));
+        ws.commit(&lock, commit).unwrap();
+        let mut commit = Commit::default();
+        commit.add_catalog(Box::new(|w| w.scrub_identifiers(&["teste@teste.com".into(), "5511".into()])));
+        ws.commit(&lock, commit).unwrap();
+        let rows = ws.catalog().resolution_history().unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].import_id, Some(1));
+        // The value is gone, the JSON still reads, and a number that merely contains
+        // another erased value's digits is left alone.
+        assert_eq!(
+            rows[0].stats_json,
+            r#"{"hubs":[{"rule":"email","identifier":"(erased)","records":66}],"profiles":5511}"#
+        );
+        let _: serde_json::Value = serde_json::from_str(&rows[0].stats_json).unwrap();
     }
 }
