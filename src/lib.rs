@@ -9,6 +9,7 @@ pub mod generate;
 pub mod identity;
 pub mod ingest;
 pub mod pipeline;
+pub mod report;
 pub mod score;
 pub mod segment;
 pub mod store;

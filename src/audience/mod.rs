@@ -461,6 +461,7 @@ fn refresh_audiences(
     let mut out = Vec::new();
     let mut rows = Vec::new();
     let mut settings = Vec::new();
+    let mut sizes = Vec::new();
     let now = crate::ingest::now();
     for mut a in audiences {
         let Some(expr) = definition(&a)? else { continue };
@@ -488,11 +489,21 @@ fn refresh_audiences(
         a.size = n as u64;
         a.updated_at = now.clone();
         out.push(Refresh { name: a.name.clone(), size: a.size, joined, left });
+        sizes.push(crate::store::AudienceSizeRow {
+            audience_id: a.id,
+            at: now.clone(),
+            size: a.size,
+            joined,
+            left,
+        });
         rows.push(a);
     }
     commit.catalog = Some(Box::new(move |w| {
         for (k, v) in &settings {
             w.set_setting(k, v)?;
+        }
+        for s in &sizes {
+            w.insert_audience_size(s)?;
         }
         for a in &rows {
             w.update_audience(a)?;

@@ -113,6 +113,11 @@ pub enum BenchCommand {
         after_help = "Examples:\n  hyperseg --backend cpu bench segment-auto --rows 1000000\n  hyperseg bench segment-auto --rows 100000 --planted 4 --save /tmp/auto"
     )]
     SegmentAuto(super::bench_auto::SegmentAutoArgs),
+    /// The HTML report on a generated workspace: its size and how long writing it takes.
+    #[command(
+        after_help = "Example:\n  hyperseg bench report --rows 1000000 --audiences 50 --dir /tmp/bench-report"
+    )]
+    Report(super::bench_report::ReportBenchArgs),
     /// Resolve a generated CRM dump into profiles; check against its ground truth.
     #[command(after_help = "Example:\n  hyperseg bench identity --rows 1000000")]
     Identity {
@@ -186,6 +191,7 @@ pub fn run(cmd: BenchCommand, choice: BackendChoice, out: &Output) -> anyhow::Re
             kmeans_bench(shape, repeat.max(1), save, choice, out)
         }
         BenchCommand::SegmentAuto(args) => super::bench_auto::run(args, choice, out),
+        BenchCommand::Report(args) => super::bench_report::run(args, choice, out),
         BenchCommand::Enrich(args) => super::enrich::bench(args, out),
     }
 }

@@ -77,10 +77,11 @@ pub fn run(args: DemoArgs, choice: BackendChoice, out: &Output) -> anyhow::Resul
             Err(e) => return Err(e.into()),
         };
     drop(lock);
+    let page = hyperseg::report::write(&ws, &args.out.join("report.html"), &Default::default())?;
     if out.json {
         return out.json_value(&serde_json::json!({
             "workspace": ws_dir, "import": report, "identity": stats, "audience": saved,
-            "exported": written,
+            "exported": written, "report": page.path,
         }));
     }
     out.text(&format!("hyperseg demo on {}\n", input.display()))?;
@@ -92,8 +93,9 @@ pub fn run(args: DemoArgs, choice: BackendChoice, out: &Output) -> anyhow::Resul
         }
         None => out.text(&format!("No audience: this dump lacks the fields of {}", AUDIENCE.1))?,
     }
+    out.text(&format!("Report: {} (open it in a browser)", page.path.display()))?;
     out.text(&format!(
-        "\nResults are in {}:\n  workspace/    the workspace (try: hyperseg -w {ws} imports list, hyperseg -w {ws} profiles stats)\n  rejects.csv   the rejected rows, with line and reason\n  profiles.csv  every imported record with its profile id\n  audience.csv  the audience's profiles, phone first (when it was saved)",
+        "\nResults are in {}:\n  workspace/    the workspace (try: hyperseg -w {ws} imports list, hyperseg -w {ws} profiles stats)\n  rejects.csv   the rejected rows, with line and reason\n  profiles.csv  every imported record with its profile id\n  audience.csv  the audience's profiles, phone first (when it was saved)\n  report.html   the report: imports, profiles, fields and the audience, with charts",
         args.out.display(),
         ws = ws_dir.display()
     ))

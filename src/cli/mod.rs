@@ -4,6 +4,7 @@
 mod audiences;
 mod bench;
 mod bench_auto;
+mod bench_report;
 mod compute;
 mod demo;
 mod enrich;
@@ -15,6 +16,7 @@ mod imports;
 mod output;
 mod profiles;
 mod progress;
+mod report;
 mod run;
 mod score;
 mod segment;
@@ -104,6 +106,9 @@ enum Command {
     /// Lead scoring plans: apply, list, show, remove, explain, fit.
     #[command(subcommand)]
     Score(score::ScoreCommand),
+    /// Write the workspace's report: one self-contained HTML page with charts and their numbers.
+    #[command(after_help = "Example:\n  hyperseg -w ws report --out report.html --as-of 2026-11-30")]
+    Report(report::ReportArgs),
     /// Write a synthetic CRM dump with realistic duplicates, and its ground truth.
     #[command(
         after_help = "Example:\n  hyperseg generate --rows 1000000 --seed 7 --out crm.csv --truth crm.truth.csv"
@@ -159,6 +164,8 @@ fn is_user_error(err: &anyhow::Error) -> bool {
             || e.downcast_ref::<EnrichError>().is_some_and(EnrichError::is_user_error)
             || e.downcast_ref::<hyperseg::score::ScoreError>()
                 .is_some_and(hyperseg::score::ScoreError::is_user_error)
+            || e.downcast_ref::<hyperseg::report::ReportError>()
+                .is_some_and(hyperseg::report::ReportError::is_user_error)
             || e.downcast_ref::<clap::Error>().is_some()
     })
 }
@@ -187,6 +194,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Identity(cmd) => profiles::run_identity(&mut open(cli.workspace)?, cmd, &out),
         Command::Events(cmd) => events::run(&mut open(cli.workspace)?, cmd, &out),
         Command::Score(cmd) => score::run(&mut open(cli.workspace)?, cmd, &out),
+        Command::Report(args) => report::run(&open(cli.workspace)?, args, &out),
         Command::Generate(args) => generate::run(args, &out),
         Command::Bench(cmd) => bench::run(cmd, backend, &out),
         Command::Demo(args) => demo::run(args, backend, &out),

@@ -61,6 +61,12 @@ fn render(s: &RunSummary) -> String {
     for n in &s.notified {
         text.push_str(&format!("notify: {n}\n"));
     }
+    if let Some(path) = &s.report {
+        text.push_str(&format!("report: {path}\n"));
+    }
+    if let Some(e) = &s.report_error {
+        text.push_str(&format!("report not written: {e}\n"));
+    }
     text.trim_end().to_owned()
 }
 

@@ -641,10 +641,12 @@ pub fn resolve(
     let stats_json = serde_json::to_string(&stats).expect("stats serialise");
     let config_json = serde_json::to_string(&config).expect("config serialises");
     let next_id = assignment.next_id;
+    let resolved_at = now.to_owned();
     let writes: CatalogWrites = Box::new(move |w| {
         w.set_setting(GENERATION, &next.to_string())?;
         w.set_setting(NEXT_ID, &next_id.to_string())?;
         w.set_setting(STATS, &stats_json)?;
+        w.insert_resolution(&resolved_at, newest_import, &stats_json)?;
         w.set_setting(config::SETTING, &config_json)?;
         for id in &revived {
             w.delete_alias(*id)?;

@@ -32,6 +32,16 @@ pub struct Job {
     pub segment_auto: Option<SegmentAutoStep>,
     #[serde(default)]
     pub notify: Option<super::notify::Notify>,
+    /// The HTML report written after every run.
+    #[serde(default)]
+    pub report: Option<ReportStep>,
+}
+
+/// `[report]`: write the workspace's report after the run (`out`: `{date}` allowed).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReportStep {
+    pub out: String,
 }
 
 /// `[[import]]`: files (a path or glob; `{date}` is the run date) into a source.
@@ -160,6 +170,10 @@ pub struct RunSummary {
     pub error: Option<String>,
     /// What the notification did (sent, or why it failed), when the job asks for one.
     pub notified: Vec<String>,
+    /// The report written after the run, when the job asks for one.
+    pub report: Option<String>,
+    /// Why the report could not be written (the run's steps stand).
+    pub report_error: Option<String>,
 }
 
 /// Takes the writer lock, waiting up to `wait` for another writer to finish.
@@ -196,6 +210,8 @@ pub fn run(
         steps: Vec::new(),
         error: None,
         notified: Vec::new(),
+        report: None,
+        report_error: None,
     };
     let base = opts.job_path.parent().unwrap_or(Path::new(".")).to_owned();
     let mut failure = None;
@@ -238,6 +254,7 @@ pub fn run(
         }
     }
     finish(ws, &lock, &summary)?;
+    write_report(ws, job, &base, opts, &mut summary);
     drop(lock);
     if let Some(n) = &job.notify {
         summary.notified = super::notify::send(n, &summary);
@@ -545,6 +562,24 @@ fn record_step(ws: &mut Workspace, lock: &WriteLock, run: i64, step: &RunStepRow
     ws.commit(lock, commit)
 }
 
+/// Writes the job's report, its folder created; a failure is kept in the
+/// summary and does not fail the run, whose steps are already recorded.
+fn write_report(ws: &Workspace, job: &Job, base: &Path, opts: &RunOptions, summary: &mut RunSummary) {
+    let Some(r) = &job.report else { return };
+    let path = resolve_path(base, &r.out, &opts.date);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        summary.report_error = Some(format!("{}: cannot create the folder: {e}", dir.display()));
+        return;
+    }
+    // As of now, not the run date: a run dated in the past still shows what it imported.
+    match crate::report::write(ws, &path, &crate::report::ReportOptions::default()) {
+        Ok(w) => summary.report = Some(w.path.display().to_string()),
+        Err(e) => summary.report_error = Some(e.to_string()),
+    }
+}
+
 fn finish(ws: &mut Workspace, lock: &WriteLock, s: &RunSummary) -> Result<(), StoreError> {
     let (run, status, now) = (s.run, s.status.clone(), ingest::now());
     let json = serde_json::to_string(s).expect("a summary serialises");
@@ -565,6 +600,7 @@ mod tests {
         assert_eq!(job.imports[0].mode, Mode::Replace);
         assert_eq!((job.events.len(), job.scores.len()), (1, 1));
         assert!(job.notify.is_some());
+        assert_eq!(job.report.as_ref().map(|r| r.out.as_str()), Some("out/report-{date}.html"));
     }
 
     #[test]

@@ -28,6 +28,8 @@ const TABLES: &[&str] = &[
     "auto_generations",
     "auto_audiences",
     "enrich_imports",
+    "resolution_history",
+    "audience_sizes",
 ];
 
 /// Columns a newer build added to a table of an older catalog: (table, column, definition).
@@ -174,6 +176,20 @@ CREATE TABLE IF NOT EXISTS run_steps (
     outcome TEXT NOT NULL,
     message TEXT NOT NULL,
     PRIMARY KEY (run_id, seq)
+);
+CREATE TABLE IF NOT EXISTS resolution_history (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    import_id INTEGER,
+    stats_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audience_sizes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    audience_id INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    joined INTEGER NOT NULL,
+    left_count INTEGER NOT NULL
 );
 ";
 
@@ -850,6 +866,7 @@ impl CatalogWriter<'_> {
                     params![v],
                 )
                 .map_err(cat_err(self.path))?;
+            self.scrub_history(v)?;
         }
         Ok(())
     }

@@ -17,6 +17,7 @@ mod auto_catalog;
 mod catalog;
 mod direct;
 mod error;
+mod history_catalog;
 mod lock;
 mod output;
 pub mod snapshot;
@@ -27,6 +28,7 @@ pub use catalog::{
     ImportFilter, ImportRow, NewImport, RunRow, RunStepRow, SCHEMA_VERSION,
 };
 pub use error::StoreError;
+pub use history_catalog::{AudienceSizeRow, ResolutionRow};
 pub use lock::WriteLock;
 pub use output::{OutputError, check_output};
 
