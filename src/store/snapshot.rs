@@ -28,7 +28,8 @@ use crate::columns::{
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-const MAGIC: &[u8; 8] = b"HSEGCOL3";
+/// The magic a checked snapshot starts with.
+pub const MAGIC: &[u8; 8] = b"HSEGCOL3";
 /// Packed snapshots written before checksums and owners.
 const MAGIC_UNCHECKED: &[u8; 8] = b"HSEGCOL2";
 /// Bytes of the checksum that ends a checked file.
@@ -367,11 +368,17 @@ pub fn read_import(path: &Path, import: i64) -> Result<Table, StoreError> {
     }
 }
 
+/// Reads a snapshot held in memory (`path` names it in errors): the table and the import the
+/// file names as its owner. The checksum is verified as on a load from disk.
+pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<(Table, Option<i64>), StoreError> {
+    parse(path, verified(path, bytes)?)
+}
+
 /// The table and the import the file names as its owner.
 fn read_owned(path: &Path) -> Result<(Table, Option<i64>), StoreError> {
     let file = std::fs::File::open(path).map_err(io(path))?;
     let bytes = Bytes::open(&file, path)?;
-    parse(path, verified(path, bytes.as_slice())?)
+    from_bytes(path, bytes.as_slice())
 }
 
 /// The bytes of a checked file before its checksum, once the checksum matches them; older
