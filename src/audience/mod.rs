@@ -354,6 +354,10 @@ pub struct Refresh {
     pub size: u64,
     pub joined: u64,
     pub left: u64,
+    /// Why the members before could not be compared (their file was damaged or missing): the
+    /// members are written anew and all count as joined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The setting naming the file of an audience's recorded members.
@@ -371,6 +375,23 @@ fn stored_members(ws: &Workspace, id: i64) -> Result<Option<(String, Vec<i64>)>,
             name: format!("#{id}"),
             error: "members file has no profile column".into(),
         }),
+    }
+}
+
+/// A manual audience's recorded members file and its members, for a refresh: a members
+/// file that does not read back is derived data the refresh writes again, so it comes back as
+/// `None` with the reason, instead of failing an import that has already landed.
+type Previous = (Option<(String, Option<Vec<i64>>)>, Option<String>);
+
+fn previous_members(ws: &Workspace, id: i64) -> Result<Previous, AudienceError> {
+    let Some(rel) = ws.catalog().setting(&members_key(id))? else { return Ok((None, None)) };
+    match stored_members(ws, id) {
+        Ok(found) => Ok((found.map(|(rel, m)| (rel, Some(m))), None)),
+        Err(e @ (AudienceError::Store(_) | AudienceError::BadStoredFilter { .. })) => {
+            let note = format!("the members before could not be read ({e}); written anew, all counted as joined");
+            Ok((Some((rel, None)), Some(note)))
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -456,10 +477,10 @@ fn refresh_audiences(
         let selected = select(&expr, table, backend)?;
         let mut members: Vec<i64> = selected.iter_ones().map(|r| ids[r]).collect();
         members.sort_unstable();
-        let previous = stored_members(ws, a.id)?;
+        let (previous, note) = previous_members(ws, a.id)?;
         let (joined, left) = match &previous {
-            Some((_, old)) => moved(old, &members),
-            None => (members.len() as u64, 0),
+            Some((_, Some(old))) => moved(old, &members),
+            _ => (members.len() as u64, 0),
         };
         let generation = previous
             .as_ref()
@@ -476,7 +497,7 @@ fn refresh_audiences(
         settings.push((members_key(a.id), rel));
         a.size = n as u64;
         a.updated_at = now.clone();
-        out.push(Refresh { name: a.name.clone(), size: a.size, joined, left });
+        out.push(Refresh { name: a.name.clone(), size: a.size, joined, left, note });
         rows.push(a);
     }
     commit.catalog = Some(Box::new(move |w| {
