@@ -170,7 +170,7 @@ pub fn create(
     let size = select(expr, &table, backend)?.count_ones() as u64;
     let now = crate::ingest::now();
     let row = AudienceRow {
-        id: 0,
+        id: ws.catalog().next_audience_id()?,
         name: name.trim().to_owned(),
         description: description.to_owned(),
         kind: "manual".into(),
@@ -181,11 +181,22 @@ pub fn create(
         updated_at: now,
         size,
     };
+    // The audience and its first members land in one commit: no crash leaves one without the
+    // other. Ids are handed out under the writer lock, so the one read above is the one given.
+    let id = row.id;
     let to_insert = row.clone();
-    commit_one(ws, lock, move |w| w.insert_audience(&to_insert).map(drop))?;
-    let saved = get(ws, &row.name)?;
-    refresh_on(ws, lock, &table, Some(saved.id), backend)?;
-    get_by_id(ws, saved.id)
+    let mut commit = Commit::default();
+    commit.add_catalog(Box::new(move |w| {
+        let given = w.insert_audience(&to_insert)?;
+        if given != id {
+            let why = format!("the new audience was given id {given}, not the expected {id}");
+            return Err(StoreError::Io { path: w.path.to_owned(), source: std::io::Error::other(why) });
+        }
+        Ok(())
+    }));
+    stage_refresh(ws, lock, &mut commit, &table, vec![row], backend)?;
+    ws.commit(lock, commit)?;
+    get_by_id(ws, id)
 }
 
 /// Updates an audience: a new name, description, or (manual only) filter; the size is
@@ -466,8 +477,44 @@ fn refresh_audiences(
     audiences: Vec<AudienceRow>,
     backend: &dyn Backend,
 ) -> Result<Vec<Refresh>, AudienceError> {
-    let ids = table.ints(identity::profiles::PROFILE_ID).ok_or(AudienceError::NoProfiles)?;
     let mut commit = Commit::default();
+    let out = stage_refresh(ws, lock, &mut commit, table, audiences, backend)?;
+    ws.commit(lock, commit)?;
+    Ok(out)
+}
+
+/// Whether the workspace has manual audiences (the ones a new profile table refreshes).
+pub fn has_manual_audiences(ws: &Workspace) -> Result<bool, AudienceError> {
+    Ok(!manual_audiences(ws, None)?.is_empty())
+}
+
+/// Adds the refresh of every manual audience over `table` (a new profile table with its
+/// derived fields) to `commit`, so the audiences land in the same commit as the profiles they
+/// select from: no crash can leave them describing the profiles before.
+pub fn add_refresh_to_commit(
+    ws: &Workspace,
+    lock: &WriteLock,
+    commit: &mut Commit,
+    table: &Table,
+    backend: &dyn Backend,
+) -> Result<Vec<Refresh>, AudienceError> {
+    let audiences = manual_audiences(ws, None)?;
+    stage_refresh(ws, lock, commit, table, audiences, backend)
+}
+
+/// Stages each audience's new members and adds their catalog writes to `commit`.
+fn stage_refresh(
+    ws: &Workspace,
+    lock: &WriteLock,
+    commit: &mut Commit,
+    table: &Table,
+    audiences: Vec<AudienceRow>,
+    backend: &dyn Backend,
+) -> Result<Vec<Refresh>, AudienceError> {
+    if audiences.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = table.ints(identity::profiles::PROFILE_ID).ok_or(AudienceError::NoProfiles)?;
     let mut out = Vec::new();
     let mut rows = Vec::new();
     let mut settings = Vec::new();
@@ -500,7 +547,7 @@ fn refresh_audiences(
         out.push(Refresh { name: a.name.clone(), size: a.size, joined, left, note });
         rows.push(a);
     }
-    commit.catalog = Some(Box::new(move |w| {
+    commit.add_catalog(Box::new(move |w| {
         for (k, v) in &settings {
             w.set_setting(k, v)?;
         }
@@ -509,7 +556,6 @@ fn refresh_audiences(
         }
         Ok(())
     }));
-    ws.commit(lock, commit)?;
     Ok(out)
 }
 

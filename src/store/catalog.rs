@@ -478,6 +478,18 @@ impl Catalog {
             .map_err(self.err())
     }
 
+    /// The id the next audience will get (call under the writer lock).
+    pub fn next_audience_id(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'audiences'), 0),
+                            COALESCE((SELECT MAX(id) FROM audiences), 0)) + 1",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(self.err())
+    }
+
     /// A setting's value, if set.
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.conn

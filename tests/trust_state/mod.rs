@@ -34,13 +34,23 @@ fn time_at(s: &[u8], i: usize) -> bool {
 }
 
 /// `text` with every timestamp (and what follows it up to a quote, comma or space: seconds,
-/// fraction, zone) replaced by `<time>`, and `root` by `WS`.
+/// fraction, zone) replaced by `<time>`, the time stamp in the names of snapshots an erasure
+/// rewrote (`N-eSTAMP.hsc`) by `<stamp>`, and `root` by `WS`.
 pub fn normalise(text: &str, root: &Path) -> String {
     let text = text.replace(root.to_str().unwrap(), "WS");
     let b = text.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
+        if b[i..].starts_with(b"-e") && b[i + 2..].first().is_some_and(u8::is_ascii_digit) {
+            // An erasure's rewritten snapshot is named by the time it was written.
+            let digits = b[i + 2..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if b[i + 2 + digits..].starts_with(b".hsc") {
+                out.extend_from_slice(b"-e<stamp>");
+                i += 2 + digits;
+                continue;
+            }
+        }
         if time_at(b, i) {
             out.extend_from_slice(b"<time>");
             i += 16;
@@ -77,6 +87,7 @@ pub fn catalog_dump(ws: &Path) -> Result<String, String> {
             .query_map([], |r| {
                 let cells: Vec<String> = (0..n)
                     .map(|i| match r.get_ref(i) {
+                        Ok(rusqlite::types::ValueRef::Text(t)) => format!("{:?}", String::from_utf8_lossy(t)),
                         Ok(v) => format!("{v:?}"),
                         Err(e) => format!("<{e}>"),
                     })
