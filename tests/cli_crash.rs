@@ -142,6 +142,11 @@ fn kill_at_random_moments(ws: &Workspace, args: &[&str], seed: u64, runs_aside: 
         if runs_aside {
             let again = run(ws.tmp.path(), &copy, args);
             assert_eq!(again.code, 0, "running {args:?} again after a kill fails:\n{}", again.stderr);
+            let runs = run(ws.tmp.path(), &copy, &["--json", "runs", "list"]);
+            let runs: serde_json::Value = serde_json::from_str(&runs.stdout).unwrap();
+            for r in runs.as_array().unwrap() {
+                assert_ne!(r["status"], "running", "a killed run still shows as running: {runs:#}");
+            }
         }
         std::fs::remove_dir_all(&copy).unwrap();
     }

@@ -875,6 +875,18 @@ impl CatalogWriter<'_> {
             .map_err(cat_err(self.path))
     }
 
+    /// Marks the runs still recorded as running as interrupted (call under the writer lock,
+    /// which a run holds from start to finish: such a run's process died).
+    pub fn interrupt_runs(&self, now: &str) -> Result<(), StoreError> {
+        self.tx
+            .execute(
+                "UPDATE runs SET status = 'interrupted', finished_at = ?1 WHERE status = 'running'",
+                params![now],
+            )
+            .map(drop)
+            .map_err(cat_err(self.path))
+    }
+
     /// Records a run that starts now; returns its id.
     pub fn insert_run(&self, job: &str, run_date: &str, started_at: &str) -> Result<i64, StoreError> {
         self.tx
