@@ -83,7 +83,8 @@ fn check_filter(expr: &Expr) {
     assert!(same_tree(expr, &back), "JSON form {json} reads back as {back:?}, not {expr:?}");
     if text_writable(expr) {
         let text = expr.to_string();
-        let back = parse_filter(&text).unwrap_or_else(|e| panic!("text form {text:?} does not read back: {e}"));
+        let back =
+            parse_filter(&text).unwrap_or_else(|e| panic!("text form {text:?} does not read back: {e}"));
         assert!(same_tree(expr, &back), "text form {text:?} reads back as {back:?}, not {expr:?}");
     }
     let table = filter_table();
@@ -108,7 +109,8 @@ fn filter_table() -> Table {
         c
     };
     let names = texts([Some("Ana"), Some("joão Silva"), None, Some(""), Some("ÁLVARO"), Some("ana maria")]);
-    let cities = texts([Some("São Paulo"), Some("Recife"), Some("sao paulo"), None, Some("Recife"), Some("x")]);
+    let cities =
+        texts([Some("São Paulo"), Some("Recife"), Some("sao paulo"), None, Some("Recife"), Some("x")]);
     let mut valid = Bitmap::new_set(6);
     valid.set(2, false);
     let col = |name: &str, data| Column { name: name.into(), role: Role::Attribute, data };
@@ -117,9 +119,24 @@ fn filter_table() -> Table {
         vec![
             col("nome", ColumnData::Utf8(names)),
             col("cidade", ColumnData::Dictionary(DictionaryColumn::encode(&cities))),
-            col("idade", ColumnData::Int64(PrimitiveColumn::new(vec![30, -1, 0, 45, i64::MAX, 18], valid.clone()))),
-            col("renda", ColumnData::Float64(PrimitiveColumn::new(vec![1.5, 0.0, -2.0, 1e300, 3.25, -0.0], valid.clone()))),
-            col("desde", ColumnData::Date(PrimitiveColumn::new(vec![19_000, 20_000, 0, -5, 19_999, 20_001], valid.clone()))),
+            col(
+                "idade",
+                ColumnData::Int64(PrimitiveColumn::new(vec![30, -1, 0, 45, i64::MAX, 18], valid.clone())),
+            ),
+            col(
+                "renda",
+                ColumnData::Float64(PrimitiveColumn::new(
+                    vec![1.5, 0.0, -2.0, 1e300, 3.25, -0.0],
+                    valid.clone(),
+                )),
+            ),
+            col(
+                "desde",
+                ColumnData::Date(PrimitiveColumn::new(
+                    vec![19_000, 20_000, 0, -5, 19_999, 20_001],
+                    valid.clone(),
+                )),
+            ),
             col("ativo", ColumnData::Boolean(BooleanColumn { values: Bitmap::new_set(6), validity: valid })),
         ],
     )
@@ -175,7 +192,10 @@ pub fn plan_toml(data: &[u8]) {
         Err(e) => {
             if let crate::score::ScoreError::Plan { line, column, .. } = &e {
                 let lines = text.split('\n').count().max(1);
-                assert!(*line >= 1 && *line <= lines, "error line {line} outside the text ({lines} lines): {e}");
+                assert!(
+                    *line >= 1 && *line <= lines,
+                    "error line {line} outside the text ({lines} lines): {e}"
+                );
                 assert!(*column >= 1, "error column {column} in {e}");
             }
             let _ = e.to_string();

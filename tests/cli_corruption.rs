@@ -151,6 +151,7 @@ fn damaged_case(ws: &Workspace, good: &Outcome, rel_file: &Path, how: Damage, un
 }
 
 #[test]
+#[allow(clippy::print_stderr)] // the matrix of outcomes, shown with --nocapture
 fn every_damaged_workspace_file_is_an_error_naming_it_or_changes_nothing() {
     let ws = pristine();
     let good = {
@@ -192,11 +193,19 @@ fn every_damaged_workspace_file_is_an_error_naming_it_or_changes_nothing() {
                 let failed: Vec<&str> =
                     out.before.iter().filter(|r| r.1 != 0).map(|r| r.0.as_str()).collect();
                 let cached = if uncached { "no cache" } else { "cache" };
-                let line = format!("{} {how:?} ({cached}): import exit {}, failed reads {failed:?}", rel.display(), out.import.code);
+                let line = format!(
+                    "{} {how:?} ({cached}): import exit {}, failed reads {failed:?}",
+                    rel.display(),
+                    out.import.code
+                );
                 report.push(line);
                 if kind.starts_with("profiles/cache-") {
                     // A cache is derived: damaged or missing, it is rebuilt and every answer holds.
-                    assert!(failed.is_empty() && out.import.code == 0, "{} {how:?}: {report:?}", rel.display());
+                    assert!(
+                        failed.is_empty() && out.import.code == 0,
+                        "{} {how:?}: {report:?}",
+                        rel.display()
+                    );
                 }
             }
         }
@@ -232,7 +241,10 @@ fn a_failed_read_of_a_damaged_file_names_it() {
             }
         }
         for (cmd, stderr) in failures {
-            assert!(stderr.contains(&name), "{kind} {how:?}: `{cmd}` failed without naming {name}:\n{stderr}");
+            assert!(
+                stderr.contains(&name),
+                "{kind} {how:?}: `{cmd}` failed without naming {name}:\n{stderr}"
+            );
         }
     }
 }

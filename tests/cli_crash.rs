@@ -54,7 +54,11 @@ fn pristine() -> Workspace {
 /// before its steps) and the answers of read commands.
 fn state(cwd: &Path, ws: &Path, runs_aside: bool) -> String {
     let mut out = String::new();
-    for args in [&["--json", "profiles", "stats"][..], &["--json", "audiences", "list"], &["--json", "imports", "list"]] {
+    for args in [
+        &["--json", "profiles", "stats"][..],
+        &["--json", "audiences", "list"],
+        &["--json", "imports", "list"],
+    ] {
         let r = run(cwd, ws, args);
         assert_no_panic(&r, args);
         assert_eq!(r.code, 0, "{args:?} fails after a kill:\n{}", r.stderr);
@@ -105,6 +109,7 @@ fn completed(ws: &Workspace, args: &[&str], runs_aside: bool) -> (Duration, Stri
 /// Kills `args` [`KILLS`] times at moments drawn (seed `seed`) over its measured duration and
 /// checks each time that the workspace is the state before or after it, and that the next
 /// writer works. Returns how many runs the kill interrupted.
+#[allow(clippy::print_stderr)] // how many kills landed mid-run, shown with --nocapture
 fn kill_at_random_moments(ws: &Workspace, args: &[&str], seed: u64, runs_aside: bool) -> usize {
     let before = state(ws.tmp.path(), &ws.root, runs_aside);
     let (took, after) = completed(ws, args, runs_aside);
@@ -134,7 +139,8 @@ fn kill_at_random_moments(ws: &Workspace, args: &[&str], seed: u64, runs_aside: 
             "{args:?} killed after {delay:?} (of {took:?}) left a state that is neither before nor after it:\n{}",
             first_difference(&now, &before, &after)
         );
-        let next = run(ws.tmp.path(), &copy, &["audiences", "create", "--name", "next", "--where", "idade > 30"]);
+        let next =
+            run(ws.tmp.path(), &copy, &["audiences", "create", "--name", "next", "--where", "idade > 30"]);
         assert_no_panic(&next, &["audiences", "create"]);
         assert_eq!(next.code, 0, "the next writer after killing {args:?} fails:\n{}", next.stderr);
         assert_eq!(staged_files(&copy), Vec::<String>::new(), "staged files outlived the next writer");
@@ -158,10 +164,9 @@ fn kill_at_random_moments(ws: &Workspace, args: &[&str], seed: u64, runs_aside: 
 /// The first line where `now` differs from the closer of `before` and `after`.
 fn first_difference(now: &str, before: &str, after: &str) -> String {
     let diff = |other: &str| {
-        now.lines()
-            .zip(other.lines())
-            .position(|(a, b)| a != b)
-            .map(|i| (i, now.lines().nth(i).unwrap_or("").to_owned(), other.lines().nth(i).unwrap_or("").to_owned()))
+        now.lines().zip(other.lines()).position(|(a, b)| a != b).map(|i| {
+            (i, now.lines().nth(i).unwrap_or("").to_owned(), other.lines().nth(i).unwrap_or("").to_owned())
+        })
     };
     format!("vs before: {:?}\nvs after: {:?}", diff(before), diff(after))
 }
@@ -176,7 +181,12 @@ fn import_killed_at_any_moment_leaves_the_state_before_or_after() {
 #[test]
 fn audiences_create_killed_at_any_moment_leaves_the_state_before_or_after() {
     let ws = pristine();
-    kill_at_random_moments(&ws, &["audiences", "create", "--name", "maduros", "--where", "idade >= 40"], 2, false);
+    kill_at_random_moments(
+        &ws,
+        &["audiences", "create", "--name", "maduros", "--where", "idade >= 40"],
+        2,
+        false,
+    );
 }
 
 #[test]

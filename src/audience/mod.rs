@@ -399,7 +399,8 @@ fn previous_members(ws: &Workspace, id: i64) -> Result<Previous, AudienceError> 
     match stored_members(ws, id) {
         Ok(found) => Ok((found.map(|(rel, m)| (rel, Some(m))), None)),
         Err(e @ (AudienceError::Store(_) | AudienceError::BadStoredFilter { .. })) => {
-            let note = format!("the members before could not be read ({e}); written anew, all counted as joined");
+            let note =
+                format!("the members before could not be read ({e}); written anew, all counted as joined");
             Ok((Some((rel, None)), Some(note)))
         }
         Err(e) => Err(e),

@@ -6,7 +6,7 @@
 
 use super::build::Plan;
 use super::parse::{self, ParseContext, Sizes};
-use super::{ImportOptions, Ingested, IngestError, QuoteLimits, Separator, new_report, read_bytes};
+use super::{ImportOptions, IngestError, Ingested, QuoteLimits, Separator, new_report, read_bytes};
 use crate::columns::Table;
 use std::path::Path;
 

@@ -29,8 +29,19 @@ pub fn run(cwd: &Path, ws: &Path, args: &[&str]) -> Run {
 fn time_at(s: &[u8], i: usize) -> bool {
     let d = |k: usize| s.get(i + k).is_some_and(u8::is_ascii_digit);
     let c = |k: usize, ch: u8| s.get(i + k) == Some(&ch);
-    (0..4).all(d) && c(4, b'-') && d(5) && d(6) && c(7, b'-') && d(8) && d(9)
-        && (c(10, b'T') || c(10, b' ')) && d(11) && d(12) && c(13, b':') && d(14) && d(15)
+    (0..4).all(d)
+        && c(4, b'-')
+        && d(5)
+        && d(6)
+        && c(7, b'-')
+        && d(8)
+        && d(9)
+        && (c(10, b'T') || c(10, b' '))
+        && d(11)
+        && d(12)
+        && c(13, b':')
+        && d(14)
+        && d(15)
 }
 
 /// `text` with every timestamp (and what follows it up to a quote, comma or space: seconds,
@@ -74,7 +85,9 @@ pub fn catalog_dump(ws: &Path) -> Result<String, String> {
     )
     .map_err(|e| e.to_string())?;
     let mut tables: Vec<String> = db
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
         .map_err(|e| e.to_string())?;
     tables.sort();
@@ -132,7 +145,8 @@ pub fn reads(cwd: &Path, ws: &Path) -> Vec<(String, i32, String)> {
         let _ = std::fs::remove_file(&file);
         let r = run(cwd, ws, &["audiences", "export", &name, "--out", file.to_str().unwrap()]);
         assert_no_panic(&r, &["audiences", "export", &name]);
-        let text = if r.code == 0 { std::fs::read_to_string(&file).unwrap() } else { normalise(&r.stderr, ws) };
+        let text =
+            if r.code == 0 { std::fs::read_to_string(&file).unwrap() } else { normalise(&r.stderr, ws) };
         let _ = std::fs::remove_file(&file);
         out.push((format!("audiences export {name}"), r.code, text));
     }
