@@ -431,7 +431,10 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<(Table, Option<i64>), StoreError> 
         return Err(corrupt("it does not start with the snapshot magic"));
     }
     let header_len = u64::from_le_bytes(bytes[8..16].try_into().expect("8 bytes")) as usize;
-    let json = bytes.get(16..16 + header_len).ok_or_else(|| corrupt("the header is cut short"))?;
+    let json = 16usize
+        .checked_add(header_len)
+        .and_then(|end| bytes.get(16..end))
+        .ok_or_else(|| corrupt("the header is cut short"))?;
     let header: Header = serde_json::from_slice(json).map_err(|e| corrupt(&format!("bad header: {e}")))?;
     let rows = header.rows;
     let owner = header.import;
@@ -439,8 +442,10 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<(Table, Option<i64>), StoreError> 
     for h in header.columns {
         let buf = |i: usize| -> Result<&[u8], StoreError> {
             let &(at, len) = h.buffers.get(i).ok_or_else(|| corrupt("a buffer is missing"))?;
-            bytes
-                .get(at as usize..(at + len) as usize)
+            // Extents are checked, not trusted: a damaged one must not overflow.
+            let extent = |v: u64| usize::try_from(v).ok();
+            at.checked_add(len)
+                .and_then(|end| bytes.get(extent(at)?..extent(end)?))
                 .ok_or_else(|| corrupt(&format!("column {} runs past the end of the file", h.name)))
         };
         let ints = |i: usize| -> Result<_, StoreError> {
