@@ -167,7 +167,6 @@ pub fn create(
     }
     let filter = stored_filter(expr)?;
     let table = profiles_for(ws, expr)?;
-    let size = select(expr, &table, backend)?.count_ones() as u64;
     let now = crate::ingest::now();
     let row = AudienceRow {
         id: ws.catalog().next_audience_id()?,
@@ -179,7 +178,8 @@ pub fn create(
         created_by: by.to_owned(),
         created_at: now.clone(),
         updated_at: now,
-        size,
+        // Set with the members, below.
+        size: 0,
     };
     // The audience and its first members land in one commit: no crash leaves one without the
     // other. Ids are handed out under the writer lock, so the one read above is the one given.
