@@ -5,6 +5,8 @@ pub mod audience;
 pub mod columns;
 pub mod compute;
 pub mod enrich;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod generate;
 pub mod identity;
 pub mod ingest;

@@ -178,10 +178,9 @@ pub fn create(
     }
     let filter = stored_filter(expr)?;
     let table = profiles_for(ws, expr)?;
-    let size = select(expr, &table, backend)?.count_ones() as u64;
     let now = crate::ingest::now();
     let row = AudienceRow {
-        id: 0,
+        id: ws.catalog().next_audience_id()?,
         name: name.trim().to_owned(),
         description: description.to_owned(),
         kind: "manual".into(),
@@ -190,13 +189,25 @@ pub fn create(
         created_by: by.to_owned(),
         created_at: now.clone(),
         updated_at: now,
-        size,
+        // Set with the members, below.
+        size: 0,
     };
+    // The audience and its first members land in one commit: no crash leaves one without the
+    // other. Ids are handed out under the writer lock, so the one read above is the one given.
+    let id = row.id;
     let to_insert = row.clone();
-    commit_one(ws, lock, move |w| w.insert_audience(&to_insert).map(drop))?;
-    let saved = get(ws, &row.name)?;
-    refresh_on(ws, lock, &table, Some(saved.id), backend)?;
-    get_by_id(ws, saved.id)
+    let mut commit = Commit::default();
+    commit.add_catalog(Box::new(move |w| {
+        let given = w.insert_audience(&to_insert)?;
+        if given != id {
+            let why = format!("the new audience was given id {given}, not the expected {id}");
+            return Err(StoreError::Io { path: w.path.to_owned(), source: std::io::Error::other(why) });
+        }
+        Ok(())
+    }));
+    stage_refresh(ws, lock, &mut commit, &table, vec![row], backend)?;
+    ws.commit(lock, commit)?;
+    get_by_id(ws, id)
 }
 
 /// Updates an audience: a new name, description, or (manual only) filter; the size is
@@ -365,6 +376,10 @@ pub struct Refresh {
     pub size: u64,
     pub joined: u64,
     pub left: u64,
+    /// Why the members before could not be compared (their file was damaged or missing): the
+    /// members are written anew and all count as joined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The setting naming the file of an audience's recorded members.
@@ -382,6 +397,24 @@ fn stored_members(ws: &Workspace, id: i64) -> Result<Option<(String, Vec<i64>)>,
             name: format!("#{id}"),
             error: "members file has no profile column".into(),
         }),
+    }
+}
+
+/// A manual audience's recorded members file and its members, for a refresh: a members
+/// file that does not read back is derived data the refresh writes again, so it comes back as
+/// `None` with the reason, instead of failing an import that has already landed.
+type Previous = (Option<(String, Option<Vec<i64>>)>, Option<String>);
+
+fn previous_members(ws: &Workspace, id: i64) -> Result<Previous, AudienceError> {
+    let Some(rel) = ws.catalog().setting(&members_key(id))? else { return Ok((None, None)) };
+    match stored_members(ws, id) {
+        Ok(found) => Ok((found.map(|(rel, m)| (rel, Some(m))), None)),
+        Err(e @ (AudienceError::Store(_) | AudienceError::BadStoredFilter { .. })) => {
+            let note =
+                format!("the members before could not be read ({e}); written anew, all counted as joined");
+            Ok((Some((rel, None)), Some(note)))
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -456,8 +489,44 @@ fn refresh_audiences(
     audiences: Vec<AudienceRow>,
     backend: &dyn Backend,
 ) -> Result<Vec<Refresh>, AudienceError> {
-    let ids = table.ints(identity::profiles::PROFILE_ID).ok_or(AudienceError::NoProfiles)?;
     let mut commit = Commit::default();
+    let out = stage_refresh(ws, lock, &mut commit, table, audiences, backend)?;
+    ws.commit(lock, commit)?;
+    Ok(out)
+}
+
+/// Whether the workspace has manual audiences (the ones a new profile table refreshes).
+pub fn has_manual_audiences(ws: &Workspace) -> Result<bool, AudienceError> {
+    Ok(!manual_audiences(ws, None)?.is_empty())
+}
+
+/// Adds the refresh of every manual audience over `table` (a new profile table with its
+/// derived fields) to `commit`, so the audiences land in the same commit as the profiles they
+/// select from: no crash can leave them describing the profiles before.
+pub fn add_refresh_to_commit(
+    ws: &Workspace,
+    lock: &WriteLock,
+    commit: &mut Commit,
+    table: &Table,
+    backend: &dyn Backend,
+) -> Result<Vec<Refresh>, AudienceError> {
+    let audiences = manual_audiences(ws, None)?;
+    stage_refresh(ws, lock, commit, table, audiences, backend)
+}
+
+/// Stages each audience's new members and adds their catalog writes to `commit`.
+fn stage_refresh(
+    ws: &Workspace,
+    lock: &WriteLock,
+    commit: &mut Commit,
+    table: &Table,
+    audiences: Vec<AudienceRow>,
+    backend: &dyn Backend,
+) -> Result<Vec<Refresh>, AudienceError> {
+    if audiences.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = table.ints(identity::profiles::PROFILE_ID).ok_or(AudienceError::NoProfiles)?;
     let mut out = Vec::new();
     let mut rows = Vec::new();
     let mut settings = Vec::new();
@@ -468,10 +537,10 @@ fn refresh_audiences(
         let selected = select(&expr, table, backend)?;
         let mut members: Vec<i64> = selected.iter_ones().map(|r| ids[r]).collect();
         members.sort_unstable();
-        let previous = stored_members(ws, a.id)?;
+        let (previous, note) = previous_members(ws, a.id)?;
         let (joined, left) = match &previous {
-            Some((_, old)) => moved(old, &members),
-            None => (members.len() as u64, 0),
+            Some((_, Some(old))) => moved(old, &members),
+            _ => (members.len() as u64, 0),
         };
         let generation = previous
             .as_ref()
@@ -488,7 +557,7 @@ fn refresh_audiences(
         settings.push((members_key(a.id), rel));
         a.size = n as u64;
         a.updated_at = now.clone();
-        out.push(Refresh { name: a.name.clone(), size: a.size, joined, left });
+        out.push(Refresh { name: a.name.clone(), size: a.size, joined, left, note });
         sizes.push(crate::store::AudienceSizeRow {
             audience_id: a.id,
             at: now.clone(),
@@ -498,7 +567,7 @@ fn refresh_audiences(
         });
         rows.push(a);
     }
-    commit.catalog = Some(Box::new(move |w| {
+    commit.add_catalog(Box::new(move |w| {
         for (k, v) in &settings {
             w.set_setting(k, v)?;
         }
@@ -510,7 +579,6 @@ fn refresh_audiences(
         }
         Ok(())
     }));
-    ws.commit(lock, commit)?;
     Ok(out)
 }
 

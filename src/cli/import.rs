@@ -155,6 +155,9 @@ pub fn render_outcome(o: &ImportOutcome) -> String {
                 thousands(a.joined),
                 thousands(a.left)
             ));
+            if let Some(note) = &a.note {
+                s.push_str(&format!("\n    note: {note}"));
+            }
         }
         parts.push(s);
     }

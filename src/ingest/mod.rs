@@ -14,6 +14,8 @@ mod builder;
 mod commit;
 pub mod consent;
 mod error;
+#[doc(hidden)]
+pub mod fuzz;
 mod header;
 pub mod infer;
 mod parse;

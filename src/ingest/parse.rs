@@ -311,6 +311,17 @@ pub fn parse_chunk(
     parse_records(&mut rdr, input, ctx, plans, sizes, last, usize::MAX).0
 }
 
+/// Resets `rdr` to the start of a record as a reader that has read before: csv-core drops a
+/// UTF-8 byte-order mark at the start of a fresh reader's input, which would make a record
+/// starting with U+FEFF lose it when read by csv-core yet keep it when read by the fast path.
+/// (The file's own byte-order mark is stripped before parsing.) A line break at the start of
+/// a record is skipped, so reading one leaves the reader where `reset` put it.
+fn restart(rdr: &mut csv_core::Reader, scratch: &mut [u8], ends: &mut [usize]) {
+    rdr.reset();
+    let (res, nin, _, _) = rdr.read_record(b"\n", scratch, ends);
+    debug_assert!(res == ReadRecordResult::InputEmpty && nin == 1, "{res:?} {nin}");
+}
+
 /// Parses records from `input` until it ends or, after a whole record, `stop_after` input
 /// bytes were used; returns the chunk and the bytes used.
 fn parse_records(
@@ -379,7 +390,7 @@ fn parse_records(
                 (fields, !newline, true)
             }
             None => {
-                rdr.reset();
+                restart(rdr, &mut rec, &mut ends);
                 let (mut out_len, mut nfields) = (0usize, 0usize);
                 let mut at_eof;
                 let complete = loop {

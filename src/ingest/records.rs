@@ -443,8 +443,14 @@ pub fn load(ws: &Workspace) -> Result<Current, StoreError> {
         what: "the records file lacks a column".into(),
     })?;
     let next_record = catalog.setting(NEXT_RECORD)?.and_then(|v| v.parse().ok()).unwrap_or(1);
-    let opt_outs_path = ws.data_path(&opt_outs_file(generation));
-    let opt_outs = if opt_outs_path.exists() { snapshot::read(&opt_outs_path)? } else { Table::default() };
+    // The catalog says whether this generation has opt-outs: a file it names that is gone is
+    // an error, never "nobody opted out".
+    let opt_outs_rel = opt_outs_file(generation);
+    let opt_outs = if catalog.data_files()?.contains(&opt_outs_rel) {
+        snapshot::read(&ws.data_path(&opt_outs_rel))?
+    } else {
+        Table::default()
+    };
     Ok(Current { records, opt_outs, next_record, generation })
 }
 

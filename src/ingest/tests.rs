@@ -156,7 +156,8 @@ proptest! {
     /// Plain records read from structural positions give exactly what csv-core gives.
     #[test]
     fn fast_scan_equals_csv_core(
-        body in "[a-c0-9 ,;\t\"\r\n]{0,300}",
+        // U+FEFF: csv-core drops a byte-order mark at the start of a fresh reader.
+        body in "[a-c0-9 ,;\t\"\r\n\u{feff}]{0,300}",
         sep in prop_oneof![Just(b','), Just(b';'), Just(b'\t')],
         last in any::<bool>(),
         crlf_lines in 0usize..4,

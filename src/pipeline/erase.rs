@@ -188,7 +188,8 @@ fn erasure_commit(
     Ok((commit, resolution))
 }
 
-/// Lands the erasure and its resolution, caches the new profile table, refreshes audiences.
+/// Lands the erasure, its resolution and the refreshed audiences in one commit, then caches
+/// the new profile table.
 fn finish(
     ws: &mut Workspace,
     lock: &WriteLock,
@@ -197,9 +198,8 @@ fn finish(
 ) -> Result<(), PipelineError> {
     let (generation, profiles) = resolution.take_profiles();
     identity::add_to_commit(&mut commit, resolution);
+    super::refresh_in_commit(ws, lock, &mut commit, &profiles, backend)?;
     ws.commit(lock, commit)?;
     identity::cache_profile_table(ws, generation, &profiles);
-    let profiles = identity::with_derived_fields(ws, profiles)?;
-    crate::audience::refresh_with(ws, lock, &profiles, backend)?;
     Ok(())
 }

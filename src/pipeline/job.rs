@@ -548,6 +548,8 @@ fn begin(ws: &mut Workspace, lock: &WriteLock, job: &str, date: &str) -> Result<
     let (job, date, now, out) = (job.to_owned(), date.to_owned(), ingest::now(), id.clone());
     let mut commit = Commit::default();
     commit.add_catalog(Box::new(move |w| {
+        // A run holds the lock to its end: one still marked running was killed.
+        w.interrupt_runs(&now)?;
         out.store(w.insert_run(&job, &date, &now)?, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }));

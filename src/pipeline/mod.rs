@@ -237,12 +237,11 @@ pub fn commit_files(
     records::add_to_commit(ws, lock, &mut commit, &current, next, &now)?;
     let (generation, profiles) = resolution.take_profiles();
     let stats = identity::add_to_commit(&mut commit, resolution);
+    progress(Progress::Refreshing);
+    let audiences = refresh_in_commit(ws, lock, &mut commit, &profiles, backend)?;
     progress(Progress::Committing);
     ws.commit(lock, commit)?;
     identity::cache_profile_table(ws, generation, &profiles);
-    let profiles = identity::with_derived_fields(ws, profiles)?;
-    progress(Progress::Refreshing);
-    let audiences = audience::refresh_with(ws, lock, &profiles, backend)?;
     let imports = committed.into_iter().map(|c| c.report).collect();
     Ok(ImportOutcome { imports, identity: Some(stats), audiences, unchanged: false })
 }
@@ -321,9 +320,25 @@ pub fn reresolve(
     let (generation, profiles) = resolution.take_profiles();
     let mut commit = Commit::default();
     let stats = identity::add_to_commit(&mut commit, resolution);
+    let audiences = refresh_in_commit(ws, lock, &mut commit, &profiles, backend)?;
     ws.commit(lock, commit)?;
     identity::cache_profile_table(ws, generation, &profiles);
-    let profiles = identity::with_derived_fields(ws, profiles)?;
-    let audiences = audience::refresh_with(ws, lock, &profiles, backend)?;
     Ok((stats, audiences))
+}
+
+/// Adds the refresh of the saved audiences over a new profile table to the commit that lands
+/// it, so no crash between two commits leaves audiences describing the profiles before. The
+/// audiences select over the table with its derived fields; the table itself is cached without.
+pub(crate) fn refresh_in_commit(
+    ws: &Workspace,
+    lock: &WriteLock,
+    commit: &mut Commit,
+    profiles: &crate::columns::Table,
+    backend: &dyn Backend,
+) -> Result<Vec<Refresh>, PipelineError> {
+    if !audience::has_manual_audiences(ws)? {
+        return Ok(Vec::new());
+    }
+    let table = identity::with_derived_fields(ws, profiles.clone())?;
+    Ok(audience::add_refresh_to_commit(ws, lock, commit, &table, backend)?)
 }

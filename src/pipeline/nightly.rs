@@ -42,11 +42,12 @@ pub struct NightFigures {
     pub match_s: f64,
     /// Resolve identity (and build the profile table) while the import's columns are written.
     pub resolve_s: f64,
-    /// Commit, and cache the profile table.
+    /// Commit (the import, its resolution and the audiences at once), and cache the
+    /// profile table.
     pub commit_s: f64,
     /// Match, resolve, write and commit (the three above).
     pub resolve_commit_s: f64,
-    /// Refresh the saved audiences.
+    /// Refresh the saved audiences (staged into the import's commit).
     pub refresh_s: f64,
     /// Export one audience to CSV.
     pub export_s: f64,
@@ -124,7 +125,10 @@ fn one_night(
     let start = Instant::now();
     let outcome = super::import(ws, &lock, &req, backend, &|p| {
         if !matches!(p, Progress::Reading { .. }) {
-            marks.lock().expect("not poisoned").push(start.elapsed().as_secs_f64());
+            marks
+                .lock()
+                .expect("not poisoned")
+                .push((std::mem::discriminant(&p), start.elapsed().as_secs_f64()));
         }
     })
     .map_err(|f| f.error)?;
@@ -143,8 +147,13 @@ fn one_night(
     let export_s = t.elapsed().as_secs_f64();
     drop(lock);
     let marks = marks.into_inner().expect("not poisoned");
-    let at = |i: usize| marks.get(i).copied().unwrap_or(imported);
-    let (read_s, linking, committing, refresh_at) = (at(0), at(1), at(2), at(3));
+    let at = |step: Progress| {
+        let step = std::mem::discriminant(&step);
+        marks.iter().find(|(d, _)| *d == step).map_or(imported, |m| m.1)
+    };
+    let read_s = at(Progress::Resolving);
+    let (linking, refreshing, committing) =
+        (at(Progress::Linking), at(Progress::Refreshing), at(Progress::Committing));
     let (precision, recall, profiles) = check(ws, truth)?;
     let c = outcome.imports[0].records.clone().unwrap_or_default();
     Ok(NightFigures {
@@ -154,10 +163,10 @@ fn one_night(
         rows: outcome.imports[0].rows_imported,
         read_s,
         match_s: linking - read_s,
-        resolve_s: committing - linking,
-        commit_s: refresh_at - committing,
-        resolve_commit_s: refresh_at - read_s,
-        refresh_s: imported - refresh_at,
+        resolve_s: refreshing - linking,
+        commit_s: imported - committing,
+        resolve_commit_s: (refreshing - read_s) + (imported - committing),
+        refresh_s: committing - refreshing,
         export_s,
         total_s: imported + export_s,
         records: [c.new, c.changed, c.unchanged, c.removed],

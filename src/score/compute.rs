@@ -259,7 +259,8 @@ pub fn condition_rows(plan: &Plan, profiles: &Table, as_of: i64) -> Result<Vec<O
             RuleKind::Condition { expr, filter, span } => {
                 segment::evaluate(expr, profiles, &CpuBackend, today).map(Some).map_err(|e| {
                     let col = e.column(filter).unwrap_or(1).max(1);
-                    plan.error_at(&(span.start + col - 1..span.end), format!("filter: {e}"))
+                    let at = span.start + super::plan::filter_offset(filter, col);
+                    plan.error_at(&(at..span.end), format!("filter: {e}"))
                 })
             }
             RuleKind::Action { .. } => Ok(None),

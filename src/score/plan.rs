@@ -158,12 +158,23 @@ struct RawTemperature {
     min: Option<Spanned<toml::Value>>,
 }
 
-/// Line and column (from 1) of byte `offset` of `text`.
+/// Line and column (from 1) of byte `offset` of `text` (an offset inside a character counts
+/// as that character).
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
+}
+
+/// The byte offset in `filter` of its character column `column` (from 1), as filter errors
+/// count columns in characters.
+pub fn filter_offset(filter: &str, column: usize) -> usize {
+    filter.char_indices().nth(column.saturating_sub(1)).map_or(filter.len(), |(at, _)| at)
 }
 
 fn error_at(file: &str, text: &str, offset: usize, message: impl Into<String>) -> ScoreError {
@@ -298,7 +309,7 @@ fn rule(file: &str, text: &str, raw: Spanned<RawRule>) -> Result<Rule, ScoreErro
             let filter = w.get_ref().clone();
             let expr = parse_filter(&filter).map_err(|e| {
                 let col = e.column(&filter).unwrap_or(1).max(1);
-                error_at(file, text, s.start + quote + col - 1, format!("filter: {e}"))
+                error_at(file, text, s.start + quote + filter_offset(&filter, col), format!("filter: {e}"))
             })?;
             RuleKind::Condition { filter, expr, span: (s.start + quote)..s.end }
         }

@@ -125,3 +125,18 @@ fn scores_follow_events_and_are_reproducible() {
     super::remove(&mut ws, &lock, "lead").unwrap();
     assert!(identity::profile_table(&ws).unwrap().unwrap().column("lead").is_none());
 }
+
+/// A filter error after a non-ASCII character: filter columns count characters, the plan's
+/// text is bytes (found by the plan_toml fuzz target: it panicked slicing inside 'ã').
+#[test]
+fn a_filter_error_after_an_accent_points_at_the_right_column() {
+    let text = "name = \"lead\"\n\n[[rule]]\nwhen = 'cidade = \"São Paulo\" and nope'\npoints = 5\n";
+    match super::plan::parse("plan.toml", text) {
+        Err(super::ScoreError::Plan { line, column, message, .. }) => {
+            // Just past "nope", where an operator is expected, counted in characters.
+            let at = "when = 'cidade = \"São Paulo\" and nope".chars().count() + 1;
+            assert_eq!((line, column), (4, at), "{message}");
+        }
+        other => panic!("expected a plan error, got {other:?}"),
+    }
+}

@@ -256,7 +256,14 @@ fn number(chars: &[char], start: usize) -> Result<(Tok, usize), String> {
     let lit = match text.parse::<i64>() {
         Ok(v) if !float => Literal::Int(v),
         // Whole numbers past the i64 range are read as decimals.
-        _ => Literal::Float(text.parse::<f64>().map_err(|_| format!("'{text}' is not a number"))?),
+        _ => {
+            let v = text.parse::<f64>().map_err(|_| format!("'{text}' is not a number"))?;
+            // An infinite value has no JSON form: a saved audience could not be read back.
+            if !v.is_finite() {
+                return Err(format!("'{text}' is out of range: numbers go up to about 1.8e308"));
+            }
+            Literal::Float(v)
+        }
     };
     Ok((Tok::Num(lit), i))
 }

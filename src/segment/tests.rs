@@ -947,3 +947,21 @@ fn a_field_under_the_name_the_user_gave_it() {
     let checked = super::check::resolve_field("cidade", &with_attr);
     assert_eq!(checked, Some(1));
 }
+
+// ---------------------------------------------------------------------------------------
+// Numbers the JSON form must carry exactly (found by fuzzing: `fuzz/regressions/filter/`)
+
+#[test]
+fn a_number_too_large_for_a_float_is_an_error_not_infinity() {
+    let (column, message) = syntax_error("idade between 1e999 and 30");
+    assert_eq!(column, 15, "{message}");
+    assert!(message.contains("'1e999' is out of range"), "{message}");
+}
+
+#[test]
+fn floats_read_back_from_the_json_form_exactly() {
+    for input in ["renda >= 1.577877777777777777777", "idade < 4444444444444444444440", "x > 1.909e33"] {
+        let expr = parse(input);
+        assert_eq!(Expr::from_json(&expr.to_json()).unwrap(), expr, "{input}");
+    }
+}

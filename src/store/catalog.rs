@@ -494,6 +494,18 @@ impl Catalog {
             .map_err(self.err())
     }
 
+    /// The id the next audience will get (call under the writer lock).
+    pub fn next_audience_id(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'audiences'), 0),
+                            COALESCE((SELECT MAX(id) FROM audiences), 0)) + 1",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(self.err())
+    }
+
     /// A setting's value, if set.
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.conn
@@ -876,6 +888,18 @@ impl CatalogWriter<'_> {
     pub fn retire_import(&self, id: i64, at: &str) -> Result<(), StoreError> {
         self.tx
             .execute("UPDATE imports SET snapshot = '', retired_at = ?2 WHERE id = ?1", params![id, at])
+            .map(drop)
+            .map_err(cat_err(self.path))
+    }
+
+    /// Marks the runs still recorded as running as interrupted (call under the writer lock,
+    /// which a run holds from start to finish: such a run's process died).
+    pub fn interrupt_runs(&self, now: &str) -> Result<(), StoreError> {
+        self.tx
+            .execute(
+                "UPDATE runs SET status = 'interrupted', finished_at = ?1 WHERE status = 'running'",
+                params![now],
+            )
             .map(drop)
             .map_err(cat_err(self.path))
     }

@@ -28,7 +28,8 @@ use crate::columns::{
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-const MAGIC: &[u8; 8] = b"HSEGCOL3";
+/// The magic a checked snapshot starts with.
+pub const MAGIC: &[u8; 8] = b"HSEGCOL3";
 /// Packed snapshots written before checksums and owners.
 const MAGIC_UNCHECKED: &[u8; 8] = b"HSEGCOL2";
 /// Bytes of the checksum that ends a checked file.
@@ -385,6 +386,12 @@ fn check_owner(path: &Path, owner: Option<i64>, import: i64) -> Result<(), Store
     }
 }
 
+/// Reads a snapshot held in memory (`path` names it in errors): the table and the import the
+/// file names as its owner. The checksum is verified as on a load from disk.
+pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<(Table, Option<i64>), StoreError> {
+    parse(path, verified(path, bytes)?, &|_, _| true)
+}
+
 /// The table and the import the file names as its owner.
 fn read_owned(path: &Path) -> Result<(Table, Option<i64>), StoreError> {
     read_owned_with(path, &|_, _| true)
@@ -453,7 +460,10 @@ fn parse(
         return Err(corrupt("it does not start with the snapshot magic"));
     }
     let header_len = u64::from_le_bytes(bytes[8..16].try_into().expect("8 bytes")) as usize;
-    let json = bytes.get(16..16 + header_len).ok_or_else(|| corrupt("the header is cut short"))?;
+    let json = 16usize
+        .checked_add(header_len)
+        .and_then(|end| bytes.get(16..end))
+        .ok_or_else(|| corrupt("the header is cut short"))?;
     let header: Header = serde_json::from_slice(json).map_err(|e| corrupt(&format!("bad header: {e}")))?;
     let rows = header.rows;
     let owner = header.import;
@@ -461,8 +471,10 @@ fn parse(
     for h in header.columns.into_iter().filter(|h| keep(&h.name, h.role)) {
         let buf = |i: usize| -> Result<&[u8], StoreError> {
             let &(at, len) = h.buffers.get(i).ok_or_else(|| corrupt("a buffer is missing"))?;
-            bytes
-                .get(at as usize..(at + len) as usize)
+            // Extents are checked, not trusted: a damaged one must not overflow.
+            let extent = |v: u64| usize::try_from(v).ok();
+            at.checked_add(len)
+                .and_then(|end| bytes.get(extent(at)?..extent(end)?))
                 .ok_or_else(|| corrupt(&format!("column {} runs past the end of the file", h.name)))
         };
         let ints = |i: usize| -> Result<_, StoreError> {
