@@ -69,6 +69,19 @@ pub fn excerpt(s: &str, max_chars: usize) -> String {
     out
 }
 
+/// Groups thousands: `1234567` → `1,234,567` (reports and command output).
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

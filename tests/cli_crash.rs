@@ -14,14 +14,7 @@ use rand::{Rng, SeedableRng};
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-use trust_state::{assert_no_panic, catalog_dump, copy_dir, normalise, run};
-
-const DUMP_1: &str = "Telefone;Nome;E-mail;Cidade;idade;aceite\n\
-    11987650001;Ana Souza;ana@x.com;Recife;25;sim\n\
-    11987650002;Bia Lima;bia@x.com;Natal;41;sim\n\
-    11987650003;Caio Reis;caio@x.com;Recife;33;não\n\
-    11987650004;Duda Alves;duda@x.com;São Paulo;19;sim\n\
-    11987650005;Eva Rocha;eva@x.com;Santos;52;sim\n";
+use trust_state::{DUMP_1, assert_no_panic, catalog_dump, copy_dir, normalise, run};
 
 const DUMP_2: &str = "Telefone;Nome;E-mail;Cidade;idade;aceite\n\
     11987650001;Ana Souza;ana.s@x.com;Recife;26;sim\n\

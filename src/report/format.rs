@@ -1,18 +1,7 @@
 //! Numbers and dates as the report writes them: thousands separated, a fixed number of
 //! decimals, ISO dates.
 
-/// `1234567` → `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::text::thousands;
 
 /// A signed integer with thousands separated.
 pub fn int(n: i64) -> String {

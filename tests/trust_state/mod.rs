@@ -163,3 +163,11 @@ pub fn assert_no_panic(r: &Run, args: &[&str]) {
     );
     assert!(matches!(r.code, 0..=2), "{args:?} exited {}:\n{}", r.code, r.stderr);
 }
+
+/// The first dump of the trust tests: five people, one of them opting out.
+pub const DUMP_1: &str = "Telefone;Nome;E-mail;Cidade;idade;aceite\n\
+    11987650001;Ana Souza;ana@x.com;Recife;25;sim\n\
+    11987650002;Bia Lima;bia@x.com;Natal;41;sim\n\
+    11987650003;Caio Reis;caio@x.com;Recife;33;não\n\
+    11987650004;Duda Alves;duda@x.com;São Paulo;19;sim\n\
+    11987650005;Eva Rocha;eva@x.com;Santos;52;sim\n";
