@@ -696,4 +696,4 @@ pub fn add_to_commit(commit: &mut crate::store::Commit, identity: IdentityCommit
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -123,7 +123,7 @@ fn precision_recall_counts_pairs() {
 }
 
 /// Imports `files` one command each into a fresh workspace, resolving after each.
-fn workspace_with(files: &[&str]) -> (tempfile::TempDir, Workspace) {
+pub(crate) fn workspace_with(files: &[&str]) -> (tempfile::TempDir, Workspace) {
     let dir = tempfile::tempdir().unwrap();
     let mut ws = Workspace::init(&dir.path().join("ws")).unwrap();
     for (i, csv) in files.iter().enumerate() {

@@ -205,14 +205,19 @@ pub fn columns(frame: &Frame, labels: &[String], series: &[Series], markers: &[M
         );
         text(&mut out, x + 3.0, top - 10.0, "start", "label", &m.label);
     }
+    close(&mut out, frame, h, bottom);
+    out
+}
+
+/// The x axis line at `bottom`, the axis titles, and the end of the drawing.
+fn close(out: &mut String, frame: &Frame, h: f64, bottom: f64) {
     let _ = write!(
         out,
         r#"<line x1="{LEFT}" x2="{:.1}" y1="{bottom:.1}" y2="{bottom:.1}" class="axisline"/>"#,
         W - RIGHT
     );
-    axis_titles(&mut out, frame, h, LEFT);
+    axis_titles(out, frame, h, LEFT);
     out.push_str("</svg>");
-    out
 }
 
 /// Lines over the x labels, one per series, with a dot on every value.
@@ -251,13 +256,7 @@ pub fn lines(frame: &Frame, labels: &[String], series: &[Series]) -> String {
     for (i, label) in labels.iter().enumerate().filter(|(i, _)| i % every == 0) {
         text(&mut out, x(i), bottom + 14.0, "middle", "label", label);
     }
-    let _ = write!(
-        out,
-        r#"<line x1="{LEFT}" x2="{:.1}" y1="{bottom:.1}" y2="{bottom:.1}" class="axisline"/>"#,
-        W - RIGHT
-    );
-    axis_titles(&mut out, frame, h, LEFT);
-    out.push_str("</svg>");
+    close(&mut out, frame, h, bottom);
     out
 }
 

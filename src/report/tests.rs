@@ -1,22 +1,7 @@
 use super::*;
-use crate::ingest::{ImportOptions, new_report, read_bytes};
+use crate::identity::tests::workspace_with;
 
 const EVIL: &str = "<script>alert(1)</script>";
-
-/// Imports `files` one command each into a fresh workspace.
-fn workspace_with(files: &[&str]) -> (tempfile::TempDir, Workspace) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut ws = Workspace::init(&dir.path().join("ws")).unwrap();
-    for (i, csv) in files.iter().enumerate() {
-        let lock = ws.lock().unwrap();
-        let path = std::path::PathBuf::from(format!("f{i}.csv"));
-        let opts = ImportOptions { imported_by: "test".into(), ..Default::default() };
-        let ingested = read_bytes(&path, csv.as_bytes(), &opts, new_report(&path, &opts), &|_| {}).unwrap();
-        let parsed = vec![crate::ingest::sources::SourcedFile { ingested, spec: Default::default() }];
-        crate::pipeline::commit_files(&mut ws, &lock, parsed, &crate::compute::CpuBackend, &|_| {}).unwrap();
-    }
-    (dir, ws)
-}
 
 fn evil_workspace() -> (tempfile::TempDir, Workspace) {
     let header = format!("telefone;email;cidade;idade;{EVIL}\n");
