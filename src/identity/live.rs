@@ -219,3 +219,56 @@ impl Previous {
         ids
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::columns::Column;
+
+    fn assignment(records: &[i64], profiles: &[i64]) -> Previous {
+        let t = Table::new(
+            records.len(),
+            vec![
+                Column::system_ints("record", records.to_vec()),
+                Column::system_ints("profile", profiles.to_vec()),
+                Column::system_ints("origin", profiles.to_vec()),
+            ],
+        );
+        Previous::read(&t).unwrap()
+    }
+
+    #[test]
+    fn a_record_not_at_its_hinted_row_is_found_by_its_id() {
+        let p = assignment(&[5, 7, 9], &[50, 70, 90]);
+        // 9 is hinted at row 0 (where 5 is), 11 is new, 7 is where its hint says.
+        let (profile, _) = p.earlier(&[9, 11, 7], Some(&[0, NEW_RECORD, 1]));
+        assert_eq!(profile, vec![90, 0, 70]);
+        // Without hints each is tried at its own position, then by id.
+        assert_eq!(p.profiles_of(&[7, 5], None).unwrap(), vec![70, 50]);
+        assert!(p.profiles_of(&[8], None).is_err(), "an id never resolved is an error");
+        assert_eq!(p.profile_ids(), vec![50, 70, 90]);
+    }
+
+    #[test]
+    fn departed_records_are_the_same_by_position_or_by_id() {
+        let mut committed = Records::default();
+        for (i, id) in [3i64, 4, 5, 6].into_iter().enumerate() {
+            committed.push_record(
+                &Records {
+                    import: vec![1],
+                    row: vec![i as u32],
+                    record: vec![id],
+                    since: vec![1],
+                    changed: vec![1],
+                },
+                0,
+                i as u32,
+            );
+        }
+        let by_position = departed(&committed, &[6, 4], Some(&[3, 1]));
+        let by_id = departed(&committed, &[6, 4], None);
+        assert_eq!(by_position, by_id);
+        assert_eq!(by_position.0.record, vec![3, 5]);
+        assert_eq!(by_position.1, vec![0, 2]);
+    }
+}
