@@ -149,6 +149,13 @@ impl Table {
         &self.columns
     }
 
+    /// Drops every column after the first `n` (those added last).
+    pub fn truncate_columns(&mut self, n: usize) {
+        for c in self.columns.drain(n.min(self.columns.len())..) {
+            self.by_name.0.remove(&c.name);
+        }
+    }
+
     #[cfg(test)]
     fn index_agrees(&self) -> bool {
         self.columns.iter().enumerate().all(|(i, c)| self.by_name.0.get(&c.name).is_some_and(|&j| j <= i))
@@ -191,5 +198,21 @@ mod set_column_tests {
         assert_eq!(t.ints("a"), Some(&[5i64, 6][..]));
         assert_eq!(t.columns().len(), 2);
         assert!(t.index_agrees());
+    }
+
+    #[test]
+    fn truncated_columns_are_no_longer_found() {
+        let mut t = Table::new(1, vec![Column::system_ints("a", vec![1])]);
+        t.set_column(Column::system_ints("b", vec![2]));
+        t.set_column(Column::system_ints("c", vec![3]));
+        t.truncate_columns(1);
+        assert_eq!(t.columns().len(), 1);
+        assert!(t.column("b").is_none() && t.column("c").is_none());
+        assert_eq!(t.ints("a"), Some(&[1i64][..]));
+        t.set_column(Column::system_ints("c", vec![4]));
+        assert_eq!(t.ints("c"), Some(&[4i64][..]));
+        assert!(t.index_agrees());
+        t.truncate_columns(5);
+        assert_eq!(t.columns().len(), 2);
     }
 }

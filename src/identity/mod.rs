@@ -233,14 +233,19 @@ fn resolved_profile_table(
 /// campaigns, extras) and stored lead scores (`NAME`, `NAME_temperature`). They are derived
 /// from their own rows and caches, so the identity cache stays the identity table.
 pub fn with_derived_fields(ws: &Workspace, mut table: Table) -> Result<Table, IdentityError> {
-    let extra = crate::enrich::profile_columns(ws, &table)
-        .map_err(|e| IdentityError::Corrupt(format!("enrichment: {e}")))?;
-    let scores = crate::score::profile_columns(ws, &table)
-        .map_err(|e| IdentityError::Corrupt(format!("scores: {e}")))?;
-    for c in extra.into_iter().chain(scores) {
+    for c in derived_fields(ws, &table)? {
         table.set_column(c);
     }
     Ok(table)
+}
+
+/// The columns [`with_derived_fields`] appends to `table`.
+pub fn derived_fields(ws: &Workspace, table: &Table) -> Result<Vec<Column>, IdentityError> {
+    let extra = crate::enrich::profile_columns(ws, table)
+        .map_err(|e| IdentityError::Corrupt(format!("enrichment: {e}")))?;
+    let scores = crate::score::profile_columns(ws, table)
+        .map_err(|e| IdentityError::Corrupt(format!("scores: {e}")))?;
+    Ok(extra.into_iter().chain(scores).collect())
 }
 
 /// The workspace's records, identifiers and profiles as of the last resolution.

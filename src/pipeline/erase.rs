@@ -196,9 +196,9 @@ fn finish(
     (mut commit, mut resolution): (Commit, identity::IdentityCommit),
     backend: &dyn Backend,
 ) -> Result<(), PipelineError> {
-    let (generation, profiles) = resolution.take_profiles();
+    let (generation, mut profiles) = resolution.take_profiles();
     identity::add_to_commit(&mut commit, resolution);
-    super::refresh_in_commit(ws, lock, &mut commit, &profiles, backend)?;
+    super::refresh_in_commit(ws, lock, &mut commit, &mut profiles, backend)?;
     ws.commit(lock, commit)?;
     identity::cache_profile_table(ws, generation, &profiles);
     Ok(())

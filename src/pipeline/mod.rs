@@ -235,10 +235,10 @@ pub fn commit_files(
     let next =
         records::Next { records: &matched.records, opt_outs: &opt_outs, next_record: matched.next_record };
     records::add_to_commit(ws, lock, &mut commit, &current, next, &now)?;
-    let (generation, profiles) = resolution.take_profiles();
+    let (generation, mut profiles) = resolution.take_profiles();
     let stats = identity::add_to_commit(&mut commit, resolution);
     progress(Progress::Refreshing);
-    let audiences = refresh_in_commit(ws, lock, &mut commit, &profiles, backend)?;
+    let audiences = refresh_in_commit(ws, lock, &mut commit, &mut profiles, backend)?;
     progress(Progress::Committing);
     ws.commit(lock, commit)?;
     identity::cache_profile_table(ws, generation, &profiles);
@@ -317,10 +317,10 @@ pub fn reresolve(
         committed_index: None,
     };
     let mut resolution = identity::resolve(ws, lock, &set, config, &ingest::now())?;
-    let (generation, profiles) = resolution.take_profiles();
+    let (generation, mut profiles) = resolution.take_profiles();
     let mut commit = Commit::default();
     let stats = identity::add_to_commit(&mut commit, resolution);
-    let audiences = refresh_in_commit(ws, lock, &mut commit, &profiles, backend)?;
+    let audiences = refresh_in_commit(ws, lock, &mut commit, &mut profiles, backend)?;
     ws.commit(lock, commit)?;
     identity::cache_profile_table(ws, generation, &profiles);
     Ok((stats, audiences))
@@ -333,12 +333,25 @@ pub(crate) fn refresh_in_commit(
     ws: &Workspace,
     lock: &WriteLock,
     commit: &mut Commit,
-    profiles: &crate::columns::Table,
+    profiles: &mut crate::columns::Table,
     backend: &dyn Backend,
 ) -> Result<Vec<Refresh>, PipelineError> {
     if !audience::has_manual_audiences(ws)? {
         return Ok(Vec::new());
     }
-    let table = identity::with_derived_fields(ws, profiles.clone())?;
-    Ok(audience::add_refresh_to_commit(ws, lock, commit, &table, backend)?)
+    let derived = identity::derived_fields(ws, profiles)?;
+    if derived.iter().any(|c| profiles.column(&c.name).is_some()) {
+        // A derived field shadows one of the table's own: refresh over a copy.
+        let table = identity::with_derived_fields(ws, profiles.clone())?;
+        return Ok(audience::add_refresh_to_commit(ws, lock, commit, &table, backend)?);
+    }
+    // The derived fields are appended for the refresh and dropped after it, sparing a copy
+    // of the whole table.
+    let own = profiles.columns().len();
+    for c in derived {
+        profiles.set_column(c);
+    }
+    let refreshed = audience::add_refresh_to_commit(ws, lock, commit, profiles, backend);
+    profiles.truncate_columns(own);
+    Ok(refreshed?)
 }
