@@ -98,6 +98,13 @@ pub(crate) fn load<'a>(
     Ok(Live { imports, record_ids: records.record.clone(), times })
 }
 
+/// What the last resolution said of each record (see [`Previous::earlier`]).
+pub(crate) struct Earlier {
+    pub profile: Vec<i64>,
+    pub origin: Vec<i64>,
+    pub row: Vec<u32>,
+}
+
 /// The `committed` records that are not among `current` (by record id): those this run
 /// drops, with their indices among `committed`. `committed_index` (each current record's
 /// index among `committed`, when the caller knows it) spares looking ids up.
@@ -206,9 +213,21 @@ impl Previous {
             .collect()
     }
 
-    /// For each of `ids`: its earlier profile and first profile, 0 when it is new.
-    pub fn earlier(&self, ids: &[i64], hints: Option<&[u32]>) -> (Vec<i64>, Vec<i64>) {
-        self.rows(ids, hints).map(|row| row.map_or((0, 0), |i| (self.profile[i], self.origin[i]))).unzip()
+    /// For each of `ids`: its earlier profile, first profile and row among the records
+    /// resolved then (0, 0 and [`NEW_RECORD`] when it is new).
+    pub fn earlier(&self, ids: &[i64], hints: Option<&[u32]>) -> Earlier {
+        let mut out = Earlier {
+            profile: Vec::with_capacity(ids.len()),
+            origin: Vec::with_capacity(ids.len()),
+            row: Vec::with_capacity(ids.len()),
+        };
+        for row in self.rows(ids, hints) {
+            let (profile, origin) = row.map_or((0, 0), |i| (self.profile[i], self.origin[i]));
+            out.profile.push(profile);
+            out.origin.push(origin);
+            out.row.push(row.map_or(NEW_RECORD, |i| i as u32));
+        }
+        out
     }
 
     /// The distinct earlier profile ids, ascending.
@@ -241,8 +260,9 @@ mod tests {
     fn a_record_not_at_its_hinted_row_is_found_by_its_id() {
         let p = assignment(&[5, 7, 9], &[50, 70, 90]);
         // 9 is hinted at row 0 (where 5 is), 11 is new, 7 is where its hint says.
-        let (profile, _) = p.earlier(&[9, 11, 7], Some(&[0, NEW_RECORD, 1]));
-        assert_eq!(profile, vec![90, 0, 70]);
+        let earlier = p.earlier(&[9, 11, 7], Some(&[0, NEW_RECORD, 1]));
+        assert_eq!(earlier.profile, vec![90, 0, 70]);
+        assert_eq!(earlier.row, vec![2, NEW_RECORD, 1]);
         // Without hints each is tried at its own position, then by id.
         assert_eq!(p.profiles_of(&[7, 5], None).unwrap(), vec![70, 50]);
         assert!(p.profiles_of(&[8], None).is_err(), "an id never resolved is an error");

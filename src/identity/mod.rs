@@ -24,6 +24,7 @@ pub mod keys;
 mod live;
 pub mod normalize;
 pub mod profiles;
+mod reuse;
 mod show;
 pub mod union_find;
 
@@ -498,7 +499,8 @@ pub fn resolve(
         Some(t) => live::Previous::read(&t)?,
         None => live::Previous::none(),
     };
-    let (earlier_profile, origin) = previous.earlier(&live.record_ids, set.committed_index);
+    let live::Earlier { profile: earlier_profile, origin, row: earlier_row } =
+        previous.earlier(&live.record_ids, set.committed_index);
     let alias_ids: hashbrown::HashSet<i64> = ws.catalog().alias_ids()?.into_iter().collect();
     let next_id: i64 = ws.catalog().setting(NEXT_ID)?.and_then(|v| v.parse().ok()).unwrap_or(1);
     let before = previous.profile_ids();
@@ -573,8 +575,22 @@ pub fn resolve(
     };
 
     let members = Members::by_recency(&labels, clusters, &live.times.changed_import);
-    let mut profile_table =
-        profiles::build(&live.sources(), &norm, &members, &assignment.cluster_ids, &live.times);
+    let earlier_table = earlier_profile_table(ws, g, &config)?;
+    let earlier = earlier_table.as_ref().map(|table| reuse::Earlier {
+        table,
+        profile: &earlier_profile,
+        row: &earlier_row,
+        first_new_import: new.iter().map(|s| s.import_id).min().unwrap_or(i64::MAX),
+    });
+    let sources = live.sources();
+    let inputs = reuse::Inputs {
+        sources: &sources,
+        norm: &norm,
+        members: &members,
+        ids: &assignment.cluster_ids,
+        times: &live.times,
+    };
+    let mut profile_table = reuse::build(&inputs, earlier.as_ref());
     let inputs = consent::ConsentInputs {
         tables: &live.tables(),
         norm: &norm,
@@ -665,6 +681,24 @@ pub fn resolve(
         Ok(())
     });
     Ok(IdentityCommit { files, retire, writes, stats, generation: next, profiles: profile_table })
+}
+
+/// The profile table of generation `g` from its cache, when it was resolved under `config`
+/// (its rows can then be carried over; see `reuse`).
+fn earlier_profile_table(
+    ws: &Workspace,
+    g: u64,
+    config: &IdentityConfig,
+) -> Result<Option<Table>, IdentityError> {
+    if g == 0 {
+        return Ok(None);
+    }
+    let resolved_under = ws.catalog().setting(config::SETTING)?;
+    let now = serde_json::to_string(config).expect("config serialises");
+    if resolved_under.as_deref() != Some(now.as_str()) {
+        return Ok(None);
+    }
+    Ok(ws.cached_table(PROFILES_DIR, "table", &cache_key(g)))
 }
 
 /// Continues retired ids in clusters of new records that share a key with the records
