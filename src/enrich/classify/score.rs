@@ -60,9 +60,8 @@ pub fn score(
         }
     };
     let mut covered = 0; // sentiment phrases do not overlap
-    let (mut intent, mut support, mut price) = (0i32, 0i32, 0i32);
+    let mut cues = Cues::default();
     let mut but_at = None;
-    let mut general = General::default();
     let mut negations = 0u64; // bit i: a negation at token i (first 64 tokens)
     for i in 0..n {
         let id = toks[i].id;
@@ -71,7 +70,7 @@ pub fn score(
         }
         if c.buts.contains(&id) {
             but_at = but_at.or(Some(i));
-            general.want = None; // "quero, mas…": a wish the message takes back
+            cues.general.want = None; // "quero, mas…": a wish the message takes back
         }
         let mut cue_kinds = 0u16;
         let w = &lx.words[id as usize];
@@ -103,18 +102,7 @@ pub fn score(
                 }
                 continue;
             }
-            let bit = match phrase.kind {
-                Kind::Intent => 1u16,
-                Kind::Support => 2,
-                Kind::Sensitive => 4,
-                Kind::Insensitive => 8,
-                Kind::Concept => 16,
-                Kind::Buy | Kind::Want => 32,
-                Kind::Opener => 64,
-                Kind::Thing => 128,
-                Kind::Have => 256,
-                _ => 512,
-            };
+            let bit = cue_bit(phrase.kind);
             if cue_kinds & bit != 0 {
                 continue; // the longest cue of a kind at a position counts, once
             }
@@ -123,52 +111,92 @@ pub fn score(
             }
             cue_kinds |= bit;
             let negated = phrase.flip && negated_before(toks, negations, i);
-            if general.note(phrase, p, negated, i, toks) {
-                continue;
-            }
-            if phrase.ask && !negated {
-                intent += 1; // asking for a discount or a deal is interest in buying
-                if let Some(ev) = evidence.as_deref_mut() {
-                    let text = phrase.text.to_string();
-                    ev.push(Evidence { class: "intent", phrase: text, valence: 0.0, negated });
-                }
-            }
-            general.opinions +=
-                u32::from(matches!(phrase.kind, Kind::Sensitive | Kind::Insensitive) && !phrase.ask);
-            let class = match (phrase.kind, negated) {
-                (Kind::Intent, false) => {
-                    intent += 1;
-                    "intent"
-                }
-                (Kind::Support, false) => {
-                    support += 1;
-                    "support"
-                }
-                (Kind::Sensitive, false) | (Kind::Insensitive, true) => {
-                    price += 1;
-                    "sensitive"
-                }
-                (Kind::Sensitive, true) | (Kind::Insensitive, false) => {
-                    price -= 1;
-                    "insensitive"
-                }
-                _ => continue, // a negated intent or support cue says nothing
-            };
-            if let Some(ev) = evidence.as_deref_mut() {
-                ev.push(Evidence { class, phrase: phrase.text.to_string(), valence: 0.0, negated });
-            }
+            cues.count(phrase, p, (negated, i, toks), evidence.as_deref_mut());
         }
     }
     let sum = sentiment_sum(c, s, &roles[..n.min(64)], negations, but_at, evidence.as_deref_mut());
     // A complaint is no request to buy, whatever concept it names.
     let complaint = normalize(sum) <= COMPLAINT;
-    if let Some(why) = general.decide(s).filter(|_| !complaint) {
-        intent = intent.max(1);
-        if let Some(ev) = evidence.as_deref_mut() {
+    if let Some(why) = cues.general.decide(s).filter(|_| !complaint) {
+        cues.intent = cues.intent.max(1);
+        if let Some(ev) = evidence {
             ev.push(Evidence { class: "intent", phrase: why.text(&c.lx), valence: 0.0, negated: false });
         }
     }
-    Classified { lang, intent: intent > 0 && intent > support, price_signal: price, score: normalize(sum) }
+    let intent = cues.intent > 0 && cues.intent > cues.support;
+    Classified { lang, intent, price_signal: cues.price, score: normalize(sum) }
+}
+
+/// The bit of a cue kind, so that the longest cue of a kind at a position counts once.
+fn cue_bit(kind: Kind) -> u16 {
+    match kind {
+        Kind::Intent => 1,
+        Kind::Support => 2,
+        Kind::Sensitive => 4,
+        Kind::Insensitive => 8,
+        Kind::Concept => 16,
+        Kind::Buy | Kind::Want => 32,
+        Kind::Opener => 64,
+        Kind::Thing => 128,
+        Kind::Have => 256,
+        _ => 512,
+    }
+}
+
+/// The cue counts of a message, and what the general intent rules saw.
+#[derive(Default)]
+struct Cues {
+    intent: i32,
+    support: i32,
+    /// Sensitive cues minus insensitive ones.
+    price: i32,
+    general: General,
+}
+
+impl Cues {
+    /// Counts cue `p` found at token `i` of `toks` (`negated` when a negation before turns it
+    /// around), adding what decided to `evidence`.
+    fn count(
+        &mut self,
+        phrase: &Phrase,
+        p: u32,
+        (negated, i, toks): (bool, usize, &[Tok]),
+        mut evidence: Option<&mut Vec<Evidence>>,
+    ) {
+        if self.general.note(phrase, p, negated, i, toks) {
+            return;
+        }
+        if phrase.ask && !negated {
+            self.intent += 1; // asking for a discount or a deal is interest in buying
+            if let Some(ev) = evidence.as_deref_mut() {
+                ev.push(Evidence { class: "intent", phrase: phrase.text.to_string(), valence: 0.0, negated });
+            }
+        }
+        let opinion = matches!(phrase.kind, Kind::Sensitive | Kind::Insensitive) && !phrase.ask;
+        self.general.opinions += u32::from(opinion);
+        let class = match (phrase.kind, negated) {
+            (Kind::Intent, false) => {
+                self.intent += 1;
+                "intent"
+            }
+            (Kind::Support, false) => {
+                self.support += 1;
+                "support"
+            }
+            (Kind::Sensitive, false) | (Kind::Insensitive, true) => {
+                self.price += 1;
+                "sensitive"
+            }
+            (Kind::Sensitive, true) | (Kind::Insensitive, false) => {
+                self.price -= 1;
+                "insensitive"
+            }
+            _ => return, // a negated intent or support cue says nothing
+        };
+        if let Some(ev) = evidence {
+            ev.push(Evidence { class, phrase: phrase.text.to_string(), valence: 0.0, negated });
+        }
+    }
 }
 
 /// What the general intent rules saw in a message: word classes of `intent_rules.tsv`, by the
