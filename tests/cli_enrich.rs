@@ -230,9 +230,42 @@ fn create_profiles_never_brings_back_an_erased_person() {
         "contact,timestamp,direction,text\n+55 31 96666-0003,2026-11-07T10:00:00Z,in,quero comprar\n",
     );
     let v = ws.run(&["--json", "enrich", "messages", &again, "--create-profiles"]).ok().json();
-    assert_eq!(
-        (v["created"]["contacts"].as_u64(), v["created"]["contacts_erased"].as_u64()),
-        (Some(0), Some(1))
-    );
+    assert_eq!(v["created"]["contacts"], 0, "{v:#}");
+    let r = &v["reports"][0];
+    assert_eq!((r["rows_suppressed"].as_u64(), r["rows_new"].as_u64()), (Some(1), Some(0)), "{v:#}");
     ws.run(&["profiles", "show", "5531966660003"]).user_error(&[]);
+}
+
+#[test]
+fn rows_of_an_erased_person_are_refused_row_by_row() {
+    let ws = Workspace::new();
+    let crm = write(
+        &ws,
+        "crm.csv",
+        "phone,email,cpf,name\n(11) 98765-4321,ana@example.com,529.982.247-25,Ana\n(21) 99999-0000,bia@example.com,,Bia\n",
+    );
+    ws.import(&[&crm]).ok();
+    ws.run(&["profiles", "erase", "ana@example.com", "--yes"]).ok();
+    // Ana by each identifier and spelling, a stranger whose e-mail is Ana's, and Bia.
+    let msgs = write(
+        &ws,
+        "m.csv",
+        "contact,timestamp,direction,text\n+55 11 98765-4321,2026-11-01T10:00:00Z,in,quanto custa?\n\
+         ANA@example.com,2026-11-01T10:01:00Z,in,oi\n52998224725,2026-11-01T10:02:00Z,in,oi\n\
+         (21) 99999-0000,2026-11-01T10:03:00Z,in,quero comprar\n",
+    );
+    let r = report(&ws, &["messages", &msgs]);
+    let counts = ["rows_read", "rows_new", "rows_suppressed", "rows_linked", "rows_unknown_contact"]
+        .map(|k| r[k].as_u64().unwrap_or(u64::MAX));
+    assert_eq!(counts, [4, 1, 3, 1, 0], "{r:#}");
+    let text = ws.run(&["enrich", "messages", &msgs]).ok().stdout;
+    assert!(text.contains("rows suppressed   3"), "{text}");
+    let extras = write(&ws, "x.csv", "phone,email,key,value\n5541955550000,ana@example.com,plano,ouro\n");
+    let v = ws.run(&["--json", "enrich", "extras", &extras, "--create-profiles"]).ok().json();
+    assert_eq!(v["reports"][0]["rows_suppressed"], 1, "{v:#}");
+    assert_eq!(v["created"]["contacts"], 0, "no profile for an erased person's row: {v:#}");
+    ws.run(&["profiles", "show", "5541955550000"]).user_error(&[]);
+    let stats = ws.run(&["--json", "profiles", "stats"]).ok().json();
+    assert_eq!(stats["identity"]["profiles"], 1, "{stats:#}");
+    assert_eq!(enriched(&ws, "bia@example.com")["messages_in"], "1");
 }

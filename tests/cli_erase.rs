@@ -53,19 +53,56 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// Ana's and Bia's chats, campaign events and chatbot extras, Ana's under every spelling of
+/// her identifiers; the texts and values only Ana's rows hold are in [`ENRICH_NEEDLES`].
+const MESSAGES: &str = "contact,timestamp,direction,text,channel\n\
+    (11) 98765-4321,2026-11-01T10:00:00Z,in,quanto custa o vestido azul? entrega na Rua das Flores 12,whatsapp\n\
+    Ana.Souza@Example.com,2026-11-01T10:05:00Z,out,Ana Souza o vestido custa 120,whatsapp\n\
+    529.982.247-25,2026-11-02T09:00:00Z,in,muito caro pra mim,instagram\n\
+    (21) 99999-0000,2026-11-03T09:00:00Z,in,voces tem camisa preta?,whatsapp\n";
+const CAMPAIGNS: &str = "contact,campaign_id,campaign_name,status,timestamp\n\
+    +55 11 98765-4321,bf,Black Friday,read,2026-11-20T10:00:00Z\n\
+    ana.souza@example.com,nt,Natal,replied,2026-11-25T10:00:00Z\n\
+    bia@example.com,bf,Black Friday,delivered,2026-11-20T10:00:00Z\n";
+const EXTRAS: &str = "contact;key;value\n\
+    11987654321;apelido;Aninha das Flores\n\
+    52998224725;nome;Ana Souza\n\
+    (21) 99999-0000;apelido;Bia\n";
+const ENRICH_NEEDLES: [&str; 3] = ["Rua das Flores", "Aninha das Flores", "muito caro pra mim"];
+
+/// Enriches the workspace with [`MESSAGES`], [`CAMPAIGNS`] and [`EXTRAS`]; the reports.
+fn enrich_all(ws: &Workspace) -> Vec<serde_json::Value> {
+    [("messages", "m.csv", MESSAGES), ("campaigns", "c.csv", CAMPAIGNS), ("extras", "x.csv", EXTRAS)]
+        .into_iter()
+        .map(|(kind, name, text)| {
+            let file = write(ws, name, text);
+            ws.run_json(&["enrich", kind, &file, "--create-profiles"])["reports"][0].clone()
+        })
+        .collect()
+}
+
 #[test]
 fn an_erased_person_leaves_every_file_stays_out_of_later_imports_and_exports() {
     let ws = Workspace::new();
     let dump = write(&ws, "crm.csv", DUMP);
     ws.import(&[dump.as_str(), "--source", "crm", "--mode", "replace"]).ok();
+    for r in enrich_all(&ws) {
+        assert_eq!(r["rows_suppressed"], 0, "{r:#}");
+    }
     ws.run(&["audiences", "create", "--name", "todos", "--where", "idade > 1"]).ok();
+    let shown = ws.run_json(&["profiles", "show", "ana.souza@example.com"]);
+    assert!(shown["enrichment"]["fields"].as_array().is_some_and(|f| !f.is_empty()), "{shown:#}");
     assert!(!files_containing(&ws.root, "Ana Souza").is_empty(), "the name was imported");
+    for needle in ENRICH_NEEDLES {
+        assert!(!files_containing(&ws.root, needle).is_empty(), "{needle} was enriched");
+    }
     // Without --yes nothing happens.
     ws.run(&["profiles", "erase", "(11) 98765-4321"]).user_error(&["--yes"]);
     let out = ws.run_json(&["profiles", "erase", "(11) 98765-4321", "--yes"]);
     assert_eq!(out["records"], 3, "{out:#}");
     assert_eq!(out["rows_removed"], 4, "three records and an opt-out statement: {out:#}");
-    for needle in NEEDLES {
+    assert_eq!(out["enrichment_rows_removed"], 7, "three messages, two events, two extras: {out:#}");
+    for needle in NEEDLES.into_iter().chain(ENRICH_NEEDLES) {
         assert_eq!(
             files_containing(&ws.root, needle),
             Vec::<String>::new(),
@@ -80,11 +117,46 @@ fn an_erased_person_leaves_every_file_stays_out_of_later_imports_and_exports() {
     // Tomorrow's dump still holds her: her rows are refused and counted, she stays out.
     let again = ws.import_full_json(&[dump.as_str(), "--source", "crm", "--mode", "replace"]);
     assert_eq!(again["imports"][0]["rows_suppressed"], 4, "{again:#}");
-    for needle in NEEDLES {
+    // Her chats, events and extras again: refused row by row, no profile made for them.
+    let reports = enrich_all(&ws);
+    let counts: Vec<(u64, u64)> = reports
+        .iter()
+        .map(|r| (r["rows_suppressed"].as_u64().unwrap(), r["rows_new"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(counts, [(3, 0), (2, 0), (2, 0)], "{reports:#?}");
+    ws.run(&["profiles", "show", "ana.souza@example.com"]).user_error(&["no profile matches"]);
+    let stats = ws.run_json(&["profiles", "stats"]);
+    assert_eq!(stats["identity"]["profiles"], 1);
+    for needle in NEEDLES.into_iter().chain(ENRICH_NEEDLES) {
         assert_eq!(files_containing(&ws.root, needle), Vec::<String>::new(), "{needle} came back");
     }
+    // Bia's enrichment stays.
+    let bia = ws.run_json(&["profiles", "show", "bia@example.com"]);
+    let fields = bia["enrichment"]["fields"].to_string();
+    assert!(fields.contains("messages_in") && fields.contains("extra.apelido"), "{bia:#}");
     let exported = ws.out_path("todos.csv");
     ws.run(&["audiences", "export", "todos", "--out", &path_arg(&exported)]).ok();
     let text = std::fs::read_to_string(&exported).unwrap();
     assert!(!text.contains("5511987654321") && text.contains("5521999990000"), "{text}");
+}
+
+#[test]
+fn an_erased_persons_enriched_fields_leave_the_derived_caches_without_an_audience_refresh() {
+    let ws = Workspace::new();
+    let dump = write(&ws, "crm.csv", DUMP);
+    ws.import(&[dump.as_str(), "--source", "crm"]).ok();
+    enrich_all(&ws);
+    // Filtering derives, and caches, every profile's enriched fields.
+    let filter = "`extra.apelido` = \"Aninha das Flores\"";
+    let found = ws.run_json(&["segment", "preview", "--where", filter, "--include-opted-out"]);
+    assert_eq!(found["profiles"], 1, "{found:#}");
+    assert!(!files_containing(&ws.root, "Aninha das Flores").is_empty());
+    ws.run(&["profiles", "erase", "ana.souza@example.com", "--yes"]).ok();
+    for needle in ENRICH_NEEDLES {
+        assert_eq!(
+            files_containing(&ws.root, needle),
+            Vec::<String>::new(),
+            "{needle} left in the workspace"
+        );
+    }
 }

@@ -129,6 +129,12 @@ fn render(r: &EnrichReport) -> String {
         .collect();
     let reasons = if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join(", ")) };
     s.push_str(&format!("  rows rejected     {}{reasons}\n", thousands(r.rows_rejected)));
+    if r.rows_suppressed > 0 {
+        s.push_str(&format!(
+            "  rows suppressed   {} (people erased on request: refused)\n",
+            thousands(r.rows_suppressed)
+        ));
+    }
     for rej in &r.rejects_sample {
         s.push_str(&format!("    line {}: {} — {}\n", rej.line, rej.reason.replace('_', " "), rej.detail));
     }

@@ -121,15 +121,8 @@ fn contact_file(
             ingested.report.rows_rejected
         )));
     }
-    if let Some(salt) = suppress::salt(ws)? {
-        let suppressed = ws.catalog().suppressed()?;
-        let country = super::tables::country(ws)?;
-        let i = &mut ingested;
-        if let Some(keep) = suppress::rows_to_keep(&i.table, &salt, &suppressed, country) {
-            i.report.rows_suppressed += (i.table.rows() - keep.len()) as u64;
-            i.report.rows_imported = keep.len() as u64;
-            i.table = i.table.take(&keep);
-        }
+    if let Some(list) = suppress::List::load(ws, super::tables::country(ws)?)? {
+        list.refuse_rows(&mut ingested);
     }
     let spec = SourceSpec { source: Some(SOURCE.to_owned()), mode: Mode::Upsert, record_id: None };
     Ok(SourcedFile { ingested, spec })

@@ -13,6 +13,7 @@ pub mod bench;
 pub mod classify;
 pub mod contact;
 pub mod create;
+pub mod erasure;
 pub mod eval;
 pub mod explain;
 pub mod profile;
@@ -159,6 +160,7 @@ fn read_all(
     for f in files {
         parsed.push(tables::read_file(f, kind, country)?);
     }
+    erasure::refuse_suppressed(ws, &mut parsed)?;
     // Every file read: only now write the rejects, so a failed command leaves none behind.
     if let Some(path) = &opts.rejects {
         for (p, file) in parsed.iter_mut().zip(files) {

@@ -22,8 +22,14 @@ pub const GENERATION: &str = "enrich.generation";
 pub const CONVERSATION_GAP: &str = "enrich.conversation_gap_hours";
 pub const DEFAULT_GAP_HOURS: f64 = 24.0;
 
-fn file_setting(kind: Kind) -> String {
+/// The setting naming the current file of `kind`'s rows.
+pub(crate) fn file_setting(kind: Kind) -> String {
     format!("enrich.{}.file", kind.name())
+}
+
+/// The file of `kind`'s rows as written by the commit of enrichment generation `g`.
+pub(crate) fn file_name(kind: Kind, g: u64) -> String {
+    format!("profiles/enrich-{}-{g}.hsc", kind.name())
 }
 
 /// What happened to one file.
@@ -44,6 +50,8 @@ pub struct EnrichReport {
     /// Accepted rows whose contact matches no profile (kept: they link once it exists).
     pub rows_unknown_contact: u64,
     pub rows_rejected: u64,
+    /// Accepted rows whose contact is a person erased on request: refused, never stored.
+    pub rows_suppressed: u64,
     pub rejected_by_reason: BTreeMap<String, u64>,
     /// The first rejected rows (line, reason, detail).
     pub rejects_sample: Vec<Reject>,
@@ -113,6 +121,7 @@ fn parsed(path: &Path, kind: Kind, file: read::ReadFile<Parsed>) -> Result<Parse
         rows_linked: 0,
         rows_unknown_contact: 0,
         rows_rejected: rejects.len() as u64,
+        rows_suppressed: 0,
         rejected_by_reason: by_reason,
         rejects_sample: rejects.iter().take(REJECT_SAMPLE).cloned().collect(),
         rejects_file: None,
@@ -218,7 +227,7 @@ pub fn commit(
     let mut commit = Commit::default();
     let old = ws.catalog().setting(&file_setting(kind))?;
     let changed = reports.iter().any(|r| r.rows_new > 0) || old.is_none();
-    let rel = format!("profiles/enrich-{}-{g}.hsc", kind.name());
+    let rel = file_name(kind, g);
     if changed {
         let table = concat_tables(rows, parts);
         commit.files.push((ws.stage_table(lock, &table)?, rel.clone()));

@@ -6,8 +6,9 @@
 //! that carries one of the person's identifiers. Then the records are resolved again, so the
 //! assignment, the profile-table cache and the audiences no longer hold them; lineage rows
 //! that name an identifier are blanked; the catalog keeps an erasure entry with no personal
-//! data; and the identifiers go on the suppression list as salted hashes, so a later import
-//! of the same person is refused row by row.
+//! data; the stored enrichment rows (messages, campaign events, extras) holding one of the
+//! identifiers leave in the same commit; and the identifiers go on the suppression list as
+//! salted hashes, so a later import or enrichment of the same person is refused row by row.
 
 use super::PipelineError;
 use super::suppress;
@@ -28,6 +29,8 @@ pub struct Erased {
     pub imports_rewritten: u64,
     /// Identifiers now on the suppression list.
     pub identifiers_suppressed: u64,
+    /// Stored enrichment rows (messages, campaign events, extras) holding an identifier.
+    pub enrichment_rows_removed: u64,
 }
 
 /// The person's identifier keys (`p:`, `e:`, `c:`), from the profile found by `query`.
@@ -119,16 +122,27 @@ pub fn erase(
         }
         None => current.opt_outs.clone(),
     };
-    let done = Erased {
+    let mut done = Erased {
         profile,
         rows_removed,
         records: erased_records,
         imports_rewritten: rewritten.len() as u64,
         identifiers_suppressed: keys.len() as u64,
+        enrichment_rows_removed: 0,
     };
-    let commit = erasure_commit(ws, lock, (&current, &next, &opt_outs), &rewritten, (&keys, by, &done))?;
-    finish(ws, lock, commit, backend)?;
+    let (mut commit, resolution) =
+        erasure_commit(ws, lock, (&current, &next, &opt_outs), &rewritten, (&keys, by, &done))?;
+    done.enrichment_rows_removed =
+        crate::enrich::erasure::erase_rows(ws, lock, &mut commit, &keys).map_err(enrich_error)?;
+    finish(ws, lock, (commit, resolution), backend)?;
     Ok(done)
+}
+
+fn enrich_error(e: crate::enrich::EnrichError) -> PipelineError {
+    match e {
+        crate::enrich::EnrichError::Store(e) => PipelineError::Store(e),
+        e => PipelineError::Internal(format!("enrichment: {e}")),
+    }
 }
 
 type State<'a> = (&'a records::Current, &'a records::Records, &'a Table);
@@ -201,5 +215,8 @@ fn finish(
     super::refresh_in_commit(ws, lock, &mut commit, &mut profiles, backend)?;
     ws.commit(lock, commit)?;
     identity::cache_profile_table(ws, generation, &profiles);
+    // The enrichment fields cached before held the person's: derive them again now (which
+    // replaces every older cache) rather than leave that file until the next read.
+    crate::enrich::profile_columns(ws, &profiles).map_err(enrich_error)?;
     Ok(())
 }

@@ -151,21 +151,10 @@ pub fn import(
 
 /// Leaves out the rows (records and opt-out statements) of erased people, counting them.
 fn suppress_rows(ws: &Workspace, parsed: &mut [SourcedFile]) -> Result<(), PipelineError> {
-    let Some(salt) = suppress::salt(ws)? else { return Ok(()) };
-    let suppressed = ws.catalog().suppressed()?;
     let config = identity::load_config(ws)?;
     let country = identity::normalize::CountryCode::parse(&config.country).unwrap_or_default();
-    for f in parsed {
-        let i = &mut f.ingested;
-        if let Some(keep) = suppress::rows_to_keep(&i.table, &salt, &suppressed, country) {
-            i.report.rows_suppressed += (i.table.rows() - keep.len()) as u64;
-            i.report.rows_imported = keep.len() as u64;
-            i.table = i.table.take(&keep);
-        }
-        if let Some(keep) = suppress::rows_to_keep(&i.opted_out, &salt, &suppressed, country) {
-            i.report.rows_suppressed += (i.opted_out.rows() - keep.len()) as u64;
-            i.opted_out = i.opted_out.take(&keep);
-        }
+    if let Some(list) = suppress::List::load(ws, country)? {
+        parsed.iter_mut().for_each(|f| list.refuse_rows(&mut f.ingested));
     }
     Ok(())
 }

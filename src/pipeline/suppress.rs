@@ -4,6 +4,7 @@
 
 use crate::columns::{CanonicalField, Table, Value};
 use crate::identity::normalize::{self, CountryCode};
+use crate::ingest::Ingested;
 use crate::store::Workspace;
 use sha2::{Digest, Sha256};
 
@@ -59,19 +60,49 @@ pub fn hash(salt: &str, key: &str) -> String {
     hex::encode(h.finalize())
 }
 
-/// The rows of `t` to keep: those none of whose identifiers is in `suppressed` (hashed with
-/// `salt`). `None` when every row stays.
-pub fn rows_to_keep(
-    t: &Table,
-    salt: &str,
-    suppressed: &hashbrown::HashSet<String>,
+/// A workspace's suppression list, loaded once to test many rows.
+pub struct List {
+    salt: String,
+    hashes: hashbrown::HashSet<String>,
     country: CountryCode,
-) -> Option<Vec<u32>> {
-    let keep: Vec<u32> = (0..t.rows())
-        .filter(|&r| !row_keys(t, r, country).iter().any(|k| suppressed.contains(&hash(salt, k))))
-        .map(|r| r as u32)
-        .collect();
-    (keep.len() < t.rows()).then_some(keep)
+}
+
+impl List {
+    /// The list of `ws` (phones without a country code read in `country`); `None` when
+    /// nobody was ever erased.
+    pub fn load(ws: &Workspace, country: CountryCode) -> Result<Option<List>, crate::store::StoreError> {
+        let Some(salt) = salt(ws)? else { return Ok(None) };
+        Ok(Some(List { salt, hashes: ws.catalog().suppressed()?, country }))
+    }
+
+    /// Whether an identifier key (`p:`, `e:` or `c:` prefixed) belongs to an erased person.
+    pub fn holds(&self, key: &str) -> bool {
+        self.hashes.contains(&hash(&self.salt, key))
+    }
+
+    /// The rows of `t` to keep: those none of whose identifiers is suppressed. `None` when
+    /// every row stays.
+    pub fn rows_to_keep(&self, t: &Table) -> Option<Vec<u32>> {
+        let keep: Vec<u32> = (0..t.rows())
+            .filter(|&r| !row_keys(t, r, self.country).iter().any(|k| self.holds(k)))
+            .map(|r| r as u32)
+            .collect();
+        (keep.len() < t.rows()).then_some(keep)
+    }
+
+    /// Leaves out of a file read for import the rows of erased people — records and opt-out
+    /// statements alike — counting them as `rows_suppressed` in its report.
+    pub fn refuse_rows(&self, i: &mut Ingested) {
+        if let Some(keep) = self.rows_to_keep(&i.table) {
+            i.report.rows_suppressed += (i.table.rows() - keep.len()) as u64;
+            i.report.rows_imported = keep.len() as u64;
+            i.table = i.table.take(&keep);
+        }
+        if let Some(keep) = self.rows_to_keep(&i.opted_out) {
+            i.report.rows_suppressed += (i.opted_out.rows() - keep.len()) as u64;
+            i.opted_out = i.opted_out.take(&keep);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -25,6 +25,24 @@ pub enum Kind {
     Sensitive,
     /// Satisfaction with a price.
     Insensitive,
+    /// Word classes of the general intent rules (`intent_rules.tsv`): something a buyer asks
+    /// about, a buying verb, a wish that needs something to buy, a word opening a question,
+    /// a word pointing at an item, a verb asking what the shop has, a possessive.
+    Concept,
+    Buy,
+    Want,
+    Opener,
+    Thing,
+    Have,
+    Mine,
+}
+
+impl Kind {
+    /// Whether the kind is a cue of intent or price (lists of one language each, searched in
+    /// messages of unknown language too, with no sentiment of its own).
+    pub fn is_cue(self) -> bool {
+        !matches!(self, Kind::Valence(_) | Kind::Booster(_) | Kind::Negation)
+    }
 }
 
 /// One entry of the lists.
@@ -159,6 +177,22 @@ impl Lexicon {
                     p.ask = flags.contains(&"ask");
                     p.question = flags.contains(&"question");
                 }
+            }
+        }
+        for f in lines(list!("intent_rules.tsv")) {
+            let kind = match f[1] {
+                "concept" => Kind::Concept,
+                "buy" => Kind::Buy,
+                "want" => Kind::Want,
+                "opener" => Kind::Opener,
+                "thing" => Kind::Thing,
+                "have" => Kind::Have,
+                "mine" => Kind::Mine,
+                other => panic!("unknown intent rule class {other:?}"),
+            };
+            let flip = matches!(kind, Kind::Buy | Kind::Want);
+            for phrase in f[2].split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                lx.add(phrase, kind, Some(lang_code(f[0])), flip);
             }
         }
         for f in lines(list!("emoji.tsv")) {

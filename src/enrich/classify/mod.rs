@@ -8,7 +8,12 @@
 //! three words before it ("não gostei", "no me gusta", "not good"), raised for capitals,
 //! weighted after "but"/"mas"/"pero", plus exclamation marks, normalised into a compound score
 //! in -1..1. Intent and price are counted from cue phrases, with negation turning a cue
-//! around ("não é caro" is satisfaction with the price).
+//! around ("não é caro" is satisfaction with the price). Beside the phrases, general intent
+//! rules read word classes (`lexicons/intent_rules.tsv`): a question naming something a buyer
+//! asks about (price, stock, size, delivery, payment), a question whether the shop still has
+//! an item it points at, a buying verb, or a wish with something to buy is interest in
+//! buying, unless the message is a complaint, gives an opinion of a price, or speaks of an
+//! order already made ("meu pagamento").
 
 mod lang;
 pub mod lexicon;

@@ -105,3 +105,39 @@ fn asking_for_a_discount_is_intent_and_price_sensitivity() {
     // Complaining about a price is no request to buy.
     assert!(!Classifier::get().classify("too expensive", Some(Lang::En), &mut Scratch::default()).intent);
 }
+
+#[test]
+fn general_intent_rules_read_questions_wishes_and_buying_verbs() {
+    // A question naming something a buyer asks about, with or without a question mark.
+    assert!(c("vcs fazem entrega em Niterói?").intent);
+    assert!(c("o frete pra Curitiba sai quanto").intent);
+    assert!(c("¿hacen envíos a Rosario?").intent);
+    assert!(c("which colors does the lamp come in?").intent);
+    // Asking whether the shop still has an item it points at.
+    assert!(c("tem aquela jaqueta ainda?").intent);
+    assert!(c("todavía tienen esa campera?").intent);
+    assert!(c("do you still have that jacket?").intent);
+    // A buying verb, or a wish with something to buy.
+    assert!(c("vou pegar 3 pro aniversário").intent);
+    assert!(c("me manda o catálogo de verão").intent);
+    assert!(c("quiero 4 para la oficina").intent);
+    assert!(c("send me the catalogue please").intent);
+    // Not requests to buy: an order already made, a wish without an item, a wish taken back,
+    // a negated verb, a complaint, a price opinion, small talk.
+    assert!(!c("meu pagamento foi aprovado?").intent);
+    assert!(!c("did my payment go through?").intent);
+    assert!(!c("quero falar com um atendente").intent);
+    assert!(!c("quero muito, mas o preço tá salgado").intent);
+    assert!(!c("nunca mais compro aqui").intent);
+    assert!(!c("what time do you close?").intent);
+    assert!(!c("the shipping was terrible and slow, awful service?").intent);
+}
+
+#[test]
+fn general_intent_rules_say_what_decided() {
+    let (c, ev) = Classifier::get().explain("vcs fazem entrega em Niterói?", None);
+    assert!(c.intent);
+    assert!(ev.iter().any(|e| e.class == "intent" && e.phrase == "question about \"entrega\""), "{ev:?}");
+    let (_, ev) = Classifier::get().explain("do you still have that jacket?", None);
+    assert!(ev.iter().any(|e| e.class == "intent" && e.phrase.contains("have")), "{ev:?}");
+}

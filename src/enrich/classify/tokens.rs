@@ -28,6 +28,8 @@ pub struct Scratch {
     /// Exclamation and question marks.
     pub exclaims: u32,
     pub questions: u32,
+    /// Words that start with a digit ("2", "40", "100ml", "12x").
+    pub numbers: u32,
     /// Letters only Portuguese (ã, õ, ç) or Spanish (ñ, ¿, ¡) writes.
     pub pt_letters: bool,
     pub es_letters: bool,
@@ -89,6 +91,7 @@ impl Scratch {
         self.word.clear();
         self.exclaims = 0;
         self.questions = 0;
+        self.numbers = 0;
         self.pt_letters = false;
         self.es_letters = false;
         self.caps_words = 0;
@@ -188,6 +191,7 @@ impl Scratch {
             return;
         }
         let caps = upper >= 2 && lower == 0;
+        self.numbers += u32::from(self.word[0].is_ascii_digit());
         self.letter_words += 1;
         self.caps_words += u32::from(caps);
         let word = std::mem::take(&mut self.word);
