@@ -303,11 +303,12 @@ impl Catalog {
             return Err(StoreError::SchemaVersion { path: path.to_owned(), found, expected: SCHEMA_VERSION });
         }
         let mut cat = cat;
-        // The schema is checked before anything is added to it, the content once it is whole.
-        catalog_sums::verify_schema(&cat.conn, path)?;
+        // Checked before anything is added to the schema, so that no damage gets new checksums.
+        if catalog_sums::verify_schema(&cat.conn, path)? {
+            catalog_sums::verify_tables(&cat.conn, path)?;
+        }
         cat.add_missing_tables()?;
         catalog_sums::ensure(&mut cat.conn, path)?;
-        catalog_sums::verify_tables(&cat.conn, path)?;
         Ok(cat)
     }
 
@@ -535,6 +536,7 @@ impl Catalog {
                     "SELECT survivor, {check} FROM profile_aliases WHERE alias = ?1",
                     params![id],
                     |r| r.get(0),
+                    |_| true,
                 )?
                 .into_iter()
                 .next();
@@ -563,6 +565,7 @@ impl Catalog {
                     identifier: r.get(5)?,
                 })
             },
+            |a| a.survivor == survivor,
         )
     }
 
@@ -594,6 +597,7 @@ impl Catalog {
                     detail: r.get(5)?,
                 })
             },
+            |e| e.profile == profile || e.other == profile,
         )
     }
 

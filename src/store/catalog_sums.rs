@@ -12,9 +12,10 @@
 //!   write never launders damage into a fresh checksum.
 //!
 //! Opening a catalog checks the schema hash, then reads every table whole (row sums, count,
-//! sum) together with `PRAGMA integrity_check` of the table and its indexes — except the
-//! tables that grow with the profiles ([`LARGE`]) once they hold more than [`WHOLE_UP_TO`]
-//! rows: those are checked row by row as they are read, and whole when a read scans them.
+//! sum) — except the tables that grow with the profiles ([`LARGE`]) once one holds more than
+//! [`WHOLE_UP_TO`] rows: those are checked row by row as they are read, and whole when a read
+//! scans them. While every table is read whole, one `PRAGMA integrity_check` of the file checks
+//! its pages and every index against its table; otherwise each table read whole gets its own.
 //! A catalog from before these checksums gets them on its first open.
 
 use super::StoreError;
@@ -33,7 +34,7 @@ const SCHEMA_ROW: &str = "sqlite_master";
 /// nights at a million profiles).
 pub(crate) const LARGE: [&str; 3] = ["profile_aliases", "profile_events", "suppressed"];
 /// A [`LARGE`] table with at most this many rows is still checked whole on open.
-const WHOLE_UP_TO: i64 = 20_000;
+const WHOLE_UP_TO: i64 = 5_000;
 
 const SUMS_TABLE: &str = "CREATE TABLE IF NOT EXISTS catalog_sums (
     tbl TEXT PRIMARY KEY, n_rows INTEGER NOT NULL, total INTEGER NOT NULL, top INTEGER NOT NULL,
@@ -60,33 +61,73 @@ pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
     })
 }
 
-/// xxh3-64 of the arguments, each as a type tag and its bytes (text and blobs with their length).
+/// xxh3-64 of the arguments (`hs_row`): see [`encode`].
 fn row_hash(ctx: &Context) -> i64 {
     let mut buf = Vec::with_capacity(128);
     for i in 0..ctx.len() {
-        match ctx.get_raw(i) {
-            ValueRef::Null => buf.push(0),
-            ValueRef::Integer(v) => {
-                buf.push(1);
-                buf.extend_from_slice(&v.to_le_bytes());
-            }
-            ValueRef::Real(v) => {
-                buf.push(2);
-                buf.extend_from_slice(&v.to_bits().to_le_bytes());
-            }
-            ValueRef::Text(t) => {
-                buf.push(3);
-                buf.extend_from_slice(&(t.len() as u64).to_le_bytes());
-                buf.extend_from_slice(t);
-            }
-            ValueRef::Blob(b) => {
-                buf.push(4);
-                buf.extend_from_slice(&(b.len() as u64).to_le_bytes());
-                buf.extend_from_slice(b);
-            }
-        }
+        encode(&mut buf, ctx.get_raw(i));
     }
     twox_hash::XxHash3_64::oneshot(&buf) as i64
+}
+
+/// Appends a value as a type tag and its bytes (text and blobs with their length); a row's
+/// checksum hashes its table's name, its rowid and its values so encoded.
+fn encode(buf: &mut Vec<u8>, value: ValueRef) {
+    match value {
+        ValueRef::Null => buf.push(0),
+        ValueRef::Integer(v) => {
+            buf.push(1);
+            buf.extend_from_slice(&v.to_le_bytes());
+        }
+        ValueRef::Real(v) => {
+            buf.push(2);
+            buf.extend_from_slice(&v.to_bits().to_le_bytes());
+        }
+        ValueRef::Text(t) => {
+            buf.push(3);
+            buf.extend_from_slice(&(t.len() as u64).to_le_bytes());
+            buf.extend_from_slice(t);
+        }
+        ValueRef::Blob(b) => {
+            buf.push(4);
+            buf.extend_from_slice(&(b.len() as u64).to_le_bytes());
+            buf.extend_from_slice(b);
+        }
+    }
+}
+
+/// Checks the rows of a whole-table scan in Rust (no function call per row): each row of
+/// `SELECT …, rowid, row_sum, c1, …, cn` from `from` on (`rowid` at `from`).
+struct RowChecker<'a> {
+    table: &'a str,
+    from: usize,
+    buf: Vec<u8>,
+    seen: Sum,
+}
+
+impl<'a> RowChecker<'a> {
+    fn new(table: &'a str, from: usize) -> Self {
+        RowChecker { table, from, buf: Vec::with_capacity(256), seen: Sum::default() }
+    }
+
+    /// The row's rowid when it matches its checksum.
+    fn check(&mut self, r: &rusqlite::Row) -> rusqlite::Result<Result<i64, i64>> {
+        let rowid: i64 = r.get(self.from)?;
+        let stored: Option<i64> = r.get(self.from + 1)?;
+        self.buf.clear();
+        encode(&mut self.buf, ValueRef::Text(self.table.as_bytes()));
+        encode(&mut self.buf, ValueRef::Integer(rowid));
+        for i in self.from + 2..r.as_ref().column_count() {
+            encode(&mut self.buf, r.get_ref(i)?);
+        }
+        if stored != Some(twox_hash::XxHash3_64::oneshot(&self.buf) as i64) {
+            return Ok(Err(rowid));
+        }
+        self.seen.rows += 1;
+        self.seen.total = self.seen.total.wrapping_add(stored.unwrap_or(0));
+        self.seen.top = self.seen.top.max(rowid);
+        Ok(Ok(rowid))
+    }
 }
 
 /// The data columns of `table` (all but `row_sum`), quoted.
@@ -94,6 +135,23 @@ fn columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<String>> {
     let mut stmt = conn.prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")?;
     let names = stmt.query_map([table], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(names.into_iter().filter(|n| n != "row_sum").map(|n| format!("\"{n}\"")).collect())
+}
+
+/// The data columns of every table, quoted (one query, for the checks run on every open).
+fn all_columns(conn: &Connection) -> rusqlite::Result<HashMap<String, Vec<String>>> {
+    let mut stmt = conn.prepare(
+        "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p
+         WHERE m.type = 'table' ORDER BY m.name, p.cid",
+    )?;
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let column: String = r.get(1)?;
+        if column != "row_sum" {
+            out.entry(r.get(0)?).or_default().push(format!("\"{column}\""));
+        }
+    }
+    Ok(out)
 }
 
 /// `hs_row('table', rowid, c1, …)`, the columns prefixed (`NEW.`, `OLD.` or nothing).
@@ -287,10 +345,11 @@ fn missing(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     } else {
         Vec::new()
     };
+    let all = all_columns(conn)?;
     let mut out = Vec::new();
     for table in TABLES {
-        let cols = columns(conn, table)?;
-        let current = triggers(table, &cols).into_iter().all(|(name, sql)| {
+        let cols = all.get(*table).map(Vec::as_slice).unwrap_or_default();
+        let current = triggers(table, cols).into_iter().all(|(name, sql)| {
             rows.iter().any(|r| r.0 == "trigger" && r.1 == name && r.3.as_deref() == Some(sql.as_str()))
         });
         let has_column = rows.iter().any(|r| {
@@ -369,50 +428,56 @@ fn set_sum(conn: &Connection, table: &str, sum: Sum) -> rusqlite::Result<()> {
 }
 
 /// Checks every table read whole on open (see the module's comment), and `sqlite_sequence`
-/// against the highest ids the tables held.
+/// against the highest ids the tables held. While no table is too large to read whole, one
+/// `integrity_check` of the whole file (pages, free list, every index against its table);
+/// otherwise one per table read whole.
 pub(crate) fn verify_tables(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     let tx = conn.unchecked_transaction().map_err(sql_err(path))?;
     let sums = read_sums(&tx, path)?;
-    for table in TABLES.iter().chain([&SUMS]) {
-        let Some(sum) = sums.get(*table) else {
-            if *table == SUMS {
-                continue;
-            }
-            return Err(damaged(path, format!("the checksums of table {table} are missing")));
-        };
+    let all = all_columns(&tx).map_err(sql_err(path))?;
+    let mut whole = vec![SUMS];
+    let mut too_large = false;
+    for table in TABLES {
+        // A table this build adds has no sums yet (see `verify_schema` for those that lost them).
+        let Some(sum) = sums.get(*table) else { continue };
         if LARGE.contains(table) && sum.rows > WHOLE_UP_TO {
+            too_large = true;
             continue;
         }
-        if *table != SUMS {
-            verify_whole(&tx, path, table, *sum)?;
+        let cols = all.get(*table).map(Vec::as_slice).unwrap_or_default();
+        verify_whole(&tx, path, table, cols, *sum)?;
+        whole.push(*table);
+    }
+    if !too_large {
+        integrity(&tx, path, None)?;
+    } else {
+        for table in whole {
+            integrity(&tx, path, Some(table))?;
         }
-        integrity(&tx, path, table)?;
     }
     verify_sequences(&tx, path, &sums)?;
     tx.commit().map_err(sql_err(path))
 }
 
 /// Every row of `table` matches its row sum, and the rows add up to `sum`.
-fn verify_whole(conn: &Connection, path: &Path, table: &str, sum: Sum) -> Result<(), StoreError> {
-    let check = check_expr(conn, table).map_err(sql_err(path))?;
-    let mut stmt =
-        conn.prepare(&format!("SELECT rowid, row_sum, {check} FROM {table}")).map_err(sql_err(path))?;
+fn verify_whole(
+    conn: &Connection,
+    path: &Path,
+    table: &str,
+    cols: &[String],
+    sum: Sum,
+) -> Result<(), StoreError> {
+    let mut stmt = conn
+        .prepare(&format!("SELECT rowid, row_sum, {} FROM {table}", cols.join(", ")))
+        .map_err(sql_err(path))?;
     let mut rows = stmt.query([]).map_err(sql_err(path))?;
-    let mut seen = Sum::default();
+    let mut checker = RowChecker::new(table, 0);
     while let Some(r) = rows.next().map_err(sql_err(path))? {
-        let (rowid, row_sum, ok): (i64, Option<i64>, bool) = (
-            r.get(0).map_err(sql_err(path))?,
-            r.get(1).map_err(sql_err(path))?,
-            r.get(2).map_err(sql_err(path))?,
-        );
-        if !ok {
+        if let Err(rowid) = checker.check(r).map_err(sql_err(path))? {
             return Err(damaged(path, format!("row {rowid} of table {table} does not match its checksum")));
         }
-        seen.rows += 1;
-        seen.total = seen.total.wrapping_add(row_sum.unwrap_or(0));
-        seen.top = seen.top.max(rowid);
     }
-    check_sum(path, table, seen, sum)
+    check_sum(path, table, checker.seen, sum)
 }
 
 /// The rows read of a whole table add up to what `catalog_sums` recorded.
@@ -430,9 +495,13 @@ pub(crate) fn check_sum(path: &Path, table: &str, seen: Sum, sum: Sum) -> Result
 }
 
 /// `PRAGMA integrity_check` of one table and its indexes (an index that lost or changed an
-/// entry would make a lookup miss a row).
-fn integrity(conn: &Connection, path: &Path, table: &str) -> Result<(), StoreError> {
-    let mut stmt = conn.prepare(&format!("PRAGMA integrity_check(\"{table}\")")).map_err(sql_err(path))?;
+/// entry would make a lookup miss a row), or of the whole file.
+fn integrity(conn: &Connection, path: &Path, table: Option<&str>) -> Result<(), StoreError> {
+    let sql = match table {
+        Some(t) => format!("PRAGMA integrity_check(\"{t}\")"),
+        None => "PRAGMA integrity_check".to_owned(),
+    };
+    let mut stmt = conn.prepare(&sql).map_err(sql_err(path))?;
     let found: Vec<String> = stmt
         .query_map([], |r| r.get(0))
         .map_err(sql_err(path))?
@@ -442,7 +511,7 @@ fn integrity(conn: &Connection, path: &Path, table: &str) -> Result<(), StoreErr
         return Ok(());
     }
     let first = found.into_iter().next().unwrap_or_default();
-    Err(damaged(path, format!("table {table} or its indexes: {first}")))
+    Err(damaged(path, format!("integrity check of {}: {first}", table.unwrap_or("the file"))))
 }
 
 /// `sqlite_sequence` (which picks the id of the next audience, import, run…) names, for each
@@ -490,14 +559,16 @@ fn verify_sequences(conn: &Connection, path: &Path, sums: &HashMap<String, Sum>)
 
 impl Catalog {
     /// Rows of `sql`, a query on the [`LARGE`] table `table` alone whose last selected column
-    /// is `{check}` (replaced by the row's checksum test); each row read is checked, then
-    /// mapped by `map` (which reads the other columns).
+    /// is `{check}` (replaced by the row's checksum test); each row read is checked, mapped by
+    /// `map` (which reads the other columns), and must satisfy `asked` (the query's condition,
+    /// again: a damaged index entry may point at another, intact row).
     pub(crate) fn query_checked<T>(
         &self,
         table: &str,
         sql: &str,
         params: impl rusqlite::Params,
         mut map: impl FnMut(&rusqlite::Row) -> rusqlite::Result<T>,
+        asked: impl Fn(&T) -> bool,
     ) -> Result<Vec<T>, StoreError> {
         let check = check_expr(self.conn(), table).map_err(sql_err(self.path()))?;
         let sql = sql.replace("{check}", &check);
@@ -507,7 +578,7 @@ impl Catalog {
         })?;
         let mut out = Vec::with_capacity(rows.len());
         for (ok, row) in rows {
-            if !ok {
+            if !ok || !asked(&row) {
                 return Err(damaged(
                     self.path(),
                     format!("a row of table {table} does not match its checksum"),
@@ -527,35 +598,29 @@ impl Catalog {
         mut map: impl FnMut(&rusqlite::Row) -> rusqlite::Result<T>,
     ) -> Result<Vec<T>, StoreError> {
         let path = self.path();
-        let tx = self.conn().unchecked_transaction().map_err(sql_err(path))?;
+        let err = sql_err(path);
+        let tx = self.conn().unchecked_transaction().map_err(&err)?;
         let sum = self.recorded_sum(table)?;
-        let check = check_expr(&tx, table).map_err(sql_err(path))?;
-        let mut seen = Sum::default();
-        let rows =
-            self.query_all(&format!("SELECT {cols}, rowid, row_sum, {check} FROM {table}"), [], |r| {
-                let n = r.as_ref().column_count();
-                Ok((
-                    r.get::<_, i64>(n - 3)?,
-                    r.get::<_, Option<i64>>(n - 2)?,
-                    r.get::<_, bool>(n - 1)?,
-                    map(r)?,
-                ))
-            })?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (rowid, row_sum, ok, row) in rows {
-            if !ok {
+        let all = columns(&tx, table).map_err(&err)?;
+        let mut stmt = tx
+            .prepare(&format!("SELECT {cols}, rowid, row_sum, {} FROM {table}", all.join(", ")))
+            .map_err(&err)?;
+        let mut checker = RowChecker::new(table, stmt.column_count() - 2 - all.len());
+        let mut rows = stmt.query([]).map_err(&err)?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(&err)? {
+            if let Err(rowid) = checker.check(r).map_err(&err)? {
                 return Err(damaged(
                     path,
                     format!("row {rowid} of table {table} does not match its checksum"),
                 ));
             }
-            seen.rows += 1;
-            seen.total = seen.total.wrapping_add(row_sum.unwrap_or(0));
-            seen.top = seen.top.max(rowid);
-            out.push(row);
+            out.push(map(r).map_err(&err)?);
         }
-        check_sum(path, table, seen, sum)?;
-        tx.commit().map_err(sql_err(path))?;
+        check_sum(path, table, checker.seen, sum)?;
+        drop(rows);
+        drop(stmt);
+        tx.commit().map_err(err)?;
         Ok(out)
     }
 
