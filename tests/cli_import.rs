@@ -911,6 +911,19 @@ fn a_workspace_from_before_data_files_keeps_its_imports() {
          DROP TABLE profile_aliases; DROP TABLE profile_events;",
     )
     .unwrap();
+
+    // Nor had they the catalog's checksums: no triggers, no sums, no row_sum columns.
+    let names = |kind: &str| -> Vec<String> {
+        let mut stmt = db.prepare("SELECT name FROM sqlite_master WHERE type = ?1").unwrap();
+        stmt.query_map([kind], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    for trigger in names("trigger") {
+        db.execute_batch(&format!("DROP TRIGGER \"{trigger}\"")).unwrap();
+    }
+    db.execute_batch("DROP TABLE catalog_sums").unwrap();
+    for table in names("table").into_iter().filter(|t| !t.starts_with("sqlite_")) {
+        db.execute_batch(&format!("ALTER TABLE \"{table}\" DROP COLUMN row_sum")).unwrap();
+    }
     drop(db);
     std::fs::remove_dir_all(ws.root.join("profiles")).unwrap();
     let first = ws.root.join("imports/1.hsc");

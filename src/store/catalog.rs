@@ -1,6 +1,7 @@
 //! The catalog: a SQLite database (bundled) holding imports and their history.
 
 use super::StoreError;
+use super::catalog_sums;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -10,7 +11,7 @@ pub const SCHEMA_VERSION: i64 = 1;
 
 /// Every table of the schema; a catalog missing one gets it on open (additive changes need
 /// no version bump).
-const TABLES: &[&str] = &[
+pub(crate) const TABLES: &[&str] = &[
     "meta",
     "settings",
     "data_files",
@@ -285,6 +286,7 @@ impl Catalog {
         )
         .map_err(cat_err(path))?;
         tx.commit().map_err(cat_err(path))?;
+        catalog_sums::ensure(&mut cat.conn, path)?;
         Ok(cat)
     }
 
@@ -301,7 +303,12 @@ impl Catalog {
             return Err(StoreError::SchemaVersion { path: path.to_owned(), found, expected: SCHEMA_VERSION });
         }
         let mut cat = cat;
+        // Checked before anything is added to the schema, so that no damage gets new checksums.
+        if catalog_sums::verify_schema(&cat.conn, path)? {
+            catalog_sums::verify_tables(&cat.conn, path)?;
+        }
         cat.add_missing_tables()?;
+        catalog_sums::ensure(&mut cat.conn, path)?;
         Ok(cat)
     }
 
@@ -341,12 +348,14 @@ impl Catalog {
 
     fn connect(path: &Path) -> Result<Catalog, StoreError> {
         let conn = Connection::open(path).map_err(cat_err(path))?;
+        catalog_sums::register(&conn).map_err(cat_err(path))?;
         // Rollback journal with full sync: a commit is on disk when it returns, and a crash
         // mid-transaction rolls back on the next open. Readers wait briefly for a writer.
         // Deleted rows are overwritten, so an erased person leaves no trace in free pages.
+        // Recursive triggers: rows that `INSERT OR REPLACE` deletes leave the table's checksums.
         conn.execute_batch(
             "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
-             PRAGMA secure_delete = ON;",
+             PRAGMA secure_delete = ON; PRAGMA recursive_triggers = ON;",
         )
         .map_err(cat_err(path))?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(cat_err(path))?;
@@ -383,6 +392,10 @@ impl Catalog {
 
     pub(crate) fn path(&self) -> &Path {
         &self.path
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
     }
 }
 
@@ -518,10 +531,15 @@ impl Catalog {
     pub fn resolve_alias(&self, mut id: i64) -> Result<i64, StoreError> {
         for _ in 0..64 {
             let next: Option<i64> = self
-                .conn
-                .query_row("SELECT survivor FROM profile_aliases WHERE alias = ?1", params![id], |r| r.get(0))
-                .optional()
-                .map_err(self.err())?;
+                .query_checked(
+                    "profile_aliases",
+                    "SELECT survivor, {check} FROM profile_aliases WHERE alias = ?1",
+                    params![id],
+                    |r| r.get(0),
+                    |_| true,
+                )?
+                .into_iter()
+                .next();
             match next {
                 Some(s) => id = s,
                 None => return Ok(id),
@@ -532,8 +550,9 @@ impl Catalog {
 
     /// Aliases that were merged into `survivor`, with when and why.
     pub fn aliases_of(&self, survivor: i64) -> Result<Vec<AliasRow>, StoreError> {
-        self.query_all(
-            "SELECT alias, survivor, at, import_id, rule, identifier FROM profile_aliases
+        self.query_checked(
+            "profile_aliases",
+            "SELECT alias, survivor, at, import_id, rule, identifier, {check} FROM profile_aliases
              WHERE survivor = ?1 ORDER BY alias",
             params![survivor],
             |r| {
@@ -546,26 +565,26 @@ impl Catalog {
                     identifier: r.get(5)?,
                 })
             },
+            |a| a.survivor == survivor,
         )
     }
 
     /// Every alias id.
     pub fn alias_ids(&self) -> Result<Vec<i64>, StoreError> {
-        self.query_all("SELECT alias FROM profile_aliases", [], |r| r.get(0))
+        self.scan_checked("profile_aliases", "alias", |r| r.get(0))
     }
 
     /// How many aliases the workspace has.
     pub fn alias_count(&self) -> Result<u64, StoreError> {
-        self.conn
-            .query_row("SELECT COUNT(*) FROM profile_aliases", [], |r| r.get::<_, i64>(0))
-            .map(|n| n as u64)
-            .map_err(self.err())
+        // The recorded count (checked): an index that lost entries cannot make it smaller.
+        Ok(self.recorded_sum("profile_aliases")?.rows as u64)
     }
 
     /// Profile events (merges, splits) concerning `profile`, oldest first.
     pub fn events_of(&self, profile: i64) -> Result<Vec<EventRow>, StoreError> {
-        self.query_all(
-            "SELECT profile, event, other, at, import_id, detail FROM profile_events
+        self.query_checked(
+            "profile_events",
+            "SELECT profile, event, other, at, import_id, detail, {check} FROM profile_events
              WHERE profile = ?1 OR other = ?1 ORDER BY seq",
             params![profile],
             |r| {
@@ -578,6 +597,7 @@ impl Catalog {
                     detail: r.get(5)?,
                 })
             },
+            |e| e.profile == profile || e.other == profile,
         )
     }
 
@@ -684,7 +704,7 @@ pub struct ErasureRow {
 impl Catalog {
     /// The suppression list (salted hashes).
     pub fn suppressed(&self) -> Result<hashbrown::HashSet<String>, StoreError> {
-        Ok(self.query_all("SELECT hash FROM suppressed", [], |r| r.get(0))?.into_iter().collect())
+        Ok(self.scan_checked("suppressed", "hash", |r| r.get(0))?.into_iter().collect())
     }
 
     /// Every erasure, oldest first.

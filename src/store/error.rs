@@ -22,6 +22,9 @@ pub enum StoreError {
     #[error("catalog {path}: {source}")]
     Catalog { path: PathBuf, source: rusqlite::Error },
 
+    #[error("catalog {path} is damaged: {what}; restore it from a backup of the workspace")]
+    CatalogDamaged { path: PathBuf, what: String },
+
     #[error("catalog {path} has schema version {found}; this hyperseg reads version {expected}")]
     SchemaVersion { path: PathBuf, found: i64, expected: i64 },
 

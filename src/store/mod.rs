@@ -15,6 +15,7 @@
 
 mod auto_catalog;
 mod catalog;
+mod catalog_sums;
 mod direct;
 mod error;
 mod history_catalog;

@@ -76,8 +76,8 @@ pub fn normalise(text: &str, root: &Path) -> String {
     String::from_utf8(out).unwrap()
 }
 
-/// Every row of every catalog table, in a stable order, with timestamps and the workspace's
-/// own path masked; an error message when the catalog does not open.
+/// Every row of every catalog table (without the checksums), in a stable order, with
+/// timestamps and the workspace's own path masked; an error message when the catalog does not open.
 pub fn catalog_dump(ws: &Path) -> Result<String, String> {
     let db = rusqlite::Connection::open_with_flags(
         ws.join("catalog.db"),
@@ -86,7 +86,8 @@ pub fn catalog_dump(ws: &Path) -> Result<String, String> {
     .map_err(|e| e.to_string())?;
     let mut tables: Vec<String> = db
         .prepare(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+             AND name <> 'catalog_sums' ORDER BY name",
         )
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
         .map_err(|e| e.to_string())?;
@@ -95,10 +96,14 @@ pub fn catalog_dump(ws: &Path) -> Result<String, String> {
     for t in tables {
         out.push_str(&format!("== {t}\n"));
         let mut stmt = db.prepare(&format!("SELECT * FROM \"{t}\"")).map_err(|e| e.to_string())?;
-        let n = stmt.column_count();
+        // Checksums hash the rows' times, which differ between two copies of one state.
+        let shown: Vec<usize> =
+            (0..stmt.column_count()).filter(|&i| stmt.column_name(i).is_ok_and(|c| c != "row_sum")).collect();
         let mut rows: Vec<String> = stmt
             .query_map([], |r| {
-                let cells: Vec<String> = (0..n)
+                let cells: Vec<String> = shown
+                    .iter()
+                    .copied()
                     .map(|i| match r.get_ref(i) {
                         Ok(rusqlite::types::ValueRef::Text(t)) => format!("{:?}", String::from_utf8_lossy(t)),
                         Ok(v) => format!("{v:?}"),
