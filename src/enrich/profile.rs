@@ -32,7 +32,11 @@ pub fn profile_columns(ws: &Workspace, profiles: &Table) -> Result<Vec<Column>, 
     }
     let identity = ws.catalog().setting("identity.generation")?.unwrap_or_default();
     let gap = gap_hours(ws)?;
-    let key = format!("{identity}-{g}-{gap}-v{}", env!("CARGO_PKG_VERSION"));
+    // The profile ids are part of the key: an import refreshes its audiences over the new
+    // profile table before its identity generation is committed.
+    let ids = profiles.ints(PROFILE_ID).unwrap_or_default();
+    let digest = ids.iter().fold(ids.len() as u64, |h, &id| crate::columns::hash::mix64(h ^ id as u64));
+    let key = format!("{identity}-{g}-{gap}-{digest:016x}-v{}", env!("CARGO_PKG_VERSION"));
     if let Some(t) = ws.cached_table("profiles", "enrich", &key).filter(|t| t.rows() == profiles.rows()) {
         return Ok(t.into_columns());
     }
