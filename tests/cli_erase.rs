@@ -70,6 +70,17 @@ const EXTRAS: &str = "contact;key;value\n\
     (21) 99999-0000;apelido;Bia\n";
 const ENRICH_NEEDLES: [&str; 3] = ["Rua das Flores", "Aninha das Flores", "muito caro pra mim"];
 
+/// Ana's scoring events under each spelling of her phone, e-mail and CPF, and Bia's; the url
+/// only Ana's events hold is [`EVENT_NEEDLE`].
+const EVENTS: &str = "contact,action,timestamp,url\n\
+    (11) 98765-4321,info_request,2026-11-20T10:00:00Z,https://loja.example/vestido-azul-da-ana\n\
+    Ana.Souza@Example.com,email_open,2026-11-21T10:00:00Z,\n\
+    529.982.247-25,email_open,2026-11-22T10:00:00Z,\n\
+    +55 11 98765-4321,email_open,2026-11-23T10:00:00Z,\n\
+    bia@example.com,info_request,2026-11-20T10:00:00Z,https://loja.example/camisa\n\
+    (21) 99999-0000,email_open,2026-11-21T10:00:00Z,\n";
+const EVENT_NEEDLE: &str = "vestido-azul-da-ana";
+
 /// Enriches the workspace with [`MESSAGES`], [`CAMPAIGNS`] and [`EXTRAS`]; the reports.
 fn enrich_all(ws: &Workspace) -> Vec<serde_json::Value> {
     [("messages", "m.csv", MESSAGES), ("campaigns", "c.csv", CAMPAIGNS), ("extras", "x.csv", EXTRAS)]
@@ -89,6 +100,11 @@ fn an_erased_person_leaves_every_file_stays_out_of_later_imports_and_exports() {
     for r in enrich_all(&ws) {
         assert_eq!(r["rows_suppressed"], 0, "{r:#}");
     }
+    let events = write(&ws, "events.csv", EVENTS);
+    let imported = ws.run_json(&["events", "import", &events]);
+    assert_eq!((imported["imported"].as_u64(), imported["rows_suppressed"].as_u64()), (Some(6), Some(0)));
+    ws.run(&["score", "apply", &common::fixture_arg("score/plan.toml"), "--as-of", "2026-11-30"]).ok();
+    assert!(!files_containing(&ws.root, EVENT_NEEDLE).is_empty(), "the events were imported");
     ws.run(&["audiences", "create", "--name", "todos", "--where", "idade > 1"]).ok();
     let shown = ws.run_json(&["profiles", "show", "ana.souza@example.com"]);
     assert!(shown["enrichment"]["fields"].as_array().is_some_and(|f| !f.is_empty()), "{shown:#}");
@@ -102,7 +118,9 @@ fn an_erased_person_leaves_every_file_stays_out_of_later_imports_and_exports() {
     assert_eq!(out["records"], 3, "{out:#}");
     assert_eq!(out["rows_removed"], 4, "three records and an opt-out statement: {out:#}");
     assert_eq!(out["enrichment_rows_removed"], 7, "three messages, two events, two extras: {out:#}");
-    for needle in NEEDLES.into_iter().chain(ENRICH_NEEDLES) {
+    assert_eq!(out["events_removed"], 4, "her four scoring events: {out:#}");
+    assert_eq!(out["scores_removed"], 1, "her score of the applied plan: {out:#}");
+    for needle in NEEDLES.into_iter().chain(ENRICH_NEEDLES).chain([EVENT_NEEDLE]) {
         assert_eq!(
             files_containing(&ws.root, needle),
             Vec::<String>::new(),
@@ -124,10 +142,16 @@ fn an_erased_person_leaves_every_file_stays_out_of_later_imports_and_exports() {
         .map(|r| (r["rows_suppressed"].as_u64().unwrap(), r["rows_new"].as_u64().unwrap()))
         .collect();
     assert_eq!(counts, [(3, 0), (2, 0), (2, 0)], "{reports:#?}");
+    // Her scoring events again: refused row by row; Bia's are already stored.
+    let again = ws.run_json(&["events", "import", &events]);
+    assert_eq!(again["rows_suppressed"], 4, "{again:#}");
+    assert_eq!((again["imported"].as_u64(), again["duplicates"].as_u64()), (Some(0), Some(2)), "{again:#}");
+    let stats = ws.run_json(&["events", "stats"]);
+    assert_eq!((stats["events"].as_u64(), stats["linked"].as_u64()), (Some(2), Some(2)), "{stats:#}");
     ws.run(&["profiles", "show", "ana.souza@example.com"]).user_error(&["no profile matches"]);
     let stats = ws.run_json(&["profiles", "stats"]);
     assert_eq!(stats["identity"]["profiles"], 1);
-    for needle in NEEDLES.into_iter().chain(ENRICH_NEEDLES) {
+    for needle in NEEDLES.into_iter().chain(ENRICH_NEEDLES).chain([EVENT_NEEDLE]) {
         assert_eq!(files_containing(&ws.root, needle), Vec::<String>::new(), "{needle} came back");
     }
     // Bia's enrichment stays.

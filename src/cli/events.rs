@@ -43,6 +43,12 @@ pub fn run(ws: &mut Workspace, cmd: EventsCommand, out: &Output) -> anyhow::Resu
                 thousands(r.linked),
                 thousands(r.unknown_contact),
             );
+            if r.rows_suppressed > 0 {
+                s.push_str(&format!(
+                    "\n  suppressed (people erased on request): {}",
+                    thousands(r.rows_suppressed)
+                ));
+            }
             for (reason, n) in &r.rejected_by_reason {
                 s.push_str(&format!("\n  rejected, {reason}: {}", thousands(*n)));
             }

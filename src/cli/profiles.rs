@@ -75,12 +75,14 @@ pub fn run_profiles(ws: &mut Workspace, cmd: ProfilesCommand, out: &Output) -> a
                 hyperseg::pipeline::erase::erase(ws, &lock, &query, &by, &hyperseg::compute::CpuBackend)?;
             out.message(
                 &format!(
-                    "erased profile {}: {} records, {} rows in {} imports rewritten, {} enrichment rows removed; {} identifiers suppressed",
+                    "erased profile {}: {} records, {} rows in {} imports rewritten, {} enrichment rows, {} scoring events and {} scores removed; {} identifiers suppressed",
                     done.profile,
                     thousands(done.records),
                     thousands(done.rows_removed),
                     done.imports_rewritten,
                     thousands(done.enrichment_rows_removed),
+                    thousands(done.events_removed),
+                    thousands(done.scores_removed),
                     done.identifiers_suppressed
                 ),
                 &done,

@@ -7,7 +7,8 @@
 //! assignment, the profile-table cache and the audiences no longer hold them; lineage rows
 //! that name an identifier are blanked; the catalog keeps an erasure entry with no personal
 //! data; the stored enrichment rows (messages, campaign events, extras) holding one of the
-//! identifiers leave in the same commit; and the identifiers go on the suppression list as
+//! identifiers leave in the same commit, and so do the stored scoring events holding one and
+//! the scores stored for the person's profile; and the identifiers go on the suppression list as
 //! salted hashes, so a later import or enrichment of the same person is refused row by row.
 
 use super::PipelineError;
@@ -31,6 +32,10 @@ pub struct Erased {
     pub identifiers_suppressed: u64,
     /// Stored enrichment rows (messages, campaign events, extras) holding an identifier.
     pub enrichment_rows_removed: u64,
+    /// Stored scoring events holding an identifier.
+    pub events_removed: u64,
+    /// Stored scores of the person's profile (one per applied plan).
+    pub scores_removed: u64,
 }
 
 /// The person's identifier keys (`p:`, `e:`, `c:`), from the profile found by `query`.
@@ -129,11 +134,16 @@ pub fn erase(
         imports_rewritten: rewritten.len() as u64,
         identifiers_suppressed: keys.len() as u64,
         enrichment_rows_removed: 0,
+        events_removed: 0,
+        scores_removed: 0,
     };
     let (mut commit, resolution) =
         erasure_commit(ws, lock, (&current, &next, &opt_outs), &rewritten, (&keys, by, &done))?;
     done.enrichment_rows_removed =
         crate::enrich::erasure::erase_rows(ws, lock, &mut commit, &keys).map_err(enrich_error)?;
+    let scores =
+        crate::score::erasure::erase_rows(ws, lock, &mut commit, profile, &keys).map_err(score_error)?;
+    (done.events_removed, done.scores_removed) = (scores.events, scores.scores);
     finish(ws, lock, (commit, resolution), backend)?;
     Ok(done)
 }
@@ -142,6 +152,13 @@ fn enrich_error(e: crate::enrich::EnrichError) -> PipelineError {
     match e {
         crate::enrich::EnrichError::Store(e) => PipelineError::Store(e),
         e => PipelineError::Internal(format!("enrichment: {e}")),
+    }
+}
+
+fn score_error(e: crate::score::ScoreError) -> PipelineError {
+    match e {
+        crate::score::ScoreError::Store(e) => PipelineError::Store(e),
+        e => PipelineError::Internal(format!("scoring: {e}")),
     }
 }
 

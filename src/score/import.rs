@@ -23,6 +23,8 @@ pub struct EventsReport {
     /// The batch it became; `None` when nothing was new.
     pub batch: Option<i64>,
     pub rows_read: u64,
+    /// Rows of people erased on request (on the suppression list): refused, never stored.
+    pub rows_suppressed: u64,
     /// New events stored.
     pub imported: u64,
     /// Events already imported, or repeated in the file.
@@ -52,7 +54,8 @@ pub fn import_events(
     for t in stored::load_events(ws)? {
         seen.extend(t.ints(col::KEY).unwrap_or_default().iter().copied());
     }
-    let events::Parsed { table: all, rows_read, rejects: rejected, .. } = parsed;
+    let events::Parsed { table: mut all, rows_read, rejects: rejected, .. } = parsed;
+    let rows_suppressed = super::erasure::refuse_suppressed(ws, &mut all, index.country_code())?;
     let keys = all.ints(col::KEY).expect("the reader writes keys");
     let fresh: Vec<u32> = (0..all.rows() as u32).filter(|&i| seen.insert(keys[i as usize])).collect();
     let read_rows = all.rows();
@@ -68,6 +71,7 @@ pub fn import_events(
         file: file.clone(),
         batch: None,
         rows_read,
+        rows_suppressed,
         imported: table.rows() as u64,
         duplicates: (read_rows - table.rows()) as u64,
         linked,

@@ -9,12 +9,15 @@
 //! - [`plan`] reads a TOML plan; [`compute`] scores every profile as of an instant;
 //!   [`apply`] stores the scores and reads them back as the fields `NAME` and
 //!   `NAME_temperature` ([`profile_columns`]).
+//! - [`erasure`] takes an erased person's events and scores out, and refuses their events
+//!   later.
 //! - [`fit`] learns points from a conversion field with L2 logistic regression.
 
 pub mod apply;
 pub mod bench;
 pub mod compute;
 pub mod contact;
+pub mod erasure;
 pub mod events;
 pub mod fit;
 pub mod import;
