@@ -72,30 +72,9 @@ pub fn refuse_suppressed(ws: &Workspace, files: &mut [ParsedFile]) -> Result<(),
 }
 
 /// A person's identifier keys, as enrichment rows hold them.
-#[derive(Default)]
-struct Person {
-    phone: HashSet<u64>,
-    cpf: HashSet<u64>,
-    email: HashSet<String>,
-}
+type Person = suppress::PersonKeys<String>;
 
 impl Person {
-    /// From keys `p:PHONE`, `e:EMAIL`, `c:CPF` (the suppression list's form).
-    fn from_keys<'k>(keys: impl IntoIterator<Item = &'k String>) -> Person {
-        let mut p = Person::default();
-        for k in keys {
-            match k.split_at_checked(2) {
-                Some(("p:", v)) => p.phone.extend(v.parse::<u64>().ok()),
-                Some(("c:", v)) => p.cpf.extend(v.parse::<u64>().ok()),
-                Some(("e:", v)) => {
-                    p.email.insert(v.to_owned());
-                }
-                _ => {}
-            }
-        }
-        p
-    }
-
     fn holds(&self, phone: Option<u64>, email: Option<&str>, cpf: Option<u64>) -> bool {
         phone.is_some_and(|k| self.phone.contains(&k))
             || email.is_some_and(|k| self.email.contains(k))
@@ -114,7 +93,7 @@ pub fn erase_rows(
     commit: &mut Commit,
     keys: &HashSet<String>,
 ) -> Result<u64, EnrichError> {
-    let person = Person::from_keys(keys);
+    let person = Person::parse(keys, str::to_owned);
     let g = tables::generation(ws)? + 1;
     let mut removed = 0u64;
     let mut settings = Vec::new();
@@ -161,9 +140,9 @@ mod tests {
         );
         let keys: HashSet<String> =
             ["p:5511987654321", "e:ana@example.com", "c:52998224725"].map(String::from).into();
-        let person = Person::from_keys(&keys);
+        let person = Person::parse(&keys, str::to_owned);
         assert_eq!(rows_to_keep(&f.table, |p, e, c| person.holds(p, e, c)), Some(vec![3]));
-        let nobody = Person::from_keys(&HashSet::new());
+        let nobody = Person::parse(&HashSet::new(), str::to_owned);
         assert_eq!(rows_to_keep(&f.table, |p, e, c| nobody.holds(p, e, c)), None);
     }
 }

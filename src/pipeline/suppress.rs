@@ -16,6 +16,33 @@ pub struct Identifiers {
     pub keys: Vec<String>,
 }
 
+/// A person's identifier keys by kind, read from keys `p:PHONE`, `e:EMAIL`, `c:CPF` (the
+/// suppression list's form); each e-mail is kept as `E`, the form the caller's rows hold.
+#[derive(Default)]
+pub struct PersonKeys<E> {
+    pub phone: hashbrown::HashSet<u64>,
+    pub cpf: hashbrown::HashSet<u64>,
+    pub email: hashbrown::HashSet<E>,
+}
+
+impl<E: Eq + std::hash::Hash> PersonKeys<E> {
+    pub fn parse<'k>(keys: impl IntoIterator<Item = &'k String>, email: impl Fn(&str) -> E) -> Self {
+        let mut p =
+            PersonKeys { phone: Default::default(), cpf: Default::default(), email: Default::default() };
+        for k in keys {
+            match k.split_at_checked(2) {
+                Some(("p:", v)) => p.phone.extend(v.parse::<u64>().ok()),
+                Some(("c:", v)) => p.cpf.extend(v.parse::<u64>().ok()),
+                Some(("e:", v)) => {
+                    p.email.insert(email(v));
+                }
+                _ => {}
+            }
+        }
+        p
+    }
+}
+
 /// Each row's identifier keys (`p:`, `e:`, `c:` prefixed) in table `t`.
 pub fn row_keys(t: &Table, row: usize, country: CountryCode) -> Vec<String> {
     let text = |f: CanonicalField| match t.canonical(f).map(|c| c.data.value(row)) {

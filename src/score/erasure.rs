@@ -70,30 +70,9 @@ pub fn refuse_suppressed(
 }
 
 /// A person's identifier keys, as event rows hold them.
-#[derive(Default)]
-struct Person {
-    phone: HashSet<u64>,
-    cpf: HashSet<u64>,
-    email: HashSet<u64>,
-}
+type Person = suppress::PersonKeys<u64>;
 
 impl Person {
-    /// From keys `p:PHONE`, `e:EMAIL`, `c:CPF` (the suppression list's form).
-    fn from_keys<'k>(keys: impl IntoIterator<Item = &'k String>) -> Person {
-        let mut p = Person::default();
-        for k in keys {
-            match k.split_at_checked(2) {
-                Some(("p:", v)) => p.phone.extend(v.parse::<u64>().ok()),
-                Some(("c:", v)) => p.cpf.extend(v.parse::<u64>().ok()),
-                Some(("e:", v)) => {
-                    p.email.insert(stable_hash(&[v.as_bytes()]));
-                }
-                _ => {}
-            }
-        }
-        p
-    }
-
     fn holds(&self, (phone, cpf, email): Keys) -> bool {
         phone.is_some_and(|k| self.phone.contains(&k))
             || cpf.is_some_and(|k| self.cpf.contains(&k))
@@ -121,7 +100,7 @@ pub fn erase_rows(
     profile: i64,
     keys: &HashSet<String>,
 ) -> Result<ScoresErased, ScoreError> {
-    let person = Person::from_keys(keys);
+    let person = Person::parse(keys, |v| stable_hash(&[v.as_bytes()]));
     let seq = stored::next_seq(ws)?;
     let mut done = ScoresErased::default();
     let mut batches: Vec<Batch> = Vec::new();
@@ -190,7 +169,7 @@ mod tests {
         );
         let keys: HashSet<String> =
             ["p:5511987654321", "e:ana@example.com", "c:52998224725"].map(String::from).into();
-        let person = Person::from_keys(&keys);
+        let person = Person::parse(&keys, |v| stable_hash(&[v.as_bytes()]));
         let keep = rows_to_keep(&t, |_, k| person.holds(k)).unwrap().unwrap();
         let contacts: Vec<String> = keep
             .iter()
@@ -200,7 +179,7 @@ mod tests {
             })
             .collect();
         assert_eq!(contacts, ["(21) 99999-0000", "bia@example.com"]);
-        let nobody = Person::from_keys(&HashSet::new());
+        let nobody = Person::parse(&HashSet::new(), |v| stable_hash(&[v.as_bytes()]));
         assert_eq!(rows_to_keep(&t, |_, k| nobody.holds(k)).unwrap(), None);
         assert_eq!(email_of(&t, 1).as_deref(), Some("ana@example.com"));
     }
