@@ -25,6 +25,7 @@ use crate::columns::{
     Bitmap, BooleanColumn, Column, ColumnData, DataType, DictionaryColumn, PrimitiveColumn, Role,
     StringColumn, Table,
 };
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -369,7 +370,7 @@ pub fn read_import(path: &Path, import: i64) -> Result<Table, StoreError> {
 pub fn read_import_columns(
     path: &Path,
     import: i64,
-    keep: &dyn Fn(&str, Role) -> bool,
+    keep: &(dyn Fn(&str, Role) -> bool + Sync),
 ) -> Result<Table, StoreError> {
     let (table, owner) = read_owned_with(path, keep)?;
     check_owner(path, owner, import)?;
@@ -399,7 +400,7 @@ fn read_owned(path: &Path) -> Result<(Table, Option<i64>), StoreError> {
 
 fn read_owned_with(
     path: &Path,
-    keep: &dyn Fn(&str, Role) -> bool,
+    keep: &(dyn Fn(&str, Role) -> bool + Sync),
 ) -> Result<(Table, Option<i64>), StoreError> {
     let file = std::fs::File::open(path).map_err(io(path))?;
     let bytes = Bytes::open(&file, path)?;
@@ -453,7 +454,7 @@ fn map(file: &std::fs::File) -> std::io::Result<memmap2::Mmap> {
 fn parse(
     path: &Path,
     bytes: &[u8],
-    keep: &dyn Fn(&str, Role) -> bool,
+    keep: &(dyn Fn(&str, Role) -> bool + Sync),
 ) -> Result<(Table, Option<i64>), StoreError> {
     let corrupt = |what: &str| StoreError::Corrupt { path: path.to_owned(), what: what.to_owned() };
     if bytes.len() < 16 || ![MAGIC, MAGIC_UNCHECKED, MAGIC_UNPACKED].iter().any(|m| &bytes[..8] == *m) {
@@ -467,69 +468,79 @@ fn parse(
     let header: Header = serde_json::from_slice(json).map_err(|e| corrupt(&format!("bad header: {e}")))?;
     let rows = header.rows;
     let owner = header.import;
-    let mut columns = Vec::with_capacity(header.columns.len());
-    for h in header.columns.into_iter().filter(|h| keep(&h.name, h.role)) {
-        let buf = |i: usize| -> Result<&[u8], StoreError> {
-            let &(at, len) = h.buffers.get(i).ok_or_else(|| corrupt("a buffer is missing"))?;
-            // Extents are checked, not trusted: a damaged one must not overflow.
-            let extent = |v: u64| usize::try_from(v).ok();
-            at.checked_add(len)
-                .and_then(|end| bytes.get(extent(at)?..extent(end)?))
-                .ok_or_else(|| corrupt(&format!("column {} runs past the end of the file", h.name)))
-        };
-        let ints = |i: usize| -> Result<_, StoreError> {
-            let packing = h.packed.get(i).copied().flatten();
-            Ok((buf(i)?, packing))
-        };
-        let bad_ints = || corrupt(&format!("column {} has an integer buffer that does not decode", h.name));
-        let words = |i: usize, len: usize| -> Result<Bitmap, StoreError> {
-            Bitmap::from_words(bytemuck::pod_collect_to_vec(buf(i)?), len)
-                .ok_or_else(|| corrupt(&format!("column {} has a bitmap of the wrong size", h.name)))
-        };
-        let bad = |e: crate::columns::StringColumnError| corrupt(&format!("column {}: {e}", h.name));
-        let data = match h.data_type {
-            DataType::Utf8 => {
-                let (b, p) = ints(0)?;
-                let offsets: Vec<u64> = read_ints(b, p).ok_or_else(bad_ints)?;
-                ColumnData::Utf8(
-                    StringColumn::from_parts(offsets, buf(1)?.to_vec(), words(2, rows)?).map_err(bad)?,
-                )
-            }
-            DataType::Dictionary => {
-                let (b, p) = ints(1)?;
-                let offsets: Vec<u64> = read_ints(b, p).ok_or_else(bad_ints)?;
-                let size = offsets.len().saturating_sub(1);
-                let dictionary =
-                    StringColumn::from_parts(offsets, buf(2)?.to_vec(), words(3, size)?).map_err(bad)?;
-                let (b, p) = ints(0)?;
-                let codes: Vec<u32> = read_ints(b, p).ok_or_else(bad_ints)?;
-                ColumnData::Dictionary(
-                    DictionaryColumn::from_parts(codes, dictionary, words(4, rows)?).map_err(bad)?,
-                )
-            }
-            DataType::Int64 => {
-                let (b, p) = ints(0)?;
-                let values = read_ints(b, p).ok_or_else(bad_ints)?;
-                ColumnData::Int64(primitive(values, words(1, rows)?, rows, &h.name, path)?)
-            }
-            DataType::Float64 => {
-                ColumnData::Float64(primitive(vec_of(buf(0)?), words(1, rows)?, rows, &h.name, path)?)
-            }
-            DataType::Date => {
-                let (b, p) = ints(0)?;
-                let values = read_ints(b, p).ok_or_else(bad_ints)?;
-                ColumnData::Date(primitive(values, words(1, rows)?, rows, &h.name, path)?)
-            }
-            DataType::Boolean => {
-                ColumnData::Boolean(BooleanColumn { values: words(0, rows)?, validity: words(1, rows)? })
-            }
-        };
-        if data.len() != rows {
-            return Err(corrupt(&format!("column {} has {} rows, expected {rows}", h.name, data.len())));
-        }
-        columns.push(Column { name: h.name, role: h.role, data });
-    }
+    // Columns decode in parallel: each is a copy (and for packed integers a widening) of its
+    // own buffers, and a profile table has dozens.
+    let columns = header
+        .columns
+        .into_par_iter()
+        .filter(|h| keep(&h.name, h.role))
+        .map(|h| parse_column(path, bytes, rows, h))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok((Table::new(rows, columns), owner))
+}
+
+/// Decodes column `h` of a file's `bytes`, checking every extent and invariant.
+fn parse_column(path: &Path, bytes: &[u8], rows: usize, h: ColumnHeader) -> Result<Column, StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt { path: path.to_owned(), what: what.to_owned() };
+    let buf = |i: usize| -> Result<&[u8], StoreError> {
+        let &(at, len) = h.buffers.get(i).ok_or_else(|| corrupt("a buffer is missing"))?;
+        // Extents are checked, not trusted: a damaged one must not overflow.
+        let extent = |v: u64| usize::try_from(v).ok();
+        at.checked_add(len)
+            .and_then(|end| bytes.get(extent(at)?..extent(end)?))
+            .ok_or_else(|| corrupt(&format!("column {} runs past the end of the file", h.name)))
+    };
+    let ints = |i: usize| -> Result<_, StoreError> {
+        let packing = h.packed.get(i).copied().flatten();
+        Ok((buf(i)?, packing))
+    };
+    let bad_ints = || corrupt(&format!("column {} has an integer buffer that does not decode", h.name));
+    let words = |i: usize, len: usize| -> Result<Bitmap, StoreError> {
+        Bitmap::from_words(bytemuck::pod_collect_to_vec(buf(i)?), len)
+            .ok_or_else(|| corrupt(&format!("column {} has a bitmap of the wrong size", h.name)))
+    };
+    let bad = |e: crate::columns::StringColumnError| corrupt(&format!("column {}: {e}", h.name));
+    let data = match h.data_type {
+        DataType::Utf8 => {
+            let (b, p) = ints(0)?;
+            let offsets: Vec<u64> = read_ints(b, p).ok_or_else(bad_ints)?;
+            ColumnData::Utf8(
+                StringColumn::from_parts(offsets, buf(1)?.to_vec(), words(2, rows)?).map_err(bad)?,
+            )
+        }
+        DataType::Dictionary => {
+            let (b, p) = ints(1)?;
+            let offsets: Vec<u64> = read_ints(b, p).ok_or_else(bad_ints)?;
+            let size = offsets.len().saturating_sub(1);
+            let dictionary =
+                StringColumn::from_parts(offsets, buf(2)?.to_vec(), words(3, size)?).map_err(bad)?;
+            let (b, p) = ints(0)?;
+            let codes: Vec<u32> = read_ints(b, p).ok_or_else(bad_ints)?;
+            ColumnData::Dictionary(
+                DictionaryColumn::from_parts(codes, dictionary, words(4, rows)?).map_err(bad)?,
+            )
+        }
+        DataType::Int64 => {
+            let (b, p) = ints(0)?;
+            let values = read_ints(b, p).ok_or_else(bad_ints)?;
+            ColumnData::Int64(primitive(values, words(1, rows)?, rows, &h.name, path)?)
+        }
+        DataType::Float64 => {
+            ColumnData::Float64(primitive(vec_of(buf(0)?), words(1, rows)?, rows, &h.name, path)?)
+        }
+        DataType::Date => {
+            let (b, p) = ints(0)?;
+            let values = read_ints(b, p).ok_or_else(bad_ints)?;
+            ColumnData::Date(primitive(values, words(1, rows)?, rows, &h.name, path)?)
+        }
+        DataType::Boolean => {
+            ColumnData::Boolean(BooleanColumn { values: words(0, rows)?, validity: words(1, rows)? })
+        }
+    };
+    if data.len() != rows {
+        return Err(corrupt(&format!("column {} has {} rows, expected {rows}", h.name, data.len())));
+    }
+    Ok(Column { name: h.name, role: h.role, data })
 }
 
 /// Copies a buffer out as values of type `T` (any alignment).
