@@ -35,25 +35,20 @@ pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
 /// phone.
 pub const PHONE_VALID: &str = "phoneValid";
 
-/// Per row of `table`: whether its phone is a valid number (with `country` for numbers written
-/// without one). A profile's phone is its normalised key when any of its records had a valid
-/// one, else the raw text it was imported with.
-pub fn valid_phones(table: &Table, country: &str) -> Bitmap {
+/// Per row of `table` among `rows`: whether its phone is a valid number (with `country` for
+/// numbers written without one); rows outside `rows` are unset. A profile's phone is its
+/// normalised key when any of its records had a valid one, else the raw text it was imported
+/// with.
+pub fn valid_phones(table: &Table, rows: &Bitmap, country: &str) -> Bitmap {
     let mut valid = Bitmap::new_unset(table.rows());
     if let Some(phone) = table.column("phoneNumber") {
-        for r in 0..table.rows() {
+        for r in rows.iter_ones() {
             if let Value::Text(t) = phone.data.value(r) {
                 valid.set(r, crate::identity::normalize::phone_key(t, country).is_ok());
             }
         }
     }
     valid
-}
-
-/// Rows set in both `a` and `b` (of one length).
-pub fn both(a: &Bitmap, b: &Bitmap) -> Bitmap {
-    let words = a.words().iter().zip(b.words()).map(|(x, y)| x & y).collect();
-    Bitmap::from_words(words, a.len()).expect("two bitmaps of one length")
 }
 
 /// Writes the selected rows of `table` as CSV (UTF-8, comma, RFC 4180 quoting, header first),

@@ -649,12 +649,13 @@ pub fn export(
     match opts.format {
         Format::Csv => {
             let country = identity::load_config(ws)?.country;
-            let valid = export::valid_phones(&table, &country);
-            let invalid = selected.count_ones() as u64 - export::both(&selected, &valid).count_ones() as u64;
+            // Among the selected rows only: the rest are not written.
+            let valid = export::valid_phones(&table, &selected, &country);
+            let invalid = (selected.count_ones() - valid.count_ones()) as u64;
             let flags = if opts.include_invalid_phones {
                 Some(&valid)
             } else {
-                selected = export::both(&selected, &valid);
+                selected = valid.clone();
                 None
             };
             let rows = export::write_csv(path, &table, &selected, &columns, flags)?;
