@@ -151,6 +151,17 @@ pub fn cache_profile_table(ws: &Workspace, generation: u64, table: &Table) {
     ws.cache_table(PROFILES_DIR, "table", &cache_key(generation), table);
 }
 
+/// Where [`keep_profile_cache`] expects the profile table staged.
+pub fn profile_cache_stager(ws: &Workspace) -> crate::store::Stager {
+    ws.cache_stager(PROFILES_DIR)
+}
+
+/// Puts a profile table staged by [`profile_cache_stager`] in place as the cache of
+/// generation `generation`, once that generation is committed.
+pub fn keep_profile_cache(ws: &Workspace, generation: u64, staged: crate::store::StagedTable) {
+    ws.keep_cache(PROFILES_DIR, "table", &cache_key(generation), staged);
+}
+
 fn cache_key(generation: u64) -> String {
     format!("{generation}-v{}", env!("CARGO_PKG_VERSION"))
 }

@@ -229,8 +229,7 @@ pub fn commit_files(
     progress(Progress::Refreshing);
     let audiences = refresh_in_commit(ws, lock, &mut commit, &mut profiles, backend)?;
     progress(Progress::Committing);
-    ws.commit(lock, commit)?;
-    identity::cache_profile_table(ws, generation, &profiles);
+    commit_and_cache(ws, lock, commit, generation, &profiles)?;
     let imports = committed.into_iter().map(|c| c.report).collect();
     Ok(ImportOutcome { imports, identity: Some(stats), audiences, unchanged: false })
 }
@@ -310,9 +309,31 @@ pub fn reresolve(
     let mut commit = Commit::default();
     let stats = identity::add_to_commit(&mut commit, resolution);
     let audiences = refresh_in_commit(ws, lock, &mut commit, &mut profiles, backend)?;
-    ws.commit(lock, commit)?;
-    identity::cache_profile_table(ws, generation, &profiles);
+    commit_and_cache(ws, lock, commit, generation, &profiles)?;
     Ok((stats, audiences))
+}
+
+/// Commits a resolution of identity generation `generation` while its profile table is
+/// written as a cache on another thread; the cache is put in place only once the commit has
+/// landed, so no reader finds a cache of a generation that never was.
+fn commit_and_cache(
+    ws: &mut Workspace,
+    lock: &WriteLock,
+    commit: Commit,
+    generation: u64,
+    profiles: &crate::columns::Table,
+) -> Result<(), PipelineError> {
+    let stager = identity::profile_cache_stager(ws);
+    let (committed, staged) = std::thread::scope(|scope| {
+        let staging = scope.spawn(|| stager.stage(profiles).ok());
+        let committed = ws.commit(lock, commit);
+        (committed, staging.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    });
+    committed?;
+    if let Some(staged) = staged {
+        identity::keep_profile_cache(ws, generation, staged);
+    }
+    Ok(())
 }
 
 /// Adds the refresh of the saved audiences over a new profile table to the commit that lands

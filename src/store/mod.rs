@@ -299,9 +299,23 @@ impl Workspace {
     /// without, since the table can be derived again. Needs no lock: two writers of one key
     /// write the same table, and the rename is atomic.
     pub fn cache_table(&self, dir: &str, kind: &str, key: &str, table: &Table) {
+        if let Ok(staged) = self.cache_stager(dir).stage(table) {
+            self.keep_cache(dir, kind, key, staged);
+        }
+    }
+
+    /// Stages tables in `DIR` for [`Workspace::keep_cache`]: what [`Workspace::cache_table`]
+    /// does in two steps, so a cache can be written while the data it derives from is still
+    /// being committed, and placed only once that commit has landed.
+    pub fn cache_stager(&self, dir: &str) -> Stager {
+        Stager { dir: self.root.join(dir) }
+    }
+
+    /// Puts a table staged by [`Workspace::cache_stager`] in place as `DIR/cache-KIND-KEY.hsc`
+    /// and removes the other caches of `kind` in `DIR` (best effort, like `cache_table`).
+    pub fn keep_cache(&self, dir: &str, kind: &str, key: &str, staged: StagedTable) {
         let dir = self.root.join(dir);
         let name = format!("{CACHE_PREFIX}{kind}-{key}.hsc");
-        let Ok(staged) = (Stager { dir: dir.clone() }).stage(table) else { return };
         if std::fs::rename(&staged.path, dir.join(&name)).is_err() {
             return;
         }
@@ -335,7 +349,7 @@ impl Workspace {
     pub fn load_import_columns(
         &self,
         id: i64,
-        keep: &dyn Fn(&str, crate::columns::Role) -> bool,
+        keep: &(dyn Fn(&str, crate::columns::Role) -> bool + Sync),
     ) -> Result<Table, StoreError> {
         let row = self.catalog.import(id)?;
         if row.snapshot.is_empty() {
