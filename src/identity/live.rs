@@ -232,10 +232,7 @@ impl Previous {
 
     /// The distinct earlier profile ids, ascending.
     pub fn profile_ids(&self) -> Vec<i64> {
-        let mut ids = self.profile.clone();
-        ids.sort_unstable();
-        ids.dedup();
-        ids
+        super::ids::IdSet::new(&self.profile).ascending()
     }
 }
 

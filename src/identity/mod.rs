@@ -19,16 +19,19 @@ pub mod assign;
 pub mod config;
 pub mod consent;
 mod continuation;
+mod ids;
 pub mod join;
 pub mod keys;
 mod live;
 pub mod normalize;
+mod prior;
 pub mod profiles;
 mod reuse;
 mod show;
 pub mod union_find;
 
 pub use config::{IdentityConfig, Rule};
+pub use prior::{Prior, PriorFiles};
 pub use show::{ProfileView, SourceRecord, find_profile, write_assignment_csv};
 
 use crate::columns::{Column, Table, days_from_date};
@@ -488,6 +491,9 @@ pub struct RecordSet<'a> {
     /// Each of `records`' index among `committed` (`ingest::records::NEW_RECORD` for a new
     /// one), when the caller knows it: what was known of a record is then found by position.
     pub committed_index: Option<&'a [u32]>,
+    /// The last resolution's files, when the caller read them ahead; read here when `None`
+    /// (or when they are of another generation or configuration).
+    pub prior: Option<&'a Prior>,
 }
 
 pub fn resolve(
@@ -506,8 +512,17 @@ pub fn resolve(
     let live = live::load(ws, records, new, set.loaded)?;
 
     let g = generation(ws)?;
-    let previous = match load_assignment(ws)? {
-        Some(t) => live::Previous::read(&t)?,
+    let config_json = serde_json::to_string(&config).expect("config serialises");
+    let read_here;
+    let prior = match set.prior {
+        Some(p) if p.generation == g && p.config == config_json => p,
+        _ => {
+            read_here = PriorFiles::of(ws, &config)?.read()?;
+            &read_here
+        }
+    };
+    let previous = match &prior.assignment {
+        Some(t) => live::Previous::read(t)?,
         None => live::Previous::none(),
     };
     let live::Earlier { profile: earlier_profile, origin, row: earlier_row } =
@@ -522,10 +537,9 @@ pub fn resolve(
     let mut assignment = assign::assign(&labels, clusters, &earlier, &edges, next_id);
     // Profiles whose records have all left: retired (their ids are never given again),
     // unless changed records of the same person continue them.
-    let mut now_ids = assignment.cluster_ids.clone();
-    now_ids.sort_unstable();
+    let now_ids = ids::IdSet::new(&assignment.cluster_ids);
     let merged: hashbrown::HashSet<i64> = assignment.merges.iter().map(|m| m.alias).collect();
-    let retired_before = |id: &i64| now_ids.binary_search(id).is_err() && !merged.contains(id);
+    let retired_before = |id: &i64| !now_ids.contains(*id) && !merged.contains(id);
     let mut retired: Vec<i64> = before.iter().copied().filter(retired_before).collect();
     let run = continuation::Run {
         labels: &labels,
@@ -586,8 +600,7 @@ pub fn resolve(
     };
 
     let members = Members::by_recency(&labels, clusters, &live.times.changed_import);
-    let earlier_table = earlier_profile_table(ws, g, &config)?;
-    let earlier = earlier_table.as_ref().map(|table| reuse::Earlier {
+    let earlier = prior.table.as_ref().map(|table| reuse::Earlier {
         table,
         profile: &earlier_profile,
         row: &earlier_row,
@@ -671,7 +684,6 @@ pub fn resolve(
     }));
     let revived = assignment.revived.clone();
     let stats_json = serde_json::to_string(&stats).expect("stats serialise");
-    let config_json = serde_json::to_string(&config).expect("config serialises");
     let next_id = assignment.next_id;
     let resolved_at = now.to_owned();
     let writes: CatalogWrites = Box::new(move |w| {
@@ -692,24 +704,6 @@ pub fn resolve(
         Ok(())
     });
     Ok(IdentityCommit { files, retire, writes, stats, generation: next, profiles: profile_table })
-}
-
-/// The profile table of generation `g` from its cache, when it was resolved under `config`
-/// (its rows can then be carried over; see `reuse`).
-fn earlier_profile_table(
-    ws: &Workspace,
-    g: u64,
-    config: &IdentityConfig,
-) -> Result<Option<Table>, IdentityError> {
-    if g == 0 {
-        return Ok(None);
-    }
-    let resolved_under = ws.catalog().setting(config::SETTING)?;
-    let now = serde_json::to_string(config).expect("config serialises");
-    if resolved_under.as_deref() != Some(now.as_str()) {
-        return Ok(None);
-    }
-    Ok(ws.cached_table(PROFILES_DIR, "table", &cache_key(g)))
 }
 
 /// Continues retired ids in clusters of new records that share a key with the records

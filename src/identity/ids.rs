@@ -1,0 +1,72 @@
+//! Sets of profile ids. Ids are given in sequence, so the ids of a resolution are dense over
+//! their range: a mark per id in that range is smaller and faster than sorting or hashing them.
+
+/// A set of profile ids.
+pub(crate) enum IdSet {
+    /// A mark per id from `min`.
+    Marks { min: i64, marks: Vec<bool> },
+    /// Ascending, without repeats (ids spread too thinly for marks).
+    Sorted(Vec<i64>),
+}
+
+impl IdSet {
+    pub fn new(ids: &[i64]) -> IdSet {
+        let (Some(&min), Some(&max)) = (ids.iter().min(), ids.iter().max()) else {
+            return IdSet::Sorted(Vec::new());
+        };
+        let span = max.abs_diff(min).saturating_add(1);
+        if span > 4 * ids.len() as u64 + 4096 {
+            let mut sorted = ids.to_vec();
+            sorted.sort_unstable();
+            sorted.dedup();
+            return IdSet::Sorted(sorted);
+        }
+        let mut marks = vec![false; span as usize];
+        for &id in ids {
+            marks[id.abs_diff(min) as usize] = true;
+        }
+        IdSet::Marks { min, marks }
+    }
+
+    pub fn contains(&self, id: i64) -> bool {
+        match self {
+            IdSet::Marks { min, marks } => {
+                id >= *min && marks.get(id.abs_diff(*min) as usize).copied().unwrap_or(false)
+            }
+            IdSet::Sorted(ids) => ids.binary_search(&id).is_ok(),
+        }
+    }
+
+    /// The ids, ascending.
+    pub fn ascending(&self) -> Vec<i64> {
+        match self {
+            IdSet::Marks { min, marks } => {
+                marks.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| min + i as i64).collect()
+            }
+            IdSet::Sorted(ids) => ids.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IdSet;
+
+    #[test]
+    fn dense_and_sparse_sets_agree_with_a_sorted_list() {
+        for ids in
+            [vec![5, 3, 3, 9, 4], vec![-2, 7, 7, 0], vec![1, 1 << 40, 3], vec![], vec![i64::MIN, i64::MAX]]
+        {
+            let mut want = ids.clone();
+            want.sort_unstable();
+            want.dedup();
+            let set = IdSet::new(&ids);
+            assert_eq!(set.ascending(), want, "{ids:?}");
+            for probe in [-3, -2, 0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 1 << 40, i64::MIN, i64::MAX] {
+                assert_eq!(set.contains(probe), want.contains(&probe), "{probe} in {ids:?}");
+            }
+        }
+        assert!(matches!(IdSet::new(&[1, 2, 3]), IdSet::Marks { .. }));
+        assert!(matches!(IdSet::new(&[1, 1 << 40]), IdSet::Sorted(_)));
+    }
+}
