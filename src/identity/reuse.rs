@@ -85,12 +85,11 @@ fn full(inputs: &Inputs) -> Table {
 fn plan(inputs: &Inputs, earlier: &Earlier) -> Option<Vec<Pick>> {
     let old_ids = earlier.table.ints(PROFILE_ID)?;
     let old_counts = earlier.table.ints("records")?;
-    let row_of: hashbrown::HashMap<i64, u32> =
-        old_ids.iter().enumerate().map(|(row, &id)| (id, row as u32)).collect();
+    let row_of = super::ids::IdRows::new(old_ids);
     let changed = &inputs.times.changed_import;
     let same = |p: usize| -> Option<u32> {
         let id = inputs.ids[p];
-        let row = *row_of.get(&id)?;
+        let row = row_of.get(id)?;
         let records = inputs.members.of(p);
         let kept = old_counts[row as usize] == records.len() as i64
             && records.iter().all(|&r| {
