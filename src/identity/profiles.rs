@@ -25,6 +25,25 @@ pub struct Source<'a> {
     pub day: i32,
 }
 
+/// The distinct values of `values`, ascending; `None` past `limit` of them.
+fn few_distinct(values: &[i64], limit: usize) -> Option<Vec<i64>> {
+    let mut out: Vec<i64> = Vec::new();
+    let mut last = None;
+    for &v in values {
+        if last == Some(v) {
+            continue;
+        }
+        last = Some(v);
+        if let Err(at) = out.binary_search(&v) {
+            if out.len() == limit {
+                return None;
+            }
+            out.insert(at, v);
+        }
+    }
+    Some(out)
+}
+
 /// Records grouped by profile (CSR): `records[offsets[p]..offsets[p + 1]]`, ascending.
 pub struct Members {
     pub offsets: Vec<usize>,
@@ -33,6 +52,11 @@ pub struct Members {
 
 impl Members {
     pub fn new(labels: &[u32], clusters: usize) -> Members {
+        Members::placed(labels, clusters, 0..labels.len() as u32)
+    }
+
+    /// Each record of `order` (every record once) appended to its profile's list.
+    fn placed(labels: &[u32], clusters: usize, order: impl Iterator<Item = u32>) -> Members {
         let mut offsets = vec![0usize; clusters + 1];
         for &l in labels {
             offsets[l as usize + 1] += 1;
@@ -42,9 +66,10 @@ impl Members {
         }
         let mut fill = offsets.clone();
         let mut records = vec![0u32; labels.len()];
-        for (r, &l) in labels.iter().enumerate() {
-            records[fill[l as usize]] = r as u32;
-            fill[l as usize] += 1;
+        for r in order {
+            let l = labels[r as usize] as usize;
+            records[fill[l]] = r;
+            fill[l] += 1;
         }
         Members { offsets, records }
     }
@@ -52,14 +77,34 @@ impl Members {
     /// Like [`Members::new`], but each profile's records ordered by the import where they
     /// last changed (then by record): the last one is the most recent.
     pub fn by_recency(labels: &[u32], clusters: usize, changed_import: &[i64]) -> Members {
-        let mut m = Members::new(labels, clusters);
-        if changed_import.windows(2).any(|w| w[0] > w[1]) {
+        if changed_import.windows(2).all(|w| w[0] <= w[1]) {
+            return Members::new(labels, clusters);
+        }
+        // Records hold few distinct imports: a counting sort of all records by import, then
+        // each placed in that order, instead of a sort per profile.
+        let Some(imports) = few_distinct(changed_import, 1 << 16) else {
+            let mut m = Members::new(labels, clusters);
             for p in 0..clusters {
                 let (a, b) = (m.offsets[p], m.offsets[p + 1]);
                 m.records[a..b].sort_by_key(|&r| changed_import[r as usize]);
             }
+            return m;
+        };
+        let rank: Vec<u32> =
+            changed_import.iter().map(|i| imports.binary_search(i).expect("listed") as u32).collect();
+        let mut starts = vec![0usize; imports.len() + 1];
+        for &k in &rank {
+            starts[k as usize + 1] += 1;
         }
-        m
+        for k in 0..imports.len() {
+            starts[k + 1] += starts[k];
+        }
+        let mut order = vec![0u32; rank.len()];
+        for (r, &k) in rank.iter().enumerate() {
+            order[starts[k as usize]] = r as u32;
+            starts[k as usize] += 1;
+        }
+        Members::placed(labels, clusters, order.into_iter())
     }
 
     pub fn of(&self, p: usize) -> &[u32] {
@@ -322,6 +367,34 @@ fn gather(cols: &[Option<&ColumnData>], picks: &[Option<(usize, usize)>], ty: Da
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Members ordered by recency the plain way: each profile's records sorted by import.
+    fn sorted_per_profile(labels: &[u32], clusters: usize, changed: &[i64]) -> Vec<Vec<u32>> {
+        let m = Members::new(labels, clusters);
+        (0..clusters)
+            .map(|p| {
+                let mut records = m.of(p).to_vec();
+                records.sort_by_key(|&r| changed[r as usize]);
+                records
+            })
+            .collect()
+    }
+
+    #[test]
+    fn members_by_recency_order_each_profile_by_import_then_record() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for (records, clusters, imports) in [(1_000, 300, 5), (2_000, 50, 1), (500, 499, 40), (0, 0, 3)] {
+            let labels: Vec<u32> = (0..records).map(|_| rng.random_range(0..clusters.max(1))).collect();
+            let changed: Vec<i64> = (0..records).map(|_| 10 + rng.random_range(0..imports) * 3).collect();
+            let want = sorted_per_profile(&labels, clusters as usize, &changed);
+            let m = Members::by_recency(&labels, clusters as usize, &changed);
+            let got: Vec<Vec<u32>> = (0..clusters as usize).map(|p| m.of(p).to_vec()).collect();
+            assert_eq!(got, want, "{records} records in {clusters} profiles over {imports} imports");
+        }
+        assert_eq!(few_distinct(&[4, 4, 2, 9, 2], 3), Some(vec![2, 4, 9]));
+        assert_eq!(few_distinct(&[4, 4, 2, 9, 2], 2), None);
+    }
 
     fn dictionary(values: &[Option<&str>]) -> ColumnData {
         let mut text = StringColumn::default();
