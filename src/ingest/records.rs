@@ -122,6 +122,16 @@ impl Records {
         self.record.is_empty()
     }
 
+    pub fn with_capacity(n: usize) -> Records {
+        Records {
+            import: Vec::with_capacity(n),
+            row: Vec::with_capacity(n),
+            record: Vec::with_capacity(n),
+            since: Vec::with_capacity(n),
+            changed: Vec::with_capacity(n),
+        }
+    }
+
     /// Every row of each of `imports` (id, rows), numbered `first_id..` in order: the records
     /// of a workspace from before sources, when every imported row was a record.
     pub fn all_rows(imports: &[(i64, usize)], first_id: i64) -> Records {
@@ -355,13 +365,13 @@ pub fn apply(
         }
     }
     // What each live row of the file continues: the input record, and whether it is the same.
-    let mut carried: Vec<Option<(usize, bool)>> = vec![None; rows];
+    let mut carried: Vec<Option<(u32, bool)>> = vec![None; rows];
     let mut leaves = vec![false; records.len()];
     for (j, &i) in source.index.iter().enumerate() {
         match last_row.get(&source.keys[j]) {
             Some(&row) => {
                 let same = source.hashes[j] == incoming.hashes[row as usize];
-                if carried[row as usize].replace((i, same)).is_none() {
+                if carried[row as usize].replace((i as u32, same)).is_none() {
                     if same {
                         changes.unchanged += 1;
                     } else {
@@ -377,8 +387,8 @@ pub fn apply(
             None => {}
         }
     }
-    let mut out = Records::default();
-    let mut from = Vec::with_capacity(records.len() + rows);
+    let mut out = Records::with_capacity(records.len() + last_row.len());
+    let mut from = Vec::with_capacity(records.len() + last_row.len());
     for i in (0..records.len()).filter(|&i| !leaves[i]) {
         out.push_record(records, i, records.row[i]);
         from.push(i as u32);
@@ -390,8 +400,9 @@ pub fn apply(
     for row in (0..rows).filter(|&r| live[r]) {
         let (record, since, changed, index) = match carried[row] {
             Some((i, same)) => {
+                let (index, i) = (i, i as usize);
                 let changed = if same { records.changed[i] } else { incoming.import_id };
-                (records.record[i], records.since[i], changed, i as u32)
+                (records.record[i], records.since[i], changed, index)
             }
             None => {
                 changes.new += 1;

@@ -138,7 +138,12 @@ fn source_records<'a>(
     spec: &SourceSpec,
     in_batch: &dyn Fn(i64) -> Option<&'a SourcedFile>,
 ) -> Result<SourceRecords, IngestError> {
-    let mut out = SourceRecords { index: Vec::new(), keys: Vec::new(), hashes: Vec::new() };
+    let n = state.len();
+    let mut out = SourceRecords {
+        index: Vec::with_capacity(n),
+        keys: Vec::with_capacity(n),
+        hashes: Vec::with_capacity(n),
+    };
     let mut start = 0;
     for (id, count) in state.imports() {
         let range = start..start + count;
