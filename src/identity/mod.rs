@@ -24,14 +24,12 @@ pub mod join;
 pub mod keys;
 mod live;
 pub mod normalize;
-mod prior;
 pub mod profiles;
 mod reuse;
 mod show;
 pub mod union_find;
 
 pub use config::{IdentityConfig, Rule};
-pub use prior::{Prior, PriorFiles};
 pub use show::{ProfileView, SourceRecord, find_profile, write_assignment_csv};
 
 use crate::columns::{Column, Table, days_from_date};
@@ -491,9 +489,6 @@ pub struct RecordSet<'a> {
     /// Each of `records`' index among `committed` (`ingest::records::NEW_RECORD` for a new
     /// one), when the caller knows it: what was known of a record is then found by position.
     pub committed_index: Option<&'a [u32]>,
-    /// The last resolution's files, when the caller read them ahead; read here when `None`
-    /// (or when they are of another generation or configuration).
-    pub prior: Option<&'a Prior>,
 }
 
 pub fn resolve(
@@ -512,17 +507,8 @@ pub fn resolve(
     let live = live::load(ws, records, new, set.loaded)?;
 
     let g = generation(ws)?;
-    let config_json = serde_json::to_string(&config).expect("config serialises");
-    let read_here;
-    let prior = match set.prior {
-        Some(p) if p.generation == g && p.config == config_json => p,
-        _ => {
-            read_here = PriorFiles::of(ws, &config)?.read()?;
-            &read_here
-        }
-    };
-    let previous = match &prior.assignment {
-        Some(t) => live::Previous::read(t)?,
+    let previous = match load_assignment(ws)? {
+        Some(t) => live::Previous::read(&t)?,
         None => live::Previous::none(),
     };
     let live::Earlier { profile: earlier_profile, origin, row: earlier_row } =
@@ -600,7 +586,8 @@ pub fn resolve(
     };
 
     let members = Members::by_recency(&labels, clusters, &live.times.changed_import);
-    let earlier = prior.table.as_ref().map(|table| reuse::Earlier {
+    let earlier_table = earlier_profile_table(ws, g, &config)?;
+    let earlier = earlier_table.as_ref().map(|table| reuse::Earlier {
         table,
         profile: &earlier_profile,
         row: &earlier_row,
@@ -684,6 +671,7 @@ pub fn resolve(
     }));
     let revived = assignment.revived.clone();
     let stats_json = serde_json::to_string(&stats).expect("stats serialise");
+    let config_json = serde_json::to_string(&config).expect("config serialises");
     let next_id = assignment.next_id;
     let resolved_at = now.to_owned();
     let writes: CatalogWrites = Box::new(move |w| {
@@ -704,6 +692,24 @@ pub fn resolve(
         Ok(())
     });
     Ok(IdentityCommit { files, retire, writes, stats, generation: next, profiles: profile_table })
+}
+
+/// The profile table of generation `g` from its cache, when it was resolved under `config`
+/// (its rows can then be carried over; see `reuse`).
+fn earlier_profile_table(
+    ws: &Workspace,
+    g: u64,
+    config: &IdentityConfig,
+) -> Result<Option<Table>, IdentityError> {
+    if g == 0 {
+        return Ok(None);
+    }
+    let resolved_under = ws.catalog().setting(config::SETTING)?;
+    let now = serde_json::to_string(config).expect("config serialises");
+    if resolved_under.as_deref() != Some(now.as_str()) {
+        return Ok(None);
+    }
+    Ok(ws.cached_table(PROFILES_DIR, "table", &cache_key(g)))
 }
 
 /// Continues retired ids in clusters of new records that share a key with the records

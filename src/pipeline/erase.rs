@@ -195,7 +195,6 @@ fn erasure_commit(
         opt_outs,
         new: &new,
         committed_index: None,
-        prior: None,
     };
     let resolution = identity::resolve(ws, lock, &set, None, &now)?;
     let next_records = records::Next { records: next, opt_outs, next_record: current.next_record };

@@ -203,7 +203,7 @@ pub fn commit_files(
 ) -> Result<ImportOutcome, PipelineError> {
     let first_id = ws.catalog().next_import_id()?;
     let current = records::load(ws)?;
-    let (matched, prior) = match_and_read_prior(ws, &current, &mut parsed, first_id)?;
+    let matched = sources::match_files(ws, &current, &mut parsed, first_id)?;
     let stated: Vec<(i64, &crate::columns::Table)> =
         parsed.iter().enumerate().map(|(i, f)| (first_id + i as i64, &f.ingested.opted_out)).collect();
     let (opt_outs, new_statements) = ingest::consent::merge(&current.opt_outs, &stated);
@@ -219,10 +219,8 @@ pub fn commit_files(
     let live: hashbrown::HashSet<i64> = matched.records.imports().into_iter().map(|(i, _)| i).collect();
     let now = ingest::now();
     progress(Progress::Linking);
-    let records =
-        Resolving { matched: &matched, opt_outs: &opt_outs, committed: &current.records, prior: &prior };
     let (mut commit, committed, mut resolution) =
-        stage_and_resolve(ws, lock, parsed, records, &live, first_id)?;
+        stage_and_resolve(ws, lock, parsed, (&matched, &opt_outs, &current.records), &live, first_id)?;
     let next =
         records::Next { records: &matched.records, opt_outs: &opt_outs, next_record: matched.next_record };
     records::add_to_commit(ws, lock, &mut commit, &current, next, &now)?;
@@ -238,39 +236,13 @@ pub fn commit_files(
 
 type Staged = (Commit, Vec<ingest::CommittedImport>, identity::IdentityCommit);
 
-/// Matches the parsed files to their sources' records while the last resolution's files
-/// (assignment, cached profile table) are read on another thread.
-fn match_and_read_prior(
-    ws: &Workspace,
-    current: &records::Current,
-    parsed: &mut [SourcedFile],
-    first_id: i64,
-) -> Result<(sources::Matched, identity::Prior), PipelineError> {
-    let files = identity::PriorFiles::of(ws, &identity::load_config(ws)?)?;
-    let (matched, prior) = std::thread::scope(|scope| {
-        let reading = scope.spawn(|| files.read());
-        let matched = sources::match_files(ws, current, parsed, first_id);
-        (matched, reading.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-    });
-    Ok((matched?, prior?))
-}
-
-/// The records an import resolves, and what is known of them.
-struct Resolving<'a> {
-    matched: &'a sources::Matched,
-    opt_outs: &'a crate::columns::Table,
-    /// The records as last committed.
-    committed: &'a records::Records,
-    prior: &'a identity::Prior,
-}
-
 /// Writes the new imports that hold current records on one thread while identity resolves
 /// on the others; returns the commit of the imports and the resolution to add to it.
 fn stage_and_resolve(
     ws: &Workspace,
     lock: &WriteLock,
     parsed: Vec<SourcedFile>,
-    Resolving { matched, opt_outs, committed, prior }: Resolving,
+    (matched, opt_outs, committed): (&sources::Matched, &crate::columns::Table, &records::Records),
     live: &hashbrown::HashSet<i64>,
     first_id: i64,
 ) -> Result<Staged, PipelineError> {
@@ -304,7 +276,6 @@ fn stage_and_resolve(
             opt_outs,
             new: &new,
             committed_index: Some(&matched.committed_index),
-            prior: Some(prior),
         };
         let resolution = identity::resolve(ws, lock, &set, None, &now);
         (staging.join(), resolution)
@@ -332,7 +303,6 @@ pub fn reresolve(
         opt_outs: &current.opt_outs,
         new: &[],
         committed_index: None,
-        prior: None,
     };
     let mut resolution = identity::resolve(ws, lock, &set, config, &ingest::now())?;
     let (generation, mut profiles) = resolution.take_profiles();

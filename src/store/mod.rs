@@ -290,12 +290,7 @@ impl Workspace {
     /// The derived table cached as `DIR/cache-KIND-KEY.hsc`, if there is one and it reads
     /// back whole (a damaged cache counts as none).
     pub fn cached_table(&self, dir: &str, kind: &str, key: &str) -> Option<Table> {
-        snapshot::read(&self.cache_path(dir, kind, key)).ok()
-    }
-
-    /// Where the cache of `kind` and `key` in `DIR` is (or would be).
-    pub fn cache_path(&self, dir: &str, kind: &str, key: &str) -> PathBuf {
-        self.root.join(dir).join(format!("{CACHE_PREFIX}{kind}-{key}.hsc"))
+        snapshot::read(&self.root.join(dir).join(format!("{CACHE_PREFIX}{kind}-{key}.hsc"))).ok()
     }
 
     /// Caches a derived table as `DIR/cache-KIND-KEY.hsc` and removes the other caches of
