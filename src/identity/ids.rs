@@ -9,19 +9,23 @@ pub(crate) enum IdSet {
     Sorted(Vec<i64>),
 }
 
+/// The smallest of `ids` and the span of their range, when a slot per id in that range costs
+/// no more than a few per id.
+fn dense_range(ids: &[i64]) -> Option<(i64, usize)> {
+    let (&min, &max) = (ids.iter().min()?, ids.iter().max()?);
+    let span = max.abs_diff(min).saturating_add(1);
+    (span <= 4 * ids.len() as u64 + 4096).then_some((min, span as usize))
+}
+
 impl IdSet {
     pub fn new(ids: &[i64]) -> IdSet {
-        let (Some(&min), Some(&max)) = (ids.iter().min(), ids.iter().max()) else {
-            return IdSet::Sorted(Vec::new());
-        };
-        let span = max.abs_diff(min).saturating_add(1);
-        if span > 4 * ids.len() as u64 + 4096 {
+        let Some((min, span)) = dense_range(ids) else {
             let mut sorted = ids.to_vec();
             sorted.sort_unstable();
             sorted.dedup();
             return IdSet::Sorted(sorted);
-        }
-        let mut marks = vec![false; span as usize];
+        };
+        let mut marks = vec![false; span];
         for &id in ids {
             marks[id.abs_diff(min) as usize] = true;
         }
@@ -59,18 +63,11 @@ impl IdRows {
     const NONE: u32 = u32::MAX;
 
     pub fn new(ids: &[i64]) -> IdRows {
-        let dense = match (ids.iter().min(), ids.iter().max()) {
-            (Some(&min), Some(&max)) => {
-                let span = max.abs_diff(min).saturating_add(1);
-                (span <= 4 * ids.len() as u64 + 4096 && ids.len() < Self::NONE as usize)
-                    .then_some((min, span))
-            }
-            _ => None,
-        };
+        let dense = dense_range(ids).filter(|_| ids.len() < Self::NONE as usize);
         let Some((min, span)) = dense else {
             return IdRows::Hashed(ids.iter().enumerate().map(|(row, &id)| (id, row as u32)).collect());
         };
-        let mut rows = vec![Self::NONE; span as usize];
+        let mut rows = vec![Self::NONE; span];
         for (row, &id) in ids.iter().enumerate() {
             rows[id.abs_diff(min) as usize] = row as u32;
         }

@@ -469,13 +469,15 @@ fn parse(
     let rows = header.rows;
     let owner = header.import;
     // Columns decode in parallel: each is a copy (and for packed integers a widening) of its
-    // own buffers, and a profile table has dozens.
-    let columns = header
+    // own buffers, and a profile table has dozens. A damaged file reports its first bad
+    // column, whichever thread finds it first.
+    let decoded: Vec<Result<Column, StoreError>> = header
         .columns
         .into_par_iter()
         .filter(|h| keep(&h.name, h.role))
         .map(|h| parse_column(path, bytes, rows, h))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect();
+    let columns = decoded.into_iter().collect::<Result<Vec<_>, _>>()?;
     Ok((Table::new(rows, columns), owner))
 }
 
